@@ -1,0 +1,65 @@
+// The validated, typed model of one stack. `validateConfig` (validate.ts) is the only producer;
+// renderers and components only consume it. No Pulumi types here: the model is plain data so the
+// renderers stay pure and testable.
+
+/** Ports MediaMTX listens on inside every instance container (never published to the host). */
+export const MEDIAMTX_PORTS = {
+  rtmp: 1935,
+  hls: 8888,
+  webrtc: 8889,
+  api: 9997,
+  metrics: 9998,
+} as const;
+
+export interface InstanceModel {
+  /** DNS label from config, unique within the stack; also the HAProxy server name. */
+  readonly name: string;
+  /** HAProxy weight 0-256; 0 drains (no new RTMP/WHIP sessions), existing streams keep routing. */
+  readonly weight: number;
+  /** Position in `mediamtx-lb:instances`. */
+  readonly index: number;
+  /** Host port for this instance's ICE-TCP (iceTcpBase + index unless pinned); MediaMTX listens on the same port. */
+  readonly iceTcpPort: number;
+  /** Static address on the stack network; HAProxy (host network) reaches the instance here. */
+  readonly address: string;
+  /** Docker container name: `${stack}-mediamtx-${name}`. */
+  readonly containerName: string;
+}
+
+export interface HealthModel {
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly fall: number;
+  readonly rise: number;
+}
+
+export interface PortsModel {
+  readonly rtmp: number;
+  readonly hls: number;
+  readonly webrtc: number;
+  readonly iceTcpBase: number;
+  readonly stats: number;
+}
+
+export type HlsVariant = "lowLatency" | "mpegts" | "fmp4";
+
+export interface Model {
+  /** Pulumi stack name; prefixes every Docker object so stacks can share a host. */
+  readonly stack: string;
+  /** Instances in config order. */
+  readonly instances: readonly InstanceModel[];
+  readonly health: HealthModel;
+  readonly ports: PortsModel;
+  /** Address HAProxy binds its frontends to on the host. */
+  readonly bindAddress: string;
+  /** Host name or IP that clients use; advertised in ICE candidates (webrtcAdditionalHosts) and endpoint URLs. */
+  readonly publicHost: string;
+  readonly images: { readonly haproxy: string; readonly mediamtx: string };
+  readonly routing: { readonly pollIntervalMs: number };
+  readonly hls: { readonly variant: HlsVariant };
+  /** Stack network: IPv4 /24 CIDR; .1 is the gateway (HAProxy's source address), instances from .10. */
+  readonly network: { readonly subnet: string; readonly gateway: string };
+  /** Host directory holding the bind-mounted configs of this stack (absolute). */
+  readonly hostDir: string;
+  readonly stats: { readonly user: string };
+}
