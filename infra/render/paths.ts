@@ -1,0 +1,19 @@
+// Paths inside the HAProxy container. The whole directory is one bind mount of the stack's host
+// directory (a directory, not single files: atomic rewrites replace the inode, and a single-file
+// mount would keep serving the old one).
+// Coupling: the local image (scripts/lib/images.sh) and the official haproxy image both use this layout.
+export const HAPROXY_DIR = "/usr/local/etc/haproxy";
+export const HAPROXY_CONFIG = `${HAPROXY_DIR}/haproxy.cfg`;
+/** Userlist with the stats password; kept out of haproxy.cfg so previews can diff that file in the clear. */
+export const HAPROXY_SECRETS = `${HAPROXY_DIR}/secrets.cfg`;
+export const ROUTER_LUA = `${HAPROXY_DIR}/router.lua`;
+/** stream → server name. Empty on disk; the router fills it at runtime with core.set_map. */
+export const STREAMS_MAP = `${HAPROXY_DIR}/streams.map`;
+/** Writable by the haproxy user: admin socket and server-state file. */
+export const HAPROXY_RUN_DIR = `${HAPROXY_DIR}/run`;
+export const ADMIN_SOCKET = `${HAPROXY_RUN_DIR}/admin.sock`;
+export const SERVER_STATE_FILE = `${HAPROXY_RUN_DIR}/server-state`;
+
+/** Inside every MediaMTX container: its config directory (bind mount), passed as the config path argument. */
+export const MEDIAMTX_DIR = "/config";
+export const MEDIAMTX_CONFIG = `${MEDIAMTX_DIR}/mediamtx.yml`;

@@ -1,0 +1,89 @@
+# Shared by every script: locations, pins and small helpers. Sourcing it has no side effects.
+# shellcheck shell=bash
+
+MLB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+MLB_CACHE="${MEDIAMTX_LB_CACHE:-$HOME/.cache/mediamtx-lb}"
+
+# Non-npm pins (MEDIAMTX_VERSION, HLSJS_VERSION, DEBIAN_SUITE, NODE_VERSION).
+# shellcheck source=../../versions.env
+source "$MLB_ROOT/versions.env"
+
+die() {
+  printf 'error: %s\n' "$*" >&2
+  exit 1
+}
+
+# Version of an npm package as resolved in package-lock.json: the engine and plugins must match it.
+npm_locked_version() {
+  local pkg="$1" v
+  v="$(sed -n "/\"node_modules\/${pkg//\//\\/}\": {/,/}/s/.*\"version\": \"\([^\"]*\)\".*/\1/p" \
+    "$MLB_ROOT/package-lock.json" | head -n 1)"
+  [ -n "$v" ] || die "package-lock.json has no entry for $pkg (run: npm install)"
+  printf '%s\n' "$v"
+}
+
+PULUMI_VERSION="$(npm_locked_version @pulumi/pulumi)"
+DOCKER_PROVIDER_VERSION="$(npm_locked_version @pulumi/docker)"
+
+NODE_DIR="$MLB_CACHE/node-$NODE_VERSION"
+NODE_BIN="$NODE_DIR/node_modules/node/bin"
+PULUMI_DIR="$MLB_CACHE/pulumi-$PULUMI_VERSION"
+DOCKER_PROVIDER_DIR="$MLB_CACHE/pulumi-resource-docker-$DOCKER_PROVIDER_VERSION"
+MEDIAMTX_DIR="$MLB_CACHE/mediamtx-$MEDIAMTX_VERSION"
+HAPROXY_ROOTFS_DIR="$MLB_CACHE/haproxy-rootfs-$DEBIAN_SUITE"
+# Plugins and credentials of the pinned CLI live here, never in ~/.pulumi.
+MLB_PULUMI_HOME="$MLB_CACHE/pulumi-home-$PULUMI_VERSION"
+
+MEDIAMTX_IMAGE="mediamtx-lb/mediamtx:$MEDIAMTX_VERSION"
+# Tagged with HAProxy's major.minor, which the Debian suite fixes (trixie → 3.0).
+HAPROXY_IMAGE_REPO="mediamtx-lb/haproxy"
+
+# Everything the project runs sees the pinned Node and Pulumi first.
+mlb_path() {
+  export PATH="$NODE_BIN:$PULUMI_DIR/bin:$MLB_ROOT/node_modules/.bin:$PATH"
+}
+
+# Builds into a temp dir beside the cache entry and moves it into place only when complete, so an
+# interrupted build never leaves a half-filled entry behind. Usage: cache_build DIR CHECK_FILE FN ARGS...
+# FN receives the temp dir as its first argument.
+cache_build() {
+  local dir="$1" check="$2" fn="$3"
+  shift 3
+  [ -e "$dir/$check" ] && return 0
+  local tmp="$dir.tmp.$$"
+  rm -rf "$tmp" "$dir"
+  mkdir -p "$tmp"
+  if ! "$fn" "$tmp" "$@"; then
+    rm -rf "$tmp"
+    return 1
+  fi
+  [ -e "$tmp/$check" ] || {
+    rm -rf "$tmp"
+    die "$fn finished without producing $check"
+  }
+  mv "$tmp" "$dir"
+}
+
+# Runs one bootstrap step and prints one line with its duration. Output of the step goes to a log
+# that is shown only on failure.
+step() {
+  local name="$1" start rc log
+  shift
+  start=$(date +%s.%N)
+  log="$(mktemp)"
+  set +e
+  ("$@") >"$log" 2>&1
+  rc=$?
+  set -e
+  local secs
+  secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+  if [ $rc -eq 0 ]; then
+    printf '  %-22s ok    %6ss\n' "$name" "$secs"
+    rm -f "$log"
+  else
+    printf '  %-22s FAIL  %6ss\n' "$name" "$secs"
+    tail -n 30 "$log" | sed 's/^/    | /' >&2
+    rm -f "$log"
+    die "bootstrap step '$name' failed (see the lines above)"
+  fi
+}

@@ -1,0 +1,225 @@
+# Builders for the offline runtime. Every function is idempotent and only reaches package registries
+# (npm, Debian apt, the Go module proxy). Sourced after common.sh; no side effects when sourced.
+# shellcheck shell=bash
+
+GO_PROXY="${GOPROXY:-https://proxy.golang.org}"
+GO_PROXY="${GO_PROXY%%,*}"
+GO_MIN_MINOR=26
+
+# Node ≥ 22 is required by @pulumi/pulumi; the npm package `node` ships a real Node binary.
+install_node() {
+  local tmp="$1"
+  npm install --prefix "$tmp" --no-save --no-audit --no-fund --loglevel=error "node@$NODE_VERSION"
+  "$tmp/node_modules/node/bin/node" --version | grep -qx "v$NODE_VERSION"
+}
+ensure_node() {
+  command -v npm >/dev/null || die "npm not found: install Node.js (any version) with npm to bootstrap Node $NODE_VERSION"
+  cache_build "$NODE_DIR" node_modules/node/bin/node install_node
+}
+
+# npm ci only when the lock file changed since the last install (its hash is stored in node_modules).
+ensure_npm_deps() {
+  local want have=""
+  want="$(sha256sum "$MLB_ROOT/package-lock.json" | cut -d' ' -f1)"
+  [ -f "$MLB_ROOT/node_modules/.lock-sha256" ] && have="$(cat "$MLB_ROOT/node_modules/.lock-sha256")"
+  [ "$want" = "$have" ] && return 0
+  (cd "$MLB_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  printf '%s\n' "$want" >"$MLB_ROOT/node_modules/.lock-sha256"
+}
+
+docker_answers() { timeout 10 docker info >/dev/null 2>&1; }
+
+ensure_docker_engine() {
+  docker_answers && return 0
+  [ "$(id -u)" = 0 ] || die "Docker engine not answering and not root: start dockerd (or add yourself to the docker group)"
+  if ! command -v dockerd >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io ||
+      { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io; } ||
+      die "apt-get install docker.io failed"
+  fi
+  command -v docker >/dev/null || die "docker client missing after installing docker.io"
+  mkdir -p "$MLB_CACHE"
+  nohup dockerd >"$MLB_CACHE/dockerd.log" 2>&1 &
+  local i
+  for i in $(seq 1 60); do
+    docker_answers && return 0
+    sleep 1
+  done
+  die "dockerd did not answer within 60 s (log: $MLB_CACHE/dockerd.log)"
+}
+
+# Host tools the tests use: HAProxy 2.6 (validates every config beside the image's 3.0), ffmpeg (RTMP
+# publisher), Lua interpreters (router unit tests), debootstrap (HAProxy image rootfs).
+ensure_host_packages() {
+  local missing=() cmd pkg
+  for pair in haproxy:haproxy ffmpeg:ffmpeg lua5.3:lua5.3 lua5.4:lua5.4 debootstrap:debootstrap curl:curl unzip:unzip; do
+    cmd="${pair%%:*}" pkg="${pair##*:}"
+    command -v "$cmd" >/dev/null || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" = 0 ] || die "missing host packages (${missing[*]}): apt-get install them as root"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" ||
+    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"; } ||
+    die "apt-get install ${missing[*]} failed"
+}
+
+check_go() {
+  command -v go >/dev/null || die "go not found: Go 1.$GO_MIN_MINOR+ is needed to build Pulumi, its plugins and MediaMTX"
+  local minor
+  minor="$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')"
+  [ "$minor" -ge "$GO_MIN_MINOR" ] || die "go $(go env GOVERSION) is too old: the pinned modules need go1.$GO_MIN_MINOR or newer"
+}
+
+# go.mod files of the CLI carry `replace` directives, so `go install pkg@ver` refuses: a throwaway
+# module requires the same versions and copies the one replace the build needs.
+build_pulumi_cli() {
+  local out="$1" work="$1/.work"
+  mkdir -p "$work" "$out/bin"
+  cat >"$work/go.mod" <<EOF
+module mediamtx-lb/tools/pulumi
+
+go 1.$GO_MIN_MINOR
+
+require (
+	github.com/pulumi/pulumi/pkg/v3 v$PULUMI_VERSION
+	github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION
+)
+
+replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
+EOF
+  printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"\n' >"$work/tools.go"
+  (
+    cd "$work"
+    export GOFLAGS=-mod=mod CGO_ENABLED=0
+    go mod tidy
+    go build -trimpath -o "$out/bin/pulumi" \
+      -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
+      github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+  )
+  rm -rf "$work"
+}
+
+# The nodejs language host became its own module (sdk/nodejs/cmd/pulumi-language-nodejs/v3) after
+# sdk v3.68.0, and the module mirror serves no version of that module. v3.68.0 still carries it inside
+# sdk/v3; its protocol (run the program through @pulumi/pulumi's cmd/run) works with the pinned SDK.
+LANGUAGE_HOST_SDK_VERSION=3.68.0
+build_language_host() {
+  local out="$1" work="$1/.work-lh"
+  mkdir -p "$work"
+  printf 'module mediamtx-lb/tools/langhost\n\ngo 1.%s\n\nrequire github.com/pulumi/pulumi/sdk/v3 v%s\n' \
+    "$GO_MIN_MINOR" "$LANGUAGE_HOST_SDK_VERSION" >"$work/go.mod"
+  printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs"\n' >"$work/tools.go"
+  (
+    cd "$work"
+    export GOFLAGS=-mod=mod CGO_ENABLED=0
+    go mod tidy
+    go build -trimpath -o "$out/bin/pulumi-language-nodejs" \
+      -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$LANGUAGE_HOST_SDK_VERSION" \
+      github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
+  )
+  rm -rf "$work"
+}
+
+# Dynamic providers run through this plugin; the CLI release ships it as a script, our Go build
+# does not. It runs the project's own @pulumi/pulumi, resolved from the working directory.
+write_dynamic_provider_shim() {
+  local out="$1"
+  cat >"$out/bin/pulumi-resource-pulumi-nodejs" <<'EOF'
+#!/bin/sh
+exec node "$(node -p 'require.resolve("@pulumi/pulumi/cmd/dynamic-provider")')" "$@"
+EOF
+  chmod +x "$out/bin/pulumi-resource-pulumi-nodejs"
+}
+
+build_pulumi() {
+  local out="$1"
+  build_pulumi_cli "$out"
+  # The language host is a "bundled" plugin: the CLI looks for it beside its own binary.
+  build_language_host "$out"
+  write_dynamic_provider_shim "$out"
+  "$out/bin/pulumi" version | grep -qx "v$PULUMI_VERSION"
+}
+
+ensure_docker_plugin() {
+  cache_build "$DOCKER_PROVIDER_DIR" pulumi-resource-docker build_docker_provider "$DOCKER_PROVIDER_VERSION"
+  local listed
+  listed="$("$MLB_ROOT/scripts/pulumi" plugin ls 2>/dev/null | awk '$1 == "docker" && $2 == "resource" { print $3 }')"
+  if ! grep -qx "$DOCKER_PROVIDER_VERSION" <<<"$listed"; then
+    "$MLB_ROOT/scripts/pulumi" plugin install resource docker "$DOCKER_PROVIDER_VERSION" \
+      --file "$DOCKER_PROVIDER_DIR/pulumi-resource-docker" --reinstall
+  fi
+}
+
+# MediaMTX go:embeds two git-ignored files (VERSION, hls.min.js), and its go.mod replaces gosrt with
+# a fork commit the mirror does not serve. We build against upstream gosrt, whose Dial has no context
+# variant; SRT is switched off in our config, so the two context-aware dials become plain dials.
+build_mediamtx() {
+  local out="$1" work="$1/.work"
+  local mod="github.com/bluenviron/mediamtx" ver="v$MEDIAMTX_VERSION"
+  mkdir -p "$work"
+  curl -fsS -o "$work/src.zip" "$GO_PROXY/$mod/@v/$ver.zip"
+  (cd "$work" && unzip -q src.zip)
+  local src="$work/$mod@$ver"
+  chmod -R u+w "$src"
+  printf '%s' "$ver" >"$src/internal/core/VERSION"
+  (cd "$work" && npm pack --silent "hls.js@$HLSJS_VERSION" >/dev/null && tar xzf "hls.js-$HLSJS_VERSION.tgz" package/dist/hls.min.js)
+  cp "$work/package/dist/hls.min.js" "$src/internal/servers/hls/hls.min.js"
+  (
+    cd "$src"
+    go mod edit -dropreplace github.com/datarhei/gosrt
+    sed -i -E 's/srtlib\.DialWithContext\(ctx, /srtlib.Dial(/' internal/forward/srt/dest.go
+    sed -i -E 's/srt\.DialWithContext\(params\.Context, /srt.Dial(/' internal/staticsources/srt/source.go
+    GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out/mediamtx" .
+  )
+  cp "$src/mediamtx.yml" "$out/mediamtx.yml"
+  rm -rf "$work"
+  "$out/mediamtx" --version | grep -qx "$ver"
+}
+
+# Same layout as bluenviron/mediamtx: FROM scratch, /mediamtx, default config at /mediamtx.yml.
+ensure_mediamtx_image() {
+  docker image inspect "$MEDIAMTX_IMAGE" >/dev/null 2>&1 && return 0
+  local tmp
+  tmp="$(mktemp -d)"
+  cp "$MEDIAMTX_DIR/mediamtx" "$MEDIAMTX_DIR/mediamtx.yml" "$tmp/"
+  tar -C "$tmp" -c mediamtx mediamtx.yml |
+    docker import \
+      --change 'ENTRYPOINT ["/mediamtx"]' \
+      --change 'LABEL org.opencontainers.image.version='"$MEDIAMTX_VERSION" \
+      --change 'LABEL mediamtx-lb.built-by=scripts/bootstrap' \
+      - "$MEDIAMTX_IMAGE" >/dev/null
+  rm -rf "$tmp"
+}
+
+build_haproxy_rootfs() {
+  local out="$1"
+  debootstrap --variant=minbase --include=haproxy,ca-certificates "$DEBIAN_SUITE" "$out/rootfs" \
+    http://deb.debian.org/debian
+  local r="$out/rootfs"
+  # The official image's conventions: config dir, entrypoint that adds -W -db (master-worker,
+  # foreground), user haproxy.
+  mkdir -p "$r/usr/local/etc/haproxy"
+  cp "$MLB_ROOT/scripts/lib/haproxy-entrypoint.sh" "$r/usr/local/bin/docker-entrypoint.sh"
+  chmod 755 "$r/usr/local/bin/docker-entrypoint.sh"
+  rm -rf "$r/var/cache/apt/archives"/*.deb "$r/var/lib/apt/lists"/* "$r/usr/share/doc" "$r/usr/share/man"
+  chroot "$r" haproxy -v | sed -n 's/^HAProxy version \([0-9]*\.[0-9]*\).*/\1/p' >"$out/haproxy-minor"
+  tar -C "$r" -c . >"$out/rootfs.tar"
+  rm -rf "$r"
+}
+
+haproxy_image() { printf '%s:%s\n' "$HAPROXY_IMAGE_REPO" "$(cat "$HAPROXY_ROOTFS_DIR/haproxy-minor")"; }
+
+ensure_haproxy_image() {
+  local image
+  image="$(haproxy_image)"
+  docker image inspect "$image" >/dev/null 2>&1 && return 0
+  docker import \
+    --change 'ENTRYPOINT ["docker-entrypoint.sh"]' \
+    --change 'CMD ["haproxy", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]' \
+    --change 'STOPSIGNAL SIGUSR1' \
+    --change 'USER haproxy' \
+    --change 'WORKDIR /var/lib/haproxy' \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'LABEL mediamtx-lb.built-by=scripts/bootstrap' \
+    "$HAPROXY_ROOTFS_DIR/rootfs.tar" "$image" >/dev/null
+}
