@@ -1,0 +1,168 @@
+// Model → HAProxy view → haproxy.cfg (templates/haproxy.cfg.mustache), plus the separate secrets file.
+// Pure: the view holds every decision (lists in config order, ready-made fragments) so the template
+// only loops, and the same model always renders the same bytes.
+//
+// Couplings:
+// - Server names are instance names in every backend. The Lua router (infra/render/router.ts) stores
+//   stream → server name in STREAMS_MAP and `use-server %[var(txn.mtx_owner)]` looks them up, so a
+//   backend whose servers were named differently would silently fall back to balancing.
+// - The Lua names used here (fetch mtx_stream, actions mtx_lookup/mtx_learn, service mtx_router_status,
+//   variables txn.mtx_stream/txn.mtx_owner) are registered by templates/router.lua.mustache.
+// - `backend hls` is ROUTER_HEALTH_BACKEND (router.ts): the on-miss lookup skips instances it reports down.
+
+import type { InstanceModel, Model } from "../config/model";
+import { MEDIAMTX_PORTS } from "../config/model";
+import { formatHaproxyDuration } from "./durations";
+import { ADMIN_SOCKET, ROUTER_LUA, SERVER_STATE_FILE, STREAMS_MAP } from "./paths";
+import { renderTemplate } from "./templates";
+
+/** Userlist name shared by haproxy.cfg (`http_auth(stats_users)`) and secrets.cfg. */
+export const STATS_USERLIST = "stats_users";
+
+/**
+ * MediaMTX has no health endpoint; a one-item path list is the cheapest API call that proves the
+ * process serves requests. Upstream: GET /v3/paths/list?itemsPerPage=N.
+ */
+export const HEALTH_CHECK_URI = "/v3/paths/list?itemsPerPage=1";
+
+/**
+ * Access log line for the HTTP frontends: HAProxy's httplog fields plus the stream the Lua fetch
+ * derived and the owner the map/lookup chose, so `docker logs` answers "where did this request go".
+ * `%b/%s` is the backend/server that served it (`<NOSRV>` when denied before routing).
+ */
+export const HTTP_LOG_FORMAT =
+  '"%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq' +
+  ' stream=%[var(txn.mtx_stream)] owner=%[var(txn.mtx_owner)] %{+Q}r"';
+
+/**
+ * Contents for SERVER_STATE_FILE before HAProxy has ever saved one: only the format version line.
+ * A missing or empty file makes every start (and `haproxy -c`) warn; this one loads as "no state".
+ */
+export const INITIAL_SERVER_STATE = "1\n";
+
+export interface HaproxyServerView {
+  /** Instance name: the server name in every backend. */
+  readonly name: string;
+  /** `<address>:<port>` on the stack network. */
+  readonly endpoint: string;
+  readonly weight: number;
+}
+
+export interface HaproxyIceView {
+  /** Frontend and backend name: `ice_<instance>`. */
+  readonly proxy: string;
+  readonly bind: string;
+  /** Instance name, as in the other backends. No weight: this backend has exactly one server. */
+  readonly serverName: string;
+  /** `<address>:<iceTcpPort>`: MediaMTX listens on the same port number it advertises. */
+  readonly endpoint: string;
+}
+
+export interface HaproxyView {
+  readonly stack: string;
+  readonly adminSocket: string;
+  readonly serverStateFile: string;
+  readonly routerLua: string;
+  readonly streamsMap: string;
+  readonly statsUserlist: string;
+  /** `timeout check` value. */
+  readonly checkTimeout: string;
+  /** Lines placed in every backend: the MediaMTX control API health check. */
+  readonly httpCheck: readonly string[];
+  /** Suffix of every server line: `check inter 2s fall 3 rise 2`. */
+  readonly serverCheck: string;
+  readonly httpLogFormat: string;
+  readonly statsBind: string;
+  readonly rtmp: { readonly bind: string; readonly servers: readonly HaproxyServerView[] };
+  readonly hls: { readonly bind: string; readonly servers: readonly HaproxyServerView[] };
+  readonly webrtc: { readonly bind: string; readonly servers: readonly HaproxyServerView[] };
+  /** One TCP frontend/backend pair per instance, in config order. */
+  readonly ice: readonly HaproxyIceView[];
+}
+
+function toServers(instances: readonly InstanceModel[], port: number): readonly HaproxyServerView[] {
+  return instances.map((instance) => ({
+    name: instance.name,
+    endpoint: `${instance.address}:${port}`,
+    weight: instance.weight,
+  }));
+}
+
+/** Internal. Exported for testing. */
+export function toHaproxyView(model: Model): HaproxyView {
+  const bind = (port: number): string => `${model.bindAddress}:${port}`;
+  const { health } = model;
+  return {
+    stack: model.stack,
+    adminSocket: ADMIN_SOCKET,
+    serverStateFile: SERVER_STATE_FILE,
+    routerLua: ROUTER_LUA,
+    streamsMap: STREAMS_MAP,
+    statsUserlist: STATS_USERLIST,
+    checkTimeout: formatHaproxyDuration(health.timeoutMs),
+    httpCheck: [
+      "option httpchk",
+      `http-check connect port ${MEDIAMTX_PORTS.api}`,
+      `http-check send meth GET uri ${HEALTH_CHECK_URI}`,
+      "http-check expect status 200",
+    ],
+    serverCheck: `check inter ${formatHaproxyDuration(health.intervalMs)} fall ${health.fall} rise ${health.rise}`,
+    httpLogFormat: HTTP_LOG_FORMAT,
+    statsBind: bind(model.ports.stats),
+    rtmp: { bind: bind(model.ports.rtmp), servers: toServers(model.instances, MEDIAMTX_PORTS.rtmp) },
+    hls: { bind: bind(model.ports.hls), servers: toServers(model.instances, MEDIAMTX_PORTS.hls) },
+    webrtc: { bind: bind(model.ports.webrtc), servers: toServers(model.instances, MEDIAMTX_PORTS.webrtc) },
+    ice: model.instances.map((instance) => ({
+      proxy: `ice_${instance.name}`,
+      bind: bind(instance.iceTcpPort),
+      serverName: instance.name,
+      endpoint: `${instance.address}:${instance.iceTcpPort}`,
+    })),
+  };
+}
+
+/** haproxy.cfg for the stack. Never contains the stats password (see renderHaproxySecrets). */
+export function renderHaproxyConfig(model: Model): string {
+  return renderTemplate("haproxy.cfg.mustache", toHaproxyView(model));
+}
+
+const STATS_USER = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * Quotes `text` as one HAProxy config word. Single quotes are HAProxy's strong quoting (no `$VAR`
+ * expansion, no escapes, `#` is literal); an embedded single quote closes the quote, adds `\'` and
+ * reopens, as in a POSIX shell. Internal. Exported for testing.
+ */
+export function quoteHaproxyWord(text: string): string {
+  return `'${text.replace(/'/g, "'\\''")}'`;
+}
+
+export interface HaproxySecretsView {
+  readonly userlist: string;
+  readonly user: string;
+  readonly quotedPassword: string;
+}
+
+/**
+ * secrets.cfg: only the stats userlist. Loaded as a second `-f` so haproxy.cfg stays free of secrets
+ * and can be shown in `pulumi preview --diff`. The password is the Pulumi secret's plain value; it is
+ * only ever passed through here, inside an Output, by the gateway component.
+ */
+export function renderHaproxySecrets(user: string, password: string): string {
+  if (!STATS_USER.test(user)) {
+    throw new Error(
+      `renderHaproxySecrets: user must match ${STATS_USER.source}, got ${JSON.stringify(user)}`,
+    );
+  }
+  // A line break would end the config line; NUL cannot be represented at all. The value itself stays out
+  // of the message.
+  if (password.length === 0 || /[\n\r\0]/.test(password)) {
+    throw new Error("renderHaproxySecrets: password must be non-empty and contain no line breaks or NUL");
+  }
+  const view: HaproxySecretsView = {
+    userlist: STATS_USERLIST,
+    user,
+    quotedPassword: quoteHaproxyWord(password),
+  };
+  return renderTemplate("haproxy-secrets.cfg.mustache", view);
+}

@@ -1,0 +1,54 @@
+// Model + instance → MediaMTX view → mediamtx.yml (templates/mediamtx.yml.mustache). Pure.
+//
+// Couplings:
+// - Listener ports are MEDIAMTX_PORTS, which haproxy.ts uses for server addresses and health checks.
+// - The ICE-TCP listener uses instance.iceTcpPort, the same number HAProxy binds on the host for
+//   `ice_<name>`: MediaMTX advertises its own listener port in candidates, so the two must match.
+
+import type { HlsVariant, InstanceModel, Model } from "../config/model";
+import { MEDIAMTX_PORTS } from "../config/model";
+import { renderTemplate } from "./templates";
+
+/** Addresses that may use the control API and metrics besides the stack subnet (MediaMTX's own default). */
+export const LOOPBACK_IPS = ["127.0.0.1", "::1"] as const;
+
+export interface MediamtxView {
+  readonly stack: string;
+  readonly name: string;
+  readonly ports: typeof MEDIAMTX_PORTS;
+  readonly iceTcpPort: number;
+  readonly hlsVariant: HlsVariant;
+  /** YAML flow list for the api/metrics user: loopback plus the stack subnet. */
+  readonly apiIps: string;
+  /** YAML flow list: the stack subnet, where HAProxy's requests come from. */
+  readonly trustedProxies: string;
+  /** YAML flow list: the public host advertised in ICE candidates. */
+  readonly additionalHosts: string;
+}
+
+/**
+ * A YAML flow sequence of double-quoted strings. JSON string syntax is a subset of YAML's double-quoted
+ * style, so `::1` or a host name can never be misread as a mapping or another type.
+ */
+function yamlFlowList(items: readonly string[]): string {
+  return `[${items.map((item) => JSON.stringify(item)).join(", ")}]`;
+}
+
+/** Internal. Exported for testing. */
+export function toMediamtxView(model: Model, instance: InstanceModel): MediamtxView {
+  return {
+    stack: model.stack,
+    name: instance.name,
+    ports: MEDIAMTX_PORTS,
+    iceTcpPort: instance.iceTcpPort,
+    hlsVariant: model.hls.variant,
+    apiIps: yamlFlowList([...LOOPBACK_IPS, model.network.subnet]),
+    trustedProxies: yamlFlowList([model.network.subnet]),
+    additionalHosts: yamlFlowList([model.publicHost]),
+  };
+}
+
+/** mediamtx.yml for one instance of the stack. */
+export function renderMediamtxConfig(model: Model, instance: InstanceModel): string {
+  return renderTemplate("mediamtx.yml.mustache", toMediamtxView(model, instance));
+}

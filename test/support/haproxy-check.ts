@@ -1,0 +1,96 @@
+// Runs `haproxy -c` on rendered files placed exactly where the gateway container sees them
+// (HAPROXY_DIR), because haproxy.cfg names absolute paths: lua-load, the streams map, the server-state
+// file. `-c` executes the Lua file bodies and opens map files, so those must be present too.
+
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { HAPROXY_CONFIG, HAPROXY_DIR, HAPROXY_SECRETS } from "../../infra/render/paths";
+
+export type HaproxyRunner = "host" | { readonly image: string };
+
+export interface HaproxyCheckResult {
+  /** haproxy exited 0. Warnings alone do not make it false; look at `output` for them. */
+  readonly ok: boolean;
+  /** stdout and stderr, trimmed. */
+  readonly output: string;
+}
+
+/** The host's HAProxy (Debian bookworm: 2.6). */
+export const HOST_HAPROXY = "/usr/sbin/haproxy";
+
+/** Command line run inside HAPROXY_DIR's view: the same two files the gateway container loads. */
+const CHECK_ARGS = ["-c", "-f", HAPROXY_CONFIG, "-f", HAPROXY_SECRETS];
+
+/**
+ * Writes `files` (paths relative to HAPROXY_DIR, e.g. "haproxy.cfg", "secrets.cfg", "router.lua",
+ * "streams.map", "run/server-state") into a fresh temp dir and checks them.
+ * - "host": /usr/sbin/haproxy in a private mount namespace (`unshare --mount`, needs root) with the temp
+ *   dir bind-mounted on HAPROXY_DIR, so the host's own filesystem is not touched beyond creating the
+ *   empty mount point.
+ * - `{ image }`: `docker run --rm --network none` with the temp dir mounted read-only on HAPROXY_DIR.
+ */
+export function checkHaproxyConfig(
+  files: Readonly<Record<string, string>>,
+  opts: { readonly runner: HaproxyRunner },
+): HaproxyCheckResult {
+  const dir = mkdtempSync(join(tmpdir(), "mediamtx-lb-haproxy-check-"));
+  try {
+    // The official image runs as user haproxy: everything must be world-readable.
+    chmodSync(dir, 0o755);
+    for (const [relative, content] of Object.entries(files)) {
+      if (relative.startsWith("/") || relative.split("/").includes("..")) {
+        throw new Error(`checkHaproxyConfig: file names must be relative to ${HAPROXY_DIR}, got ${relative}`);
+      }
+      const target = join(dir, relative);
+      mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
+      writeFileSync(target, content, { mode: 0o644 });
+    }
+    const result =
+      opts.runner === "host"
+        ? runOnHost(dir)
+        : run("docker", [
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "-v",
+            `${dir}:${HAPROXY_DIR}:ro`,
+            // Whatever the image's entrypoint script does, run haproxy itself.
+            "--entrypoint",
+            "haproxy",
+            opts.runner.image,
+            ...CHECK_ARGS,
+          ]);
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function runOnHost(dir: string): HaproxyCheckResult {
+  mkdirSync(HAPROXY_DIR, { recursive: true });
+  // unshare --mount makes mounts private to the new namespace (util-linux default propagation), so the
+  // bind mount disappears with the process and other users of the host never see it.
+  return run("unshare", [
+    "--mount",
+    "sh",
+    "-c",
+    'mount --bind "$1" "$2" && shift 2 && exec "$@"',
+    "sh",
+    dir,
+    HAPROXY_DIR,
+    HOST_HAPROXY,
+    ...CHECK_ARGS,
+  ]);
+}
+
+function run(command: string, args: readonly string[]): HaproxyCheckResult {
+  const result = spawnSync(command, args, { encoding: "utf8", timeout: 60_000 });
+  if (result.error !== undefined) {
+    return { ok: false, output: `${command}: ${result.error.message}` };
+  }
+  const output = `${result.stdout}${result.stderr}`.trim();
+  return { ok: result.status === 0, output };
+}

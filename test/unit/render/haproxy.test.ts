@@ -1,0 +1,324 @@
+import { describe, expect, it } from "vitest";
+import type { InstanceModel, Model } from "../../../infra/config/model";
+import {
+  HEALTH_CHECK_URI,
+  INITIAL_SERVER_STATE,
+  quoteHaproxyWord,
+  renderHaproxyConfig,
+  renderHaproxySecrets,
+  toHaproxyView,
+} from "../../../infra/render/haproxy";
+import { ADMIN_SOCKET, ROUTER_LUA, SERVER_STATE_FILE, STREAMS_MAP } from "../../../infra/render/paths";
+
+function instance(name: string, index: number, weight: number, iceTcpPort = 8189 + index): InstanceModel {
+  return {
+    name,
+    weight,
+    index,
+    iceTcpPort,
+    address: `10.213.7.${10 + index}`,
+    containerName: `t-mediamtx-${name}`,
+  };
+}
+
+const THREE = [instance("a", 0, 2), instance("b", 1, 1), instance("c", 2, 0, 9000)];
+
+function model(overrides: Partial<Model> = {}): Model {
+  return {
+    stack: "t",
+    instances: THREE,
+    health: { intervalMs: 2_000, timeoutMs: 1_000, fall: 3, rise: 2 },
+    ports: { rtmp: 1935, hls: 8888, webrtc: 8889, iceTcpBase: 8189, stats: 8404 },
+    bindAddress: "127.0.0.1",
+    publicHost: "127.0.0.1",
+    images: { haproxy: "haproxy:2.8", mediamtx: "bluenviron/mediamtx:1.20.0" },
+    routing: { pollIntervalMs: 1_000 },
+    hls: { variant: "lowLatency" },
+    network: { subnet: "10.213.7.0/24", gateway: "10.213.7.1" },
+    hostDir: "/home/tester/.local/state/mediamtx-lb/t",
+    stats: { user: "admin" },
+    ...overrides,
+  };
+}
+
+interface Section {
+  readonly header: string;
+  readonly lines: readonly string[];
+}
+
+/** haproxy.cfg → sections (`global`, `backend hls`, …) with their trimmed, non-comment lines. */
+function sections(cfg: string): Section[] {
+  const result: { header: string; lines: string[] }[] = [];
+  for (const raw of cfg.split("\n")) {
+    if (raw.trim() === "" || raw.trim().startsWith("#")) continue;
+    if (/^\S/.test(raw)) result.push({ header: raw, lines: [] });
+    else result.at(-1)?.lines.push(raw.trim());
+  }
+  return result;
+}
+
+function section(cfg: string, header: string): Section {
+  const found = sections(cfg).find((s) => s.header === header);
+  if (found === undefined) throw new Error(`no section "${header}" in:\n${cfg}`);
+  return found;
+}
+
+const CFG = renderHaproxyConfig(model());
+const BALANCED_BACKENDS = [
+  ["rtmp", 1935],
+  ["hls", 8888],
+  ["webrtc", 8889],
+] as const;
+
+describe("toHaproxyView", () => {
+  it.each([
+    ["rtmp", "127.0.0.1:1935"],
+    ["hls", "127.0.0.1:8888"],
+    ["webrtc", "127.0.0.1:8889"],
+  ] as const)("binds the %s frontend on bindAddress:%s", (proxy, bind) => {
+    expect(toHaproxyView(model())[proxy].bind).toBe(bind);
+  });
+
+  it("binds the stats frontend on bindAddress:ports.stats", () => {
+    expect(toHaproxyView(model({ bindAddress: "0.0.0.0" })).statsBind).toBe("0.0.0.0:8404");
+  });
+
+  it.each(BALANCED_BACKENDS)("lists %s servers in config order with weights and port %i", (proxy, port) => {
+    expect(toHaproxyView(model())[proxy].servers).toEqual([
+      { name: "a", endpoint: `10.213.7.10:${port}`, weight: 2 },
+      { name: "b", endpoint: `10.213.7.11:${port}`, weight: 1 },
+      { name: "c", endpoint: `10.213.7.12:${port}`, weight: 0 },
+    ]);
+  });
+
+  it.each([
+    [{ intervalMs: 2_000, timeoutMs: 1_000, fall: 3, rise: 2 }, "check inter 2s fall 3 rise 2", "1s"],
+    [{ intervalMs: 500, timeoutMs: 250, fall: 1, rise: 1 }, "check inter 500ms fall 1 rise 1", "250ms"],
+    [{ intervalMs: 1_500, timeoutMs: 1_500, fall: 5, rise: 4 }, "check inter 1500ms fall 5 rise 4", "1500ms"],
+    [
+      { intervalMs: 60_000, timeoutMs: 30_000, fall: 100, rise: 100 },
+      "check inter 1m fall 100 rise 100",
+      "30s",
+    ],
+  ])("health %o → '%s', timeout check %s", (health, serverCheck, checkTimeout) => {
+    const view = toHaproxyView(model({ health }));
+    expect(view.serverCheck).toBe(serverCheck);
+    expect(view.checkTimeout).toBe(checkTimeout);
+  });
+
+  it("checks MediaMTX's control API, not the proxied port", () => {
+    expect(toHaproxyView(model()).httpCheck).toEqual([
+      "option httpchk",
+      "http-check connect port 9997",
+      `http-check send meth GET uri ${HEALTH_CHECK_URI}`,
+      "http-check expect status 200",
+    ]);
+  });
+
+  it.each([
+    [0, "a", "ice_a", "127.0.0.1:8189", "10.213.7.10:8189"],
+    [1, "b", "ice_b", "127.0.0.1:8190", "10.213.7.11:8190"],
+    [2, "c", "ice_c", "127.0.0.1:9000", "10.213.7.12:9000"],
+  ])("ICE-TCP pair %i: %s → %s on %s to %s", (index, serverName, proxy, bind, endpoint) => {
+    expect(toHaproxyView(model()).ice[index]).toEqual({ proxy, bind, serverName, endpoint });
+  });
+
+  it("uses the container paths", () => {
+    const view = toHaproxyView(model());
+    expect([view.adminSocket, view.serverStateFile, view.routerLua, view.streamsMap]).toEqual([
+      ADMIN_SOCKET,
+      SERVER_STATE_FILE,
+      ROUTER_LUA,
+      STREAMS_MAP,
+    ]);
+  });
+});
+
+describe("renderHaproxyConfig", () => {
+  it("is deterministic, \\n-only and ends with exactly one newline", () => {
+    expect(renderHaproxyConfig(model())).toBe(CFG);
+    expect(CFG).not.toContain("\r");
+    expect(CFG.endsWith("\n") && !CFG.endsWith("\n\n")).toBe(true);
+  });
+
+  it("has one ICE frontend/backend pair per instance", () => {
+    for (const { name, iceTcpPort, address } of THREE) {
+      expect(section(CFG, `frontend ice_${name}`).lines).toEqual([
+        "mode tcp",
+        `bind 127.0.0.1:${iceTcpPort}`,
+        "option tcplog",
+        `default_backend ice_${name}`,
+      ]);
+      expect(section(CFG, `backend ice_${name}`).lines.filter((l) => l.startsWith("server "))).toEqual([
+        `server ${name} ${address}:${iceTcpPort} check inter 2s fall 3 rise 2`,
+      ]);
+    }
+    expect(sections(CFG).filter((s) => s.header.startsWith("frontend ice_"))).toHaveLength(THREE.length);
+  });
+
+  it.each(BALANCED_BACKENDS)("renders weights on every %s server", (proxy, port) => {
+    const servers = section(CFG, `backend ${proxy}`).lines.filter((l) => l.startsWith("server "));
+    expect(servers.map((l) => l.replace(/ cookie \S+/, ""))).toEqual([
+      `server a 10.213.7.10:${port} weight 2 check inter 2s fall 3 rise 2`,
+      `server b 10.213.7.11:${port} weight 1 check inter 2s fall 3 rise 2`,
+      `server c 10.213.7.12:${port} weight 0 check inter 2s fall 3 rise 2`,
+    ]);
+  });
+
+  it("names servers identically in every backend (the router's map values)", () => {
+    const backends = sections(CFG).filter((s) => s.header.startsWith("backend "));
+    const names = backends.flatMap((s) =>
+      s.lines.filter((l) => l.startsWith("server ")).map((l) => l.split(" ")[1]),
+    );
+    expect(new Set(names)).toEqual(new Set(["a", "b", "c"]));
+    for (const proxy of ["rtmp", "hls", "webrtc"]) {
+      const inBackend = section(CFG, `backend ${proxy}`).lines.filter((l) => l.startsWith("server "));
+      expect(inBackend.map((l) => l.split(" ")[1])).toEqual(["a", "b", "c"]);
+    }
+  });
+
+  it("puts the WHIP cookie on the webrtc backend only, with one cookie value per server", () => {
+    const webrtc = section(CFG, "backend webrtc").lines;
+    expect(webrtc).toContain("cookie WHIP_SESSION insert indirect nocache httponly");
+    expect(webrtc.filter((l) => l.startsWith("server ")).map((l) => / cookie (\S+) /.exec(l)?.[1])).toEqual([
+      "a",
+      "b",
+      "c",
+    ]);
+    const others = sections(CFG).filter(
+      (s) => s.header.startsWith("backend ") && s.header !== "backend webrtc",
+    );
+    for (const other of others) expect(other.lines.join("\n"), other.header).not.toMatch(/cookie/);
+  });
+
+  it("ends every server line with the same check fragment and gives every backend the API check", () => {
+    const backends = sections(CFG).filter((s) => s.header.startsWith("backend "));
+    expect(backends).toHaveLength(3 + THREE.length);
+    for (const backend of backends) {
+      const servers = backend.lines.filter((l) => l.startsWith("server "));
+      expect(servers.length, backend.header).toBeGreaterThan(0);
+      for (const line of servers) expect(line, backend.header).toMatch(/ check inter 2s fall 3 rise 2$/);
+      expect(backend.lines, backend.header).toEqual(
+        expect.arrayContaining([...toHaproxyView(model()).httpCheck]),
+      );
+    }
+  });
+
+  it("never shuts down sessions when a server is marked down (RTMP publishers would drop)", () => {
+    expect(CFG).not.toContain("on-marked-down");
+  });
+
+  it("publishes no MediaMTX API or metrics port: no bind or server address uses them", () => {
+    const addressLines = sections(CFG)
+      .flatMap((s) => s.lines)
+      .filter((l) => l.startsWith("bind ") || l.startsWith("server "));
+    for (const line of addressLines) expect(line).not.toMatch(/:(9997|9998)\b/);
+    expect(CFG.match(/9997/g)).toHaveLength(3 + THREE.length); // only `http-check connect port 9997`
+    expect(CFG).not.toContain("9998");
+  });
+
+  it("routes HLS and WebRTC by stream owner with the Lua router", () => {
+    for (const proxy of ["hls", "webrtc"]) {
+      expect(
+        section(CFG, `frontend ${proxy}`)
+          .lines.filter((l) => l.startsWith("http-request"))
+          .slice(0, 4),
+      ).toEqual([
+        "http-request set-var(txn.mtx_stream) lua.mtx_stream",
+        "http-request deny deny_status 400 unless { var(txn.mtx_stream) -m found }",
+        `http-request set-var(txn.mtx_owner) var(txn.mtx_stream),map(${STREAMS_MAP})`,
+        "http-request lua.mtx_lookup unless { var(txn.mtx_owner) -m found }",
+      ]);
+      expect(section(CFG, `backend ${proxy}`).lines).toContain(
+        "use-server %[var(txn.mtx_owner)] if { var(txn.mtx_owner) -m found }",
+      );
+      expect(section(CFG, `frontend ${proxy}`).lines.find((l) => l.startsWith("log-format "))).toContain(
+        "%b/%s",
+      );
+    }
+    expect(section(CFG, "backend hls").lines).toEqual(
+      expect.arrayContaining(["balance hash var(txn.mtx_stream)", "hash-type consistent"]),
+    );
+    expect(section(CFG, "backend webrtc").lines).toContain(
+      "http-response lua.mtx_learn if { var(txn.mtx_whip_new) -m bool } { status 201 }",
+    );
+  });
+
+  it("protects every stats endpoint with the stats userlist", () => {
+    const stats = section(CFG, "frontend stats").lines;
+    expect(stats[0]).toBe("mode http");
+    expect(stats.filter((l) => l.startsWith("http-request"))[0]).toBe(
+      "http-request auth realm mediamtx-lb unless { http_auth(stats_users) }",
+    );
+  });
+
+  it("loads global settings from the container paths", () => {
+    expect(section(CFG, "global").lines).toEqual(
+      expect.arrayContaining([
+        "log stdout format raw local0",
+        `stats socket ${ADMIN_SOCKET} mode 660 level admin expose-fd listeners`,
+        `server-state-file ${SERVER_STATE_FILE}`,
+        `lua-load ${ROUTER_LUA}`,
+      ]),
+    );
+    expect(section(CFG, "defaults").lines).toEqual(
+      expect.arrayContaining([
+        "load-server-state-from-file global",
+        "option redispatch",
+        "default-server init-addr last,libc,none",
+        "timeout check 1s",
+      ]),
+    );
+  });
+
+  it("never contains the stats secret", () => {
+    const secrets = renderHaproxySecrets("admin", "s3cret-value");
+    expect(secrets).toContain("s3cret-value");
+    expect(CFG).not.toContain("s3cret-value");
+    expect(CFG).not.toMatch(/insecure-password|^userlist/m);
+  });
+});
+
+describe("renderHaproxySecrets", () => {
+  it("renders only the stats userlist", () => {
+    const lines = sections(renderHaproxySecrets("ops", "pw"));
+    expect(lines).toEqual([{ header: "userlist stats_users", lines: ["user ops insecure-password 'pw'"] }]);
+  });
+
+  it.each([
+    ["plain", "'plain'"],
+    ["with space", "'with space'"],
+    ["hash#not-a-comment", "'hash#not-a-comment'"],
+    ["$HOME", "'$HOME'"],
+    ['dq"uote', "'dq\"uote'"],
+    ["it's", "'it'\\''s'"],
+    ["back\\slash", "'back\\slash'"],
+  ])("quotes %s as %s", (password, quoted) => {
+    expect(quoteHaproxyWord(password)).toBe(quoted);
+    expect(renderHaproxySecrets("admin", password)).toContain(`insecure-password ${quoted}\n`);
+  });
+
+  it.each([
+    ["", "empty"],
+    ["two\nlines", "newline"],
+    ["cr\rhere", "carriage return"],
+    ["nul\0here", "NUL"],
+  ])("rejects the password %j (%s) without echoing it", (password) => {
+    expect(() => renderHaproxySecrets("admin", password)).toThrow(/password must be non-empty/);
+    try {
+      renderHaproxySecrets("admin", password);
+    } catch (error) {
+      if (password.length > 0) expect(String(error)).not.toContain(password);
+    }
+  });
+
+  it.each(["", "with space", "new\nline", "x".repeat(65)])("rejects the user %j", (user) => {
+    expect(() => renderHaproxySecrets(user, "pw")).toThrow(/user must match/);
+  });
+});
+
+describe("INITIAL_SERVER_STATE", () => {
+  it("is the bare state-file format version", () => {
+    expect(INITIAL_SERVER_STATE).toBe("1\n");
+  });
+});

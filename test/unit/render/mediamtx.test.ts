@@ -1,0 +1,146 @@
+import { load } from "js-yaml";
+import { describe, expect, it } from "vitest";
+import type { HlsVariant, InstanceModel, Model } from "../../../infra/config/model";
+import { MEDIAMTX_PORTS } from "../../../infra/config/model";
+import { renderMediamtxConfig, toMediamtxView } from "../../../infra/render/mediamtx";
+
+function instance(name: string, index: number, iceTcpPort = 8189 + index): InstanceModel {
+  return {
+    name,
+    weight: 1,
+    index,
+    iceTcpPort,
+    address: `10.213.7.${10 + index}`,
+    containerName: `t-mediamtx-${name}`,
+  };
+}
+
+const INSTANCES = [instance("a", 0), instance("b", 1), instance("c", 2, 9000)];
+
+function model(overrides: Partial<Model> = {}): Model {
+  return {
+    stack: "t",
+    instances: INSTANCES,
+    health: { intervalMs: 2_000, timeoutMs: 1_000, fall: 3, rise: 2 },
+    ports: { rtmp: 1935, hls: 8888, webrtc: 8889, iceTcpBase: 8189, stats: 8404 },
+    bindAddress: "127.0.0.1",
+    publicHost: "media.example.com",
+    images: { haproxy: "haproxy:2.8", mediamtx: "bluenviron/mediamtx:1.20.0" },
+    routing: { pollIntervalMs: 1_000 },
+    hls: { variant: "lowLatency" },
+    network: { subnet: "10.213.7.0/24", gateway: "10.213.7.1" },
+    hostDir: "/home/tester/.local/state/mediamtx-lb/t",
+    stats: { user: "admin" },
+    ...overrides,
+  };
+}
+
+const FIRST = INSTANCES[0] as InstanceModel;
+
+/** The rendered file as MediaMTX's YAML loader would see it. */
+function parsed(m: Model = model(), i: InstanceModel = FIRST): Record<string, unknown> {
+  const doc: unknown = load(renderMediamtxConfig(m, i));
+  if (typeof doc !== "object" || doc === null) throw new Error("not a mapping");
+  return doc as Record<string, unknown>;
+}
+
+describe("toMediamtxView", () => {
+  it.each([
+    ["127.0.0.1", '["127.0.0.1"]'],
+    ["media.example.com", '["media.example.com"]'],
+  ])("advertises publicHost %s as %s", (publicHost, additionalHosts) => {
+    expect(toMediamtxView(model({ publicHost }), FIRST).additionalHosts).toBe(additionalHosts);
+  });
+
+  it("grants API/metrics to loopback and the stack subnet, and trusts the subnet as proxy", () => {
+    const view = toMediamtxView(model(), FIRST);
+    expect(view.apiIps).toBe('["127.0.0.1", "::1", "10.213.7.0/24"]');
+    expect(view.trustedProxies).toBe('["10.213.7.0/24"]');
+  });
+
+  it.each(
+    INSTANCES.map((i) => [i.name, i.iceTcpPort] as const),
+  )("instance %s listens for ICE-TCP on %i", (name, port) => {
+    const target = INSTANCES.find((i) => i.name === name) as InstanceModel;
+    expect(toMediamtxView(model(), target)).toMatchObject({ name, iceTcpPort: port });
+  });
+});
+
+describe("renderMediamtxConfig", () => {
+  it("is deterministic, \\n-only and ends with exactly one newline", () => {
+    const text = renderMediamtxConfig(model(), FIRST);
+    expect(renderMediamtxConfig(model(), FIRST)).toBe(text);
+    expect(text).not.toContain("\r");
+    expect(text.endsWith("\n") && !text.endsWith("\n\n")).toBe(true);
+  });
+
+  it.each([
+    ["logLevel", "info"],
+    ["api", true],
+    ["apiAddress", `:${MEDIAMTX_PORTS.api}`],
+    ["metrics", true],
+    ["metricsAddress", `:${MEDIAMTX_PORTS.metrics}`],
+    ["rtsp", false],
+    ["srt", false],
+    ["moq", false],
+    ["rtmp", true],
+    ["rtmpEncryption", "no"],
+    ["rtmpAddress", `:${MEDIAMTX_PORTS.rtmp}`],
+    ["hls", true],
+    ["hlsAddress", `:${MEDIAMTX_PORTS.hls}`],
+    ["hlsTrustedProxies", ["10.213.7.0/24"]],
+    ["webrtc", true],
+    ["webrtcAddress", `:${MEDIAMTX_PORTS.webrtc}`],
+    ["webrtcTrustedProxies", ["10.213.7.0/24"]],
+    ["webrtcLocalUDPAddress", ""],
+    ["webrtcLocalTCPAddress", ":8189"],
+    ["webrtcIPsFromInterfaces", false],
+    ["webrtcAdditionalHosts", ["media.example.com"]],
+    ["paths", { all_others: null }],
+  ])("sets %s to %j", (key, value) => {
+    expect(parsed()[key]).toEqual(value);
+  });
+
+  it.each(["lowLatency", "mpegts", "fmp4"] as const)("sets hlsVariant %s", (variant: HlsVariant) => {
+    expect(parsed(model({ hls: { variant } })).hlsVariant).toBe(variant);
+  });
+
+  it.each(
+    INSTANCES.map((i) => [i.name, `:${i.iceTcpPort}`] as const),
+  )("instance %s listens for ICE-TCP on %s (the port HAProxy forwards 1:1)", (name, address) => {
+    const target = INSTANCES.find((i) => i.name === name) as InstanceModel;
+    expect(parsed(model(), target).webrtcLocalTCPAddress).toBe(address);
+  });
+
+  it("lets anyone publish, read and play back, and only loopback and the subnet use API and metrics", () => {
+    expect(parsed().authInternalUsers).toEqual([
+      {
+        user: "any",
+        pass: null,
+        ips: [],
+        permissions: [
+          { action: "publish", path: null },
+          { action: "read", path: null },
+          { action: "playback", path: null },
+        ],
+      },
+      {
+        user: "any",
+        pass: null,
+        ips: ["127.0.0.1", "::1", "10.213.7.0/24"],
+        permissions: [{ action: "api" }, { action: "metrics" }],
+      },
+    ]);
+  });
+
+  it("listens on no port other than MEDIAMTX_PORTS and the instance's ICE-TCP port", () => {
+    const doc = parsed();
+    const addresses = Object.entries(doc).filter(([key]) => key.endsWith("Address"));
+    const allowed = new Set([...Object.values(MEDIAMTX_PORTS).map((p) => `:${p}`), ":8189", ""]);
+    for (const [key, value] of addresses) expect(allowed.has(String(value)), key).toBe(true);
+  });
+
+  it("keeps an IP-literal public host a string", () => {
+    expect(parsed(model({ publicHost: "203.0.113.7" })).webrtcAdditionalHosts).toEqual(["203.0.113.7"]);
+  });
+});
