@@ -1,0 +1,82 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { Model } from "../config/model";
+import { ConfigDir } from "../providers/config-dir";
+import { HAPROXY_CONFIG, HAPROXY_DIR, HAPROXY_SECRETS } from "../render/paths";
+import { dockerLabels } from "./labels";
+
+export interface GatewayArgs {
+  readonly model: Model;
+  /** Rendered files, by name in HAPROXY_DIR: haproxy.cfg, router.lua, streams.map. */
+  readonly files: Readonly<Record<string, string>>;
+  /** secrets.cfg (the stats userlist). */
+  readonly secretsConfig: pulumi.Input<string>;
+  readonly image: pulumi.Resource;
+  /** Started first so the first health checks find them. */
+  readonly instances: readonly pulumi.Resource[];
+}
+
+export function gatewayContainerName(model: Model): string {
+  return `${model.stack}-haproxy`;
+}
+
+export function gatewayConfigDir(model: Model): string {
+  return `${model.hostDir}/haproxy`;
+}
+
+/** Arguments after the image's entrypoint, which adds -W -db (master-worker in the foreground). */
+export const HAPROXY_ARGS = ["haproxy", "-f", HAPROXY_CONFIG, "-f", HAPROXY_SECRETS];
+
+/**
+ * HAProxy in front of the instances. It uses the host network: frontends bind the host ports directly
+ * (so adding an instance's ICE-TCP frontend changes no published ports and never replaces this container)
+ * and it dials instances at their static addresses. Its config lives in a bind-mounted directory that
+ * ConfigDir validates with `haproxy -c` in this same image and reloads with SIGUSR2.
+ */
+export class Gateway extends pulumi.ComponentResource {
+  readonly containerName: pulumi.Output<string>;
+  readonly containerId: pulumi.Output<string>;
+
+  constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mediamtx-lb:index:Gateway", name, {}, opts);
+    const { model } = args;
+    const containerName = gatewayContainerName(model);
+
+    const configDir = new ConfigDir(
+      `${name}-config`,
+      {
+        dir: gatewayConfigDir(model),
+        files: { ...args.files },
+        secretFiles: { "secrets.cfg": args.secretsConfig },
+        writableDirs: ["run"],
+        validate: { image: model.images.haproxy, mountPath: HAPROXY_DIR, command: [...HAPROXY_ARGS, "-c"] },
+        reload: { container: containerName, signal: "SIGUSR2" },
+      },
+      { parent: this, dependsOn: [args.image] },
+    );
+
+    const container = new docker.Container(
+      `${name}-container`,
+      {
+        name: containerName,
+        image: model.images.haproxy,
+        command: HAPROXY_ARGS,
+        networkMode: "host",
+        // SIGUSR1 is HAProxy's graceful stop (the official image sets it as STOPSIGNAL; an imported image cannot).
+        stopSignal: "SIGUSR1",
+        volumes: [{ hostPath: gatewayConfigDir(model), containerPath: HAPROXY_DIR }],
+        restart: "unless-stopped",
+        mustRun: true,
+        // Long RTMP sessions: give the old worker time to finish on stop.
+        destroyGraceSeconds: 30,
+        logOpts: { "max-size": "10m", "max-file": "3" },
+        labels: dockerLabels(model, "haproxy"),
+      },
+      { parent: this, dependsOn: [configDir, args.image, ...args.instances], deleteBeforeReplace: true },
+    );
+
+    this.containerName = container.name;
+    this.containerId = container.id;
+    this.registerOutputs({ containerName: this.containerName, containerId: this.containerId });
+  }
+}

@@ -1,0 +1,30 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { Model } from "../config/model";
+import { dockerLabels } from "./labels";
+
+export interface StackNetworkArgs {
+  readonly model: Model;
+}
+
+/** The stack's bridge network with a fixed subnet: instances get static addresses that HAProxy (on the host network) dials. */
+export class StackNetwork extends pulumi.ComponentResource {
+  readonly name: pulumi.Output<string>;
+
+  constructor(name: string, args: StackNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mediamtx-lb:index:StackNetwork", name, {}, opts);
+    const { model } = args;
+    const network = new docker.Network(
+      `${name}-network`,
+      {
+        name: `${model.stack}-net`,
+        driver: "bridge",
+        ipamConfigs: [{ subnet: model.network.subnet, gateway: model.network.gateway }],
+        labels: dockerLabels(model, "network"),
+      },
+      { parent: this },
+    );
+    this.name = network.name;
+    this.registerOutputs({ name: this.name });
+  }
+}

@@ -1,0 +1,100 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+
+// The resource graph under Pulumi mocks: which resources the program declares and with what inputs.
+// Real behaviour (routing, reloads) is proven in test/e2e; this checks names, ports and isolation fast.
+
+interface Created {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
+async function runProgram(stack: string, config: Record<string, unknown>): Promise<Created[]> {
+  const created: Created[] = [];
+  vi.resetModules();
+  pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        created.push({ type: args.type, name: args.name, inputs: args.inputs });
+        return { id: `${args.name}-id`, state: { ...args.inputs } };
+      },
+      call: (args) => args.inputs,
+    },
+    "mediamtx-lb",
+    stack,
+    true,
+  );
+  const all: Record<string, string> = { "mediamtx-lb:statsPassword": "s3cret-for-tests" };
+  // Pulumi hands the program strings as they are and objects as JSON.
+  for (const [k, v] of Object.entries(config)) all[`mediamtx-lb:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+  pulumi.runtime.setAllConfig(all, ["mediamtx-lb:statsPassword"]);
+  const program = await import("../../../infra/index");
+  // Let every apply and registration settle.
+  await new Promise<void>((resolve) => pulumi.all([program.haproxyConfigSha256]).apply(() => resolve()));
+  await new Promise((r) => setTimeout(r, 50));
+  return created;
+}
+
+const instancesOf = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `m${i + 1}`, weight: 1 }));
+const byType = (created: Created[], type: string) => created.filter((c) => c.type === type);
+
+describe.each([1, 2, 5])("program with %i instance(s)", (n) => {
+  let created: Created[];
+  beforeEach(async () => {
+    created = await runProgram("graph", { instances: instancesOf(n) });
+  });
+
+  it("creates one network, one MediaMTX container per instance and one HAProxy container", () => {
+    const containers = byType(created, "docker:index/container:Container");
+    expect(byType(created, "docker:index/network:Network")).toHaveLength(1);
+    expect(containers.map((c) => c.inputs.name).sort()).toEqual(
+      [...instancesOf(n).map((i) => `graph-mediamtx-${i.name}`), "graph-haproxy"].sort(),
+    );
+  });
+
+  it("publishes no MediaMTX port to the host and gives each instance its own address", () => {
+    const mtx = byType(created, "docker:index/container:Container").filter((c) =>
+      String(c.inputs.name).includes("-mediamtx-"),
+    );
+    const addresses = new Set<string>();
+    for (const c of mtx) {
+      expect(c.inputs.ports ?? []).toEqual([]);
+      const [net] = c.inputs.networksAdvanced as { ipv4Address: string }[];
+      addresses.add(net?.ipv4Address ?? "");
+    }
+    expect(addresses.size).toBe(n);
+  });
+
+  it("runs HAProxy on the host network with its config directory bind-mounted, not uploaded", () => {
+    const [haproxy] = byType(created, "docker:index/container:Container").filter((c) => c.inputs.name === "graph-haproxy");
+    expect(haproxy?.inputs.networkMode).toBe("host");
+    expect(haproxy?.inputs.uploads ?? []).toEqual([]);
+    expect(haproxy?.inputs.volumes).toEqual([
+      expect.objectContaining({ containerPath: "/usr/local/etc/haproxy" }),
+    ]);
+  });
+
+  it("declares one ICE-TCP frontend per instance on consecutive ports", () => {
+    const dirs = byType(created, "pulumi-nodejs:dynamic:Resource").filter((c) => String(c.name).endsWith("haproxy-config"));
+    const cfg = String((dirs[0]?.inputs.files as Record<string, string>)["haproxy.cfg"]);
+    for (let i = 0; i < n; i++) expect(cfg).toContain(`:${8189 + i}`);
+    expect(cfg).not.toContain("s3cret-for-tests");
+  });
+});
+
+it("prefixes every Docker name with the stack so two stacks can share a host", async () => {
+  const a = await runProgram("alpha", { instances: instancesOf(2) });
+  const b = await runProgram("beta", { instances: instancesOf(2), subnet: "10.213.99.0/24" });
+  const names = (c: Created[]) =>
+    c.filter((r) => r.type.startsWith("docker:index/") && r.inputs.name !== undefined && !r.type.includes("remoteImage"))
+      .map((r) => String(r.inputs.name));
+  for (const n of names(a)) expect(n.startsWith("alpha-")).toBe(true);
+  for (const n of names(b)) expect(n.startsWith("beta-")).toBe(true);
+});
+
+it("fails before creating anything when the config is invalid", async () => {
+  await expect(runProgram("bad", { instances: [{ name: "x", weight: 300 }] })).rejects.toThrow(
+    "mediamtx-lb:instances[0].weight",
+  );
+});
