@@ -216,7 +216,6 @@ ensure_haproxy_image() {
   docker import \
     --change 'ENTRYPOINT ["docker-entrypoint.sh"]' \
     --change 'CMD ["haproxy", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]' \
-    --change 'STOPSIGNAL SIGUSR1' \
     --change 'USER haproxy' \
     --change 'WORKDIR /var/lib/haproxy' \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \

@@ -8,21 +8,17 @@ import { describe, expect, it } from "vitest";
 import type { Model } from "../../infra/config/model";
 import { renderHaproxyConfig } from "../../infra/render/haproxy";
 import { renderMediamtxConfig } from "../../infra/render/mediamtx";
+import { renderRouterLua } from "../../infra/render/router";
 import { FIXTURE_CASES, loadFixtureModel } from "../support/stack-fixtures";
 
 const GOLDEN_DIR = resolve(__dirname);
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
 
-/**
- * Every file the stack renders for one model, by golden file name.
- *
- * HOOK for the Lua router: once infra/render/router.ts exports `renderRouterLua(model)`, import it and
- * add `"router.lua": renderRouterLua(model),` below, then run `UPDATE_GOLDEN=1` once to create
- * test/golden/<case>/router.lua. Until then a router.lua in a golden dir is reported as stale.
- */
+/** Every file the stack renders for one model, by golden file name. */
 function renderCase(model: Model): Record<string, string> {
   const files: Record<string, string> = {
     "haproxy.cfg": renderHaproxyConfig(model),
+    "router.lua": renderRouterLua(model),
   };
   for (const instance of model.instances) {
     files[`mediamtx-${instance.name}.yml`] = renderMediamtxConfig(model, instance);

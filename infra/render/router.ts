@@ -1,0 +1,122 @@
+// Model → router view → router.lua (templates/router.lua.mustache), plus the empty streams map.
+// Pure: every number the Lua needs is computed here, so the rendered file states its whole
+// configuration at the top and the same model always gives the same bytes.
+//
+// Couplings:
+// - Instance names are HAProxy server names in every backend (infra/render/haproxy.ts); the map
+//   values the router writes are fed to `use-server`.
+// - ROUTER_HEALTH_BACKEND must name a backend in haproxy.cfg whose servers carry health checks; the
+//   on-miss lookup skips instances that backend reports DOWN or MAINT.
+// - The Lua registers fetch mtx_stream, actions mtx_lookup/mtx_learn and service mtx_router_status,
+//   and reads txn.mtx_stream / writes txn.mtx_owner, as haproxy.cfg.mustache expects.
+
+import type { Model } from "../config/model";
+import { MEDIAMTX_PORTS } from "../config/model";
+import { STREAMS_MAP } from "./paths";
+import { renderTemplate } from "./templates";
+
+/** Backend whose health checks the lookup consults (haproxy.cfg: `backend hls`). */
+export const ROUTER_HEALTH_BACKEND = "hls";
+
+/**
+ * Items per /v3/paths/list page. Each item carries its readers list, so a popular stream is a few kB;
+ * 100 keeps one answer well under a megabyte while a typical instance needs a single page.
+ */
+export const PATHS_PER_PAGE = 100;
+
+/**
+ * Attempts one core.httpclient call makes: its internal proxy retries 3 times on connection failure
+ * and on timeout, and HAProxy 2.6 has no `httpclient.retries` to change that. Measured on 2.6.12:
+ * timeout 200 ms → 806 ms and 4 connections per call. A budget is therefore split into 4 attempts.
+ */
+export const HTTPCLIENT_ATTEMPTS = 4;
+
+export interface RouterTimings {
+  readonly pollIntervalMs: number;
+  /** Budget for one instance during an on-miss lookup: min(500 ms, poll interval). */
+  readonly lookupTimeoutMs: number;
+  /** Per-attempt `timeout` for a lookup call, at least 25 ms. */
+  readonly lookupAttemptTimeoutMs: number;
+  /** Per-attempt `timeout` for a poll call: a quarter of the interval, within 250–1000 ms. */
+  readonly pollAttemptTimeoutMs: number;
+  /** How long a learned (WHIP 201) entry survives polls that do not list it: max(10 s, 5 polls). */
+  readonly learnGraceMs: number;
+}
+
+/** Internal. Exported for testing. */
+export function routerTimings(pollIntervalMs: number): RouterTimings {
+  const lookupTimeoutMs = Math.min(500, pollIntervalMs);
+  return {
+    pollIntervalMs,
+    lookupTimeoutMs,
+    lookupAttemptTimeoutMs: Math.max(25, Math.floor(lookupTimeoutMs / HTTPCLIENT_ATTEMPTS)),
+    pollAttemptTimeoutMs: Math.min(1000, Math.max(250, Math.floor(pollIntervalMs / HTTPCLIENT_ATTEMPTS))),
+    learnGraceMs: Math.max(10_000, 5 * pollIntervalMs),
+  };
+}
+
+/**
+ * A Lua double-quoted string literal for `text`. Validation already limits names to safe characters;
+ * escaping anyway means no value can end the literal and become code. Bytes outside printable ASCII
+ * are written as decimal escapes (`\ddd`, valid in Lua 5.3 and 5.4). Internal. Exported for testing.
+ */
+export function toLuaString(text: string): string {
+  let out = '"';
+  for (const byte of Buffer.from(text, "utf8")) {
+    if (byte === 0x22 || byte === 0x5c) {
+      out += `\\${String.fromCharCode(byte)}`;
+    } else if (byte >= 0x20 && byte < 0x7f) {
+      out += String.fromCharCode(byte);
+    } else {
+      // Three digits, so a following digit cannot extend the escape.
+      out += `\\${byte.toString().padStart(3, "0")}`;
+    }
+  }
+  return `${out}"`;
+}
+
+export interface RouterInstanceView {
+  readonly nameLua: string;
+  readonly addressLua: string;
+  readonly apiPort: number;
+}
+
+export interface RouterView extends RouterTimings {
+  readonly stack: string;
+  /** Config order: the first claimer in this order wins a contested stream. */
+  readonly instances: readonly RouterInstanceView[];
+  readonly itemsPerPage: number;
+  readonly mapPathLua: string;
+  readonly healthBackendLua: string;
+}
+
+/** Internal. Exported for testing. */
+export function toRouterView(model: Model): RouterView {
+  const instances = [...model.instances].sort((a, b) => a.index - b.index);
+  return {
+    stack: model.stack,
+    instances: instances.map((instance) => ({
+      nameLua: toLuaString(instance.name),
+      addressLua: toLuaString(instance.address),
+      apiPort: MEDIAMTX_PORTS.api,
+    })),
+    ...routerTimings(model.routing.pollIntervalMs),
+    itemsPerPage: PATHS_PER_PAGE,
+    mapPathLua: toLuaString(STREAMS_MAP),
+    healthBackendLua: toLuaString(ROUTER_HEALTH_BACKEND),
+  };
+}
+
+/** router.lua, loaded by haproxy.cfg's `lua-load` (ROUTER_LUA). */
+export function renderRouterLua(model: Model): string {
+  return renderTemplate("router.lua.mustache", toRouterView(model));
+}
+
+/**
+ * The streams map file. HAProxy needs it to exist when a config references it; the router fills it at
+ * runtime (core.set_map), so on disk it only holds a comment. Map files ignore lines starting with '#'
+ * (configuration manual, `map` converter).
+ */
+export function renderStreamsMap(): string {
+  return "# stream -> instance (HAProxy server name); filled at runtime by router.lua, empty on disk\n";
+}

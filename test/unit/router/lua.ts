@@ -1,0 +1,59 @@
+// Runs test/unit/router/harness.lua under a real Lua interpreter against a rendered router.lua.
+
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Model } from "../../../infra/config/model";
+import { renderRouterLua } from "../../../infra/render/router";
+
+/** HAProxy 2.6/2.8 embed Lua 5.3, 3.0 embeds 5.4: the router must behave the same on both. */
+export const LUA_INTERPRETERS = ["lua5.3", "lua5.4"] as const;
+export type LuaInterpreter = (typeof LUA_INTERPRETERS)[number];
+
+const HARNESS = join(__dirname, "harness.lua");
+
+/** Writes the router rendered from `model` to a fresh temporary directory and returns its path. */
+export function writeRouter(model: Model): string {
+  const path = join(mkdtempSync(join(tmpdir(), "mtx-router-")), "router.lua");
+  writeFileSync(path, renderRouterLua(model));
+  return path;
+}
+
+/** Runs `cases` through the harness; returns one result per case, in order. */
+export function runHarness(
+  interpreter: LuaInterpreter,
+  routerPath: string,
+  cases: readonly unknown[],
+): unknown[] {
+  const run = spawnSync(interpreter, [HARNESS, routerPath], {
+    input: JSON.stringify(cases),
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (run.error) throw new Error(`${interpreter}: ${run.error.message} (is ${interpreter} installed?)`);
+  if (run.status !== 0) throw new Error(`${interpreter} exited ${run.status}: ${run.stderr}`);
+  const results: unknown = JSON.parse(run.stdout);
+  if (!Array.isArray(results) || results.length !== cases.length) {
+    throw new Error(`${interpreter}: expected ${cases.length} results, got ${run.stdout.slice(0, 200)}`);
+  }
+  return results;
+}
+
+/**
+ * Runs one scenario; returns the results of the labelled steps by label, each without its label
+ * (`{calls, owner?, map?, status?}`).
+ */
+export function runScenario(
+  interpreter: LuaInterpreter,
+  routerPath: string,
+  steps: readonly Readonly<Record<string, unknown>>[],
+): Record<string, unknown> {
+  const [results] = runHarness(interpreter, routerPath, [{ kind: "scenario", steps }]);
+  const byLabel: Record<string, unknown> = {};
+  for (const result of results as Record<string, unknown>[]) {
+    const { label, ...rest } = result;
+    if (typeof label === "string") byLabel[label] = rest;
+  }
+  return byLabel;
+}

@@ -1,0 +1,526 @@
+// The rendered router.lua under real Lua 5.3 (HAProxy 2.6/2.8) and 5.4 (HAProxy 3.0): the pure parts
+// (stream extraction, JSON, ownership) through table cases, the runtime parts through scenarios
+// against a stub core (fake clock, map and API). One interpreter run per table keeps this fast.
+
+import { spawnSync } from "node:child_process";
+import { beforeAll, describe, expect, it } from "vitest";
+import { LUA_INTERPRETERS, runHarness, runScenario, writeRouter } from "./lua";
+import { mtxPath, mtxPathList } from "./mediamtx-api";
+import { routerModel } from "./model";
+
+const UUID = "0f8e2a3c-1b2d-4e5f-8a9b-0c1d2e3f4a5b";
+const NAME_256 = `${"a".repeat(127)}/${"b".repeat(128)}`;
+
+// [request path as HAProxy's `path` fetch gives it (no query), expected stream or null]
+const EXTRACT: readonly (readonly [string, string | null])[] = [
+  // HLS: the stream is everything before the last '/'
+  ["/cam/index.m3u8", "cam"],
+  ["/cam/1/index.m3u8", "cam/1"],
+  ["/a/b/c/index.m3u8", "a/b/c"],
+  ["/cam/main_stream.m3u8", "cam"],
+  ["/cam/video1_stream.m3u8", "cam"],
+  ["/cam/1/abc_video1_seg3.mp4", "cam/1"],
+  ["/cam/3f9a_video1_init.mp4", "cam"],
+  ["/cam/init.mp4", "cam"],
+  ["/cam/3f9a_video1_part7.mp4", "cam"],
+  ["/cam/3f9a_main_seg4.ts", "cam"],
+  ["/cam/3f9a_video1_seg12.mp", "cam"],
+  ["/cam/1/hls.min.js", "cam/1"],
+  ["/cam.v2/index.m3u8", "cam.v2"],
+  ["/my_cam-01~x/index.m3u8", "my_cam-01~x"],
+  // WebRTC: WHIP/WHEP endpoints and session URLs
+  ["/cam/whip", "cam"],
+  ["/cam/whep", "cam"],
+  ["/cam/1/whip", "cam/1"],
+  [`/cam/whip/${UUID}`, "cam"],
+  [`/cam/1/whep/${UUID.toUpperCase()}`, "cam/1"],
+  ["/cam/whip/not-a-session-id", null],
+  [`/whip/${UUID}`, null],
+  ["/whip", "whip"],
+  ["/cam/publish", "cam"],
+  // MediaMTX pages, with and without the trailing slash (MediaMTX redirects to it)
+  ["/cam/", "cam"],
+  ["/cam/1/", "cam/1"],
+  ["/cam", "cam"],
+  ["/cam/1", "cam/1"],
+  [`/cam/${UUID}`, `cam/${UUID}`],
+  // Length
+  [`/${NAME_256}/index.m3u8`, NAME_256],
+  [`/${NAME_256}x/index.m3u8`, null],
+  [`/${"a".repeat(4096)}/index.m3u8`, null],
+  // Hostile or malformed
+  ["", null],
+  ["/", null],
+  ["cam/index.m3u8", null],
+  ["//cam/index.m3u8", null],
+  ["/cam//index.m3u8", null],
+  ["/cam//", null],
+  ["/../index.m3u8", null],
+  ["/./index.m3u8", null],
+  ["/cam/../secret/index.m3u8", null],
+  ["/cam/./index.m3u8", null],
+  ["/cam/..", null],
+  ["/cam%2Fx/index.m3u8", null],
+  ["/cam/%2e%2e/index.m3u8", null],
+  ["/caméra/index.m3u8", null],
+  ["/カメラ/index.m3u8", null],
+  ["/cam era/index.m3u8", null],
+  ["/cam\u0000/index.m3u8", null],
+  ["/cam\n/index.m3u8", null],
+  // HAProxy's `path` never carries the query; a raw one is not a stream character
+  ["/cam/index.m3u8?session=abc", null],
+  // Root-level files belong to no stream
+  ["/favicon.ico", null],
+  ["/index.m3u8", null],
+];
+
+const DECODE_OK: readonly (readonly [string, string])[] = [
+  ["empty object", "{}"],
+  ["empty array", "[]"],
+  ["string", '"x"'],
+  ["true", "true"],
+  ["false", "false"],
+  ["null", "null"],
+  ["numbers", "[0,1,-2,3.5,-0.25,1e3,1E-2,2.5e+2,123456789012,18446744073709]"],
+  ["simple escapes", '"\\"\\\\\\/\\b\\f\\n\\r\\t"'],
+  ["unicode escapes", '"\\u00e9\\u4e2d\\ud83d\\ude00\\u003c\\u0000"'],
+  ["raw UTF-8", '"é中😀"'],
+  ["nested", '{"a":{"b":{"c":[[[]],{}]}},"d":[{"e":null}]}'],
+  ["whitespace", ' \n{ "a" : [ 1 , 2 ] ,\r\n"b":{ } }\t '],
+  ["duplicate keys: last wins", '{"a":1,"a":2}'],
+  ["depth 64", `${"[".repeat(64)}${"]".repeat(64)}`],
+  [
+    "MediaMTX /v3/paths/list",
+    JSON.stringify({
+      itemCount: 3,
+      pageCount: 1,
+      items: [mtxPath("cam/1"), mtxPath("idle", false), { ...mtxPath("x"), name: "\u00e9<&>" }],
+    }).replace(/[<>&é]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
+  ],
+];
+
+const DECODE_ERROR: readonly (readonly [string, string])[] = [
+  ["empty input", ""],
+  ["only whitespace", "  "],
+  ["unclosed object", "{"],
+  ["trailing comma in array", "[1,]"],
+  ["trailing comma in object", '{"a":1,}'],
+  ["single quotes", "{'a':1}"],
+  ["unquoted key", "{a:1}"],
+  ["missing colon", '{"a" 1}'],
+  ["leading zero", "01"],
+  ["bare fraction dot", "1."],
+  ["leading dot", ".5"],
+  ["plus sign", "+1"],
+  ["lone minus", "-"],
+  ["empty exponent", "1e"],
+  ["unterminated string", '"abc'],
+  ["unknown escape", '"a\\x"'],
+  ["short unicode escape", '"\\u12"'],
+  ["raw newline in string", '"a\nb"'],
+  ["truncated literal", "tru"],
+  ["NaN", "NaN"],
+  ["trailing garbage", "[1] x"],
+  ["two values", "{}{}"],
+];
+
+// Valid JSON that the decoder refuses on purpose. Unpaired surrogate escapes name no character, so
+// they have no UTF-8 form; Go's encoding/json never writes them (invalid UTF-8 becomes U+FFFD).
+// Nesting is capped so a broken or hostile body cannot recurse without bound (MediaMTX nests 3 deep).
+const DECODE_REFUSED: readonly (readonly [string, string])[] = [
+  ["lone high surrogate", '"\\ud800"'],
+  ["lone low surrogate", '"\\udc00"'],
+  ["high surrogate then non-surrogate", '"\\ud800\\u0041"'],
+  ["depth 65", `${"[".repeat(65)}${"]".repeat(65)}`],
+];
+
+interface ReconcileCase {
+  readonly name: string;
+  readonly instances?: readonly string[];
+  readonly claims: Readonly<
+    Record<string, { ok: boolean; startedAt: number | null; streams: readonly string[] }>
+  >;
+  readonly entries: Readonly<Record<string, { server: string; source: string; at: number }>>;
+  readonly now?: number;
+  readonly expected: readonly { stream: string; server: string | null }[];
+}
+
+const NOW = 100_000;
+const GRACE = 10_000;
+const ok = (streams: readonly string[], startedAt = 90_000) => ({ ok: true, startedAt, streams });
+const failed = (streams: readonly string[], startedAt: number | null = 50_000) => ({
+  ok: false,
+  startedAt,
+  streams,
+});
+const entry = (server: string, source = "poll", at = 40_000) => ({ server, source, at });
+
+const RECONCILE: readonly ReconcileCase[] = [
+  {
+    name: "new stream",
+    claims: { a: ok(["x"]), b: ok([]) },
+    entries: {},
+    expected: [{ stream: "x", server: "a" }],
+  },
+  {
+    name: "unclaimed conflict goes to the first instance in config order",
+    claims: { a: ok(["x"]), b: ok(["x"]) },
+    entries: {},
+    expected: [{ stream: "x", server: "a" }],
+  },
+  {
+    name: "config order, not name order",
+    instances: ["b", "a"],
+    claims: { a: ok(["x"]), b: ok(["x"]) },
+    entries: {},
+    expected: [{ stream: "x", server: "b" }],
+  },
+  {
+    name: "conflict keeps the current owner",
+    claims: { a: ok(["x"]), b: ok(["x"]) },
+    entries: { x: entry("b") },
+    expected: [],
+  },
+  {
+    name: "moved",
+    claims: { a: ok([]), b: ok(["x"]) },
+    entries: { x: entry("a") },
+    expected: [{ stream: "x", server: "b" }],
+  },
+  {
+    name: "left",
+    claims: { a: ok([]), b: ok([]) },
+    entries: { x: entry("a") },
+    expected: [{ stream: "x", server: null }],
+  },
+  {
+    name: "a lookup newer than the owner's last poll start survives that poll",
+    claims: { a: ok([]), b: ok([]) },
+    entries: { x: entry("a", "lookup", 95_000) },
+    expected: [],
+  },
+  {
+    name: "a lookup newer than the owner's last poll start is not taken by another claimer",
+    claims: { a: ok([]), b: ok(["x"]) },
+    entries: { x: entry("a", "lookup", 95_000) },
+    expected: [],
+  },
+  {
+    name: "a failed instance keeps its entries",
+    claims: { a: failed(["x"]), b: ok([]) },
+    entries: { x: entry("a"), y: entry("a", "lookup", 99_000) },
+    expected: [],
+  },
+  {
+    name: "a failed owner loses a stream another instance claims",
+    claims: { a: failed(["x"]), b: ok(["x"]) },
+    entries: { x: entry("a") },
+    expected: [{ stream: "x", server: "b" }],
+  },
+  {
+    name: "a failed instance's old claims do not count",
+    claims: { a: failed(["x"]), b: ok([]) },
+    entries: {},
+    expected: [],
+  },
+  {
+    name: "learned within the grace period is kept although unlisted",
+    claims: { a: ok([]), b: ok([]) },
+    entries: { x: entry("a", "learn", 85_000) },
+    now: 94_000,
+    expected: [],
+  },
+  {
+    name: "learned within the grace period is not taken by another claimer",
+    claims: { a: ok([]), b: ok(["x"]) },
+    entries: { x: entry("a", "learn", 85_000) },
+    now: 94_000,
+    expected: [],
+  },
+  {
+    name: "learned past the grace period and unlisted is removed",
+    claims: { a: ok([]), b: ok([]) },
+    entries: { x: entry("a", "learn", 80_000) },
+    expected: [{ stream: "x", server: null }],
+  },
+  {
+    name: "an owner that was never polled keeps its entries",
+    claims: { b: ok([]) },
+    entries: { x: entry("a", "lookup", 1_000) },
+    expected: [],
+  },
+  {
+    name: "an owner no longer configured loses its entries",
+    claims: { a: ok(["y"]), b: ok([]) },
+    entries: { x: entry("gone"), y: entry("gone") },
+    expected: [
+      { stream: "x", server: null },
+      { stream: "y", server: "a" },
+    ],
+  },
+  {
+    name: "nothing to do when the map matches",
+    claims: { a: ok(["x"]), b: ok(["y"]) },
+    entries: { x: entry("a"), y: entry("b") },
+    expected: [],
+  },
+  {
+    name: "several changes come sorted by stream",
+    claims: { a: ok(["m", "c/2"]), b: ok(["z", "c/1"]) },
+    entries: { old: entry("a"), z: entry("a") },
+    expected: [
+      { stream: "c/1", server: "b" },
+      { stream: "c/2", server: "a" },
+      { stream: "m", server: "a" },
+      { stream: "old", server: null },
+      { stream: "z", server: "b" },
+    ],
+  },
+];
+
+const PAGE_BODY = JSON.stringify({
+  itemCount: 250,
+  pageCount: 3,
+  items: [
+    mtxPath("z/last"),
+    mtxPath("configured", false),
+    { ...mtxPath("avail-only"), ready: undefined },
+    { ...mtxPath("legacy"), available: undefined, online: undefined },
+    mtxPath("bad name"),
+    mtxPath("../up"),
+    mtxPath("cam/1"),
+  ],
+});
+
+describe.each(LUA_INTERPRETERS)("router.lua under %s", (interpreter) => {
+  let router = "";
+  beforeAll(() => {
+    router = writeRouter(
+      routerModel([
+        { name: "a", address: "10.0.0.1" },
+        { name: "b", address: "10.0.0.2" },
+      ]),
+    );
+  });
+
+  it("registers exactly the names haproxy.cfg uses, one poll task per instance, and returns nothing", () => {
+    // A recording core; MTX_TEST unset, as in HAProxy.
+    const prelude = [
+      "local seen = {}",
+      "local function note(...) seen[#seen + 1] = table.concat({ ... }, ' ') end",
+      "core = {",
+      "  register_fetches = function(name) note('fetch', name) end,",
+      "  register_action = function(name, kinds, _, args) note('action', name, table.concat(kinds, ','), args) end,",
+      "  register_service = function(name, mode) note('service', name, mode) end,",
+      "  register_task = function() note('task') end,",
+      "}",
+      "MTX_REPORT = function() io.write(table.concat(seen, '\\n'), '\\n') end",
+    ].join("\n");
+    const run = spawnSync(interpreter, [
+      "-e",
+      prelude,
+      "-e",
+      `local r = dofile(${JSON.stringify(router)}) assert(r == nil) MTX_REPORT()`,
+    ]);
+    expect(run.status, String(run.stderr)).toBe(0);
+    expect(String(run.stdout).trim().split("\n")).toEqual([
+      "fetch mtx_stream",
+      "action mtx_lookup http-req 0",
+      "action mtx_learn http-res 0",
+      "service mtx_router_status http",
+      "task",
+      "task",
+    ]);
+  });
+
+  it(`extracts streams (${EXTRACT.length} paths)`, () => {
+    const results = runHarness(
+      interpreter,
+      router,
+      EXTRACT.map(([path]) => ({ kind: "extract", path })),
+    );
+    const got = EXTRACT.map(([path], i) => [path, results[i]]);
+    expect(got).toEqual(EXTRACT.map(([path, stream]) => [path, stream]));
+  });
+
+  it("decodes JSON exactly as JSON.parse does", () => {
+    const results = runHarness(
+      interpreter,
+      router,
+      DECODE_OK.map(([, text]) => ({ kind: "decode", text })),
+    );
+    DECODE_OK.forEach(([name, text], i) => {
+      expect({ name, result: results[i] }).toEqual({ name, result: { ok: true, value: JSON.parse(text) } });
+    });
+  });
+
+  it("rejects malformed JSON", () => {
+    const results = runHarness(
+      interpreter,
+      router,
+      DECODE_ERROR.map(([, text]) => ({ kind: "decode", text })),
+    );
+    DECODE_ERROR.forEach(([name, text], i) => {
+      expect(() => JSON.parse(text), name).toThrow();
+      expect({ name, result: results[i] }).toMatchObject({ name, result: { ok: false } });
+    });
+  });
+
+  it("refuses unpaired surrogates and nesting deeper than 64", () => {
+    const results = runHarness(
+      interpreter,
+      router,
+      DECODE_REFUSED.map(([, text]) => ({ kind: "decode", text })),
+    );
+    DECODE_REFUSED.forEach(([name], i) => {
+      expect({ name, result: results[i] }).toMatchObject({ name, result: { ok: false } });
+    });
+  });
+
+  it("reads ready paths from a /v3/paths/list page", () => {
+    const [good, notArray, notJson] = runHarness(interpreter, router, [
+      { kind: "page", body: PAGE_BODY },
+      { kind: "page", body: '{"itemCount":0,"pageCount":0,"items":{}}' },
+      { kind: "page", body: "<html>503</html>" },
+    ]);
+    expect(good).toEqual({
+      ok: true,
+      page: { streams: ["avail-only", "cam/1", "legacy", "z/last"], pageCount: 3 },
+    });
+    expect(notArray).toEqual({ ok: false, error: "items is not an array" });
+    expect(notJson).toMatchObject({ ok: false });
+  });
+
+  it.each(RECONCILE)("reconciles: $name", (c) => {
+    const [changes] = runHarness(interpreter, router, [
+      {
+        kind: "reconcile",
+        instances: c.instances ?? ["a", "b"],
+        claims: c.claims,
+        entries: c.entries,
+        now: c.now ?? NOW,
+        graceMs: GRACE,
+      },
+    ]);
+    expect(changes).toEqual(c.expected);
+  });
+
+  it("looks up on a miss, caches misses for one poll interval, skips DOWN instances", () => {
+    const getA = "http://10.0.0.1:9997/v3/paths/get/";
+    const getB = "http://10.0.0.2:9997/v3/paths/get/";
+    const ready = (name: string) => ({ status: 200, body: JSON.stringify(mtxPath(name)) });
+    const out = runScenario(interpreter, router, [
+      {
+        op: "api",
+        address: "10.0.0.1",
+        paths: { idle: { status: 200, body: JSON.stringify(mtxPath("idle", false)) } },
+      },
+      { op: "api", address: "10.0.0.2", paths: { "cam/1": ready("cam/1") } },
+      { op: "lookup", stream: "cam/1", label: "found on b" },
+      { op: "lookup", stream: "nope", label: "miss" },
+      { op: "lookup", stream: "nope", label: "cached miss" },
+      { op: "advance", ms: 999 },
+      { op: "lookup", stream: "nope", label: "still cached" },
+      { op: "advance", ms: 1 },
+      { op: "lookup", stream: "nope", label: "expired" },
+      { op: "lookup", stream: "idle", label: "configured, not ready" },
+      { op: "health", server: "a", status: "DOWN 1/2" },
+      { op: "api", address: "10.0.0.1", paths: { "cam/2": ready("cam/2") } },
+      { op: "api", address: "10.0.0.2", paths: { "cam/2": ready("cam/2") } },
+      { op: "lookup", stream: "cam/2", label: "a down" },
+      { op: "health", server: "a", status: "MAINT" },
+      { op: "lookup", stream: "cam/3", label: "a in maintenance" },
+      { op: "unmap", stream: "cam/1" },
+      { op: "lookup", stream: "cam/1", label: "map entry deleted behind the router's back" },
+      { op: "map", label: "map" },
+      { op: "status", label: "status" },
+    ]);
+    expect(out["found on b"]).toEqual({ owner: "b", calls: [`${getA}cam/1`, `${getB}cam/1`] });
+    expect(out.miss).toEqual({ owner: null, calls: [`${getA}nope`, `${getB}nope`] });
+    expect(out["cached miss"]).toEqual({ owner: null, calls: [] });
+    expect(out["still cached"]).toEqual({ owner: null, calls: [] });
+    expect(out.expired).toEqual({ owner: null, calls: [`${getA}nope`, `${getB}nope`] });
+    expect(out["configured, not ready"]).toEqual({ owner: null, calls: [`${getA}idle`, `${getB}idle`] });
+    expect(out["a down"]).toEqual({ owner: "b", calls: [`${getB}cam/2`] });
+    expect(out["a in maintenance"]).toEqual({ owner: null, calls: [`${getB}cam/3`] });
+    expect(out["map entry deleted behind the router's back"]).toEqual({ owner: "b", calls: [] });
+    expect(out.map).toEqual({ map: { "cam/1": "b", "cam/2": "b" }, calls: [] });
+    expect(out.status).toMatchObject({
+      status: {
+        counters: {
+          lookups: 6,
+          lookupHits: 2,
+          misses: 6,
+          learned: 0,
+          polls: 0,
+          mapSize: 2,
+          lastPollAgeMs: null,
+        },
+        entries: [
+          { stream: "cam/1", server: "b", source: "lookup", ageMs: 1000 },
+          { stream: "cam/2", server: "b", source: "lookup", ageMs: 0 },
+        ],
+      },
+    });
+  });
+
+  it("polls every page, applies only changes, keeps a failed instance's entries, honours the learn grace", () => {
+    const list = (names: readonly string[], pageCount?: number) => ({
+      status: 200,
+      body: mtxPathList(
+        names.map((name) => mtxPath(name)),
+        pageCount,
+      ),
+    });
+    const tick = { op: "advance", ms: 100 };
+    const out = runScenario(interpreter, router, [
+      { op: "api", address: "10.0.0.1", list: [list(["cam/1"], 2), list(["cam/3"], 2)] },
+      { op: "api", address: "10.0.0.2", list: [list(["cam/2", "cam/1"])] },
+      { op: "poll", instance: "a", label: "two pages" },
+      tick,
+      { op: "poll", instance: "b" },
+      { op: "map", label: "conflict keeps a" },
+      { op: "api", address: "10.0.0.1", list: [list([])] },
+      tick,
+      { op: "poll", instance: "a" },
+      { op: "map", label: "a lost cam/1 and cam/3" },
+      { op: "api", address: "10.0.0.2", list: [{ status: 500, body: "" }] },
+      tick,
+      { op: "poll", instance: "b" },
+      { op: "map", label: "b failed" },
+      { op: "learn", stream: "web/1", server: "a" },
+      { op: "learn", stream: "web/2", server: "not-an-instance" },
+      { op: "advance", ms: 1000 },
+      { op: "poll", instance: "a" },
+      { op: "map", label: "within grace" },
+      { op: "advance", ms: 10_000 },
+      { op: "poll", instance: "a" },
+      { op: "map", label: "after grace" },
+      { op: "status", label: "status" },
+    ]);
+    expect(out["two pages"]).toEqual({
+      calls: [
+        "http://10.0.0.1:9997/v3/paths/list?itemsPerPage=100&page=0",
+        "http://10.0.0.1:9997/v3/paths/list?itemsPerPage=100&page=1",
+      ],
+    });
+    expect(out["conflict keeps a"]).toEqual({ map: { "cam/1": "a", "cam/3": "a", "cam/2": "b" }, calls: [] });
+    expect(out["a lost cam/1 and cam/3"]).toEqual({ map: { "cam/1": "b", "cam/2": "b" }, calls: [] });
+    expect(out["b failed"]).toEqual({ map: { "cam/1": "b", "cam/2": "b" }, calls: [] });
+    expect(out["within grace"]).toEqual({ map: { "cam/1": "b", "cam/2": "b", "web/1": "a" }, calls: [] });
+    expect(out["after grace"]).toEqual({ map: { "cam/1": "b", "cam/2": "b" }, calls: [] });
+    expect(out.status).toMatchObject({
+      status: {
+        counters: { polls: 6, pollErrors: 1, learned: 1, mapSize: 2, lastPollAgeMs: 0 },
+        entries: [
+          { stream: "cam/1", server: "b", source: "poll" },
+          { stream: "cam/2", server: "b", source: "poll" },
+        ],
+        instances: [
+          { name: "a", pollOk: true, claimed: 0, lastPollAgeMs: 0 },
+          { name: "b", pollOk: false, claimed: 2 },
+        ],
+      },
+    });
+  });
+});
