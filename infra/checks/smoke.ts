@@ -72,9 +72,16 @@ export async function runSmokeChecks(inputs: SmokeInputs): Promise<string[]> {
     {
       name: "HLS reaches MediaMTX",
       run: async () => {
-        // An unknown stream: MediaMTX answers 404 itself; an HAProxy 503 would mean no server.
-        const r = await get(`${inputs.hlsUrl}/mediamtx-lb-smoke/index.m3u8`);
-        return r.status === 404 ? undefined : `GET ${inputs.hlsUrl}/mediamtx-lb-smoke/index.m3u8 answered ${r.status}, want MediaMTX's 404`;
+        // An unknown stream: MediaMTX answers 404 itself (after its cookieCheck redirect, which
+        // sets a cookie and points back with ?cookieCheck=1); an HAProxy 503 would mean no server.
+        const url = `${inputs.hlsUrl}/mediamtx-lb-smoke/index.m3u8`;
+        let r = await get(url);
+        const location = r.headers.get("location");
+        if (r.status === 302 && location) {
+          const cookie = r.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+          r = await get(new URL(location, url).toString(), { headers: { cookie } });
+        }
+        return r.status === 404 ? undefined : `GET ${url} answered ${r.status}, want MediaMTX's 404`;
       },
     },
     {
