@@ -13,6 +13,7 @@ import { ConfigError, validateConfig } from "./config/validate";
 import { renderHaproxyConfig, renderHaproxySecrets } from "./render/haproxy";
 import { renderMediamtxConfig } from "./render/mediamtx";
 import { renderRouterLua, renderStreamsMap } from "./render/router";
+import { renderRoutingTable } from "./render/routing-table";
 
 function loadModel(): Model {
   const { raw, statsPasswordSet } = readStackConfig();
@@ -33,8 +34,14 @@ const haproxyConfig = renderHaproxyConfig(model);
 const routerLua = renderRouterLua(model);
 
 // keepLocally: images are shared with other stacks on the host; a local image is used as is.
-const mediamtxImage = new docker.RemoteImage(`${stack}-image-mediamtx`, { name: model.images.mediamtx, keepLocally: true });
-const haproxyImage = new docker.RemoteImage(`${stack}-image-haproxy`, { name: model.images.haproxy, keepLocally: true });
+const mediamtxImage = new docker.RemoteImage(`${stack}-image-mediamtx`, {
+  name: model.images.mediamtx,
+  keepLocally: true,
+});
+const haproxyImage = new docker.RemoteImage(`${stack}-image-haproxy`, {
+  name: model.images.haproxy,
+  keepLocally: true,
+});
 
 const network = new StackNetwork(`${stack}`, { model });
 
@@ -52,6 +59,7 @@ const instanceResources = model.instances.map(
 const gateway = new Gateway(`${stack}-haproxy`, {
   model,
   files: { "haproxy.cfg": haproxyConfig, "router.lua": routerLua, "streams.map": renderStreamsMap() },
+  routingTable: renderRoutingTable(model),
   secretsConfig: pulumi.secret(statsPassword.apply((pw) => renderHaproxySecrets(model.stats.user, pw))),
   image: haproxyImage,
   instances: instanceResources,

@@ -78,7 +78,10 @@ export async function runSmokeChecks(inputs: SmokeInputs): Promise<string[]> {
         let r = await get(url);
         const location = r.headers.get("location");
         if (r.status === 302 && location) {
-          const cookie = r.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+          const cookie = r.headers
+            .getSetCookie()
+            .map((c) => c.split(";")[0])
+            .join("; ");
           r = await get(new URL(location, url).toString(), { headers: { cookie } });
         }
         return r.status === 404 ? undefined : `GET ${url} answered ${r.status}, want MediaMTX's 404`;
@@ -94,7 +97,9 @@ export async function runSmokeChecks(inputs: SmokeInputs): Promise<string[]> {
         });
         const cookie = r.headers.get("set-cookie") ?? "";
         if (r.status >= 500) return `WHIP POST answered ${r.status}`;
-        return cookie.includes("WHIP_SESSION=") ? undefined : `WHIP POST answered ${r.status} without a WHIP_SESSION cookie`;
+        return cookie.includes("WHIP_SESSION=")
+          ? undefined
+          : `WHIP POST answered ${r.status} without a WHIP_SESSION cookie`;
       },
     },
     ...inputs.tcpPorts.map((p) => ({
@@ -149,6 +154,11 @@ export class SmokeChecks extends pulumi.dynamic.Resource {
   declare readonly passed: pulumi.Output<string[]>;
 
   constructor(name: string, args: Inputs<SmokeInputs>, opts?: pulumi.CustomResourceOptions) {
-    super(smokeProvider, name, { ...args, passed: undefined }, { ...opts, additionalSecretOutputs: ["statsPassword"] });
+    super(
+      smokeProvider,
+      name,
+      { ...args, passed: undefined },
+      { ...opts, additionalSecretOutputs: ["statsPassword"] },
+    );
   }
 }

@@ -2,18 +2,32 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { Model } from "../config/model";
 import { ConfigDir } from "../providers/config-dir";
-import { HAPROXY_CONFIG, HAPROXY_DIR, HAPROXY_SECRETS } from "../render/paths";
+import { INITIAL_SERVER_STATE } from "../render/haproxy";
+import {
+  ADMIN_SOCKET,
+  HAPROXY_CONFIG,
+  HAPROXY_DIR,
+  HAPROXY_SECRETS,
+  SERVER_STATE_FILE,
+} from "../render/paths";
 import { dockerLabels } from "./labels";
 
 export interface GatewayArgs {
   readonly model: Model;
   /** Rendered files, by name in HAPROXY_DIR: haproxy.cfg, router.lua, streams.map. */
   readonly files: Readonly<Record<string, string>>;
+  /** Shown by `preview --diff` beside the files (see render/routing-table.ts). */
+  readonly routingTable: string;
   /** secrets.cfg (the stats userlist). */
   readonly secretsConfig: pulumi.Input<string>;
   readonly image: pulumi.Resource;
   /** Started first so the first health checks find them. */
   readonly instances: readonly pulumi.Resource[];
+}
+
+/** A path inside HAPROXY_DIR, relative to it (the host directory mirrors it). */
+function inDir(containerPath: string): string {
+  return containerPath.slice(HAPROXY_DIR.length + 1);
 }
 
 export function gatewayContainerName(model: Model): string {
@@ -48,9 +62,20 @@ export class Gateway extends pulumi.ComponentResource {
         dir: gatewayConfigDir(model),
         files: { ...args.files },
         secretFiles: { "secrets.cfg": args.secretsConfig },
+        summary: args.routingTable,
         writableDirs: ["run"],
+        initialFiles: { [inDir(SERVER_STATE_FILE)]: INITIAL_SERVER_STATE },
         validate: { image: model.images.haproxy, mountPath: HAPROXY_DIR, command: [...HAPROXY_ARGS, "-c"] },
-        reload: { container: containerName, signal: "SIGUSR2" },
+        reload: {
+          container: containerName,
+          signal: "SIGUSR2",
+          haproxy: {
+            socket: inDir(ADMIN_SOCKET),
+            config: inDir(HAPROXY_CONFIG),
+            serverState: inDir(SERVER_STATE_FILE),
+            successLog: "Loading success.",
+          },
+        },
       },
       { parent: this, dependsOn: [args.image] },
     );

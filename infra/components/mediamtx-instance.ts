@@ -45,8 +45,12 @@ export class MediamtxInstance extends pulumi.ComponentResource {
         name: instance.containerName,
         image: model.images.mediamtx,
         command: [MEDIAMTX_CONFIG],
-        volumes: [{ hostPath: instanceConfigDir(model, instance), containerPath: MEDIAMTX_DIR, readOnly: true }],
-        networksAdvanced: [{ name: args.networkName, ipv4Address: instance.address, aliases: [instance.name] }],
+        volumes: [
+          { hostPath: instanceConfigDir(model, instance), containerPath: MEDIAMTX_DIR, readOnly: true },
+        ],
+        networksAdvanced: [
+          { name: args.networkName, ipv4Address: instance.address, aliases: [instance.name] },
+        ],
         restart: "unless-stopped",
         mustRun: true,
         destroyGraceSeconds: 10,

@@ -45,9 +45,17 @@ describe("stack lifecycle", () => {
 
   it("lists every instance UP with its weight in every backend on the stats page", async () => {
     const auth = `Basic ${Buffer.from(`admin:${TEST_STATS_PASSWORD}`).toString("base64")}`;
-    const res = await fetch(`http://127.0.0.1:${ports.stats}/stats;csv`, { headers: { authorization: auth } });
-    expect(res.status).toBe(200);
-    const rows = (await res.text()).split("\n").map((l) => l.split(","));
+    // Right after start a server can still show a transition ("UP 1/2"): wait for steady UP everywhere.
+    const rows = await eventually("every server steadily UP", async () => {
+      const res = await fetch(`http://127.0.0.1:${ports.stats}/stats;csv`, {
+        headers: { authorization: auth },
+      });
+      const r = (await res.text()).split("\n").map((l) => l.split(","));
+      const servers = r.filter(
+        (f) => f[1] && f[1] !== "FRONTEND" && f[1] !== "BACKEND" && f[0] !== "# pxname",
+      );
+      return servers.length === 12 && servers.every((f) => f[17] === "UP") ? r : undefined;
+    });
     const row = (backend: string, server: string) => rows.find((f) => f[0] === backend && f[1] === server);
     for (const [server, weight] of [
       ["mtx-1", "2"],

@@ -27,7 +27,8 @@ async function runProgram(stack: string, config: Record<string, unknown>): Promi
   );
   const all: Record<string, string> = { "mediamtx-lb:statsPassword": "s3cret-for-tests" };
   // Pulumi hands the program strings as they are and objects as JSON.
-  for (const [k, v] of Object.entries(config)) all[`mediamtx-lb:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+  for (const [k, v] of Object.entries(config))
+    all[`mediamtx-lb:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
   pulumi.runtime.setAllConfig(all, ["mediamtx-lb:statsPassword"]);
   const program = await import("../../../infra/index");
   // Let every apply and registration settle.
@@ -67,7 +68,9 @@ describe.each([1, 2, 5])("program with %i instance(s)", (n) => {
   });
 
   it("runs HAProxy on the host network with its config directory bind-mounted, not uploaded", () => {
-    const [haproxy] = byType(created, "docker:index/container:Container").filter((c) => c.inputs.name === "graph-haproxy");
+    const [haproxy] = byType(created, "docker:index/container:Container").filter(
+      (c) => c.inputs.name === "graph-haproxy",
+    );
     expect(haproxy?.inputs.networkMode).toBe("host");
     expect(haproxy?.inputs.uploads ?? []).toEqual([]);
     expect(haproxy?.inputs.volumes).toEqual([
@@ -76,7 +79,9 @@ describe.each([1, 2, 5])("program with %i instance(s)", (n) => {
   });
 
   it("declares one ICE-TCP frontend per instance on consecutive ports", () => {
-    const dirs = byType(created, "pulumi-nodejs:dynamic:Resource").filter((c) => String(c.name).endsWith("haproxy-config"));
+    const dirs = byType(created, "pulumi-nodejs:dynamic:Resource").filter((c) =>
+      String(c.name).endsWith("haproxy-config"),
+    );
     const cfg = String((dirs[0]?.inputs.files as Record<string, string>)["haproxy.cfg"]);
     for (let i = 0; i < n; i++) expect(cfg).toContain(`:${8189 + i}`);
     expect(cfg).not.toContain("s3cret-for-tests");
@@ -87,7 +92,13 @@ it("prefixes every Docker name with the stack so two stacks can share a host", a
   const a = await runProgram("alpha", { instances: instancesOf(2) });
   const b = await runProgram("beta", { instances: instancesOf(2), subnet: "10.213.99.0/24" });
   const names = (c: Created[]) =>
-    c.filter((r) => r.type.startsWith("docker:index/") && r.inputs.name !== undefined && !r.type.includes("remoteImage"))
+    c
+      .filter(
+        (r) =>
+          r.type.startsWith("docker:index/") &&
+          r.inputs.name !== undefined &&
+          !r.type.includes("remoteImage"),
+      )
       .map((r) => String(r.inputs.name));
   for (const n of names(a)) expect(n.startsWith("alpha-")).toBe(true);
   for (const n of names(b)) expect(n.startsWith("beta-")).toBe(true);

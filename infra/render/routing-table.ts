@@ -1,0 +1,24 @@
+// A compact routing table for reviewers: `preview --diff` shows it as a line diff beside haproxy.cfg's,
+// so a weight or health change reads at a glance. Pure and deterministic (config order, fixed columns).
+import type { Model } from "../config/model";
+import { formatHaproxyDuration } from "./durations";
+
+export function renderRoutingTable(model: Model): string {
+  const rows = [
+    ["instance", "weight", "ice-tcp", "address"],
+    ...model.instances.map((i) => [i.name, String(i.weight), String(i.iceTcpPort), i.address]),
+  ];
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length))) ?? [];
+  const lines = rows.map((r) =>
+    r
+      .map((cell, c) => cell.padEnd(widths[c] ?? 0))
+      .join("  ")
+      .trimEnd(),
+  );
+  const h = model.health;
+  const d = formatHaproxyDuration;
+  lines.push(
+    `health: inter ${d(h.intervalMs)} timeout ${d(h.timeoutMs)} fall ${h.fall} rise ${h.rise}; router poll ${d(model.routing.pollIntervalMs)}`,
+  );
+  return `${lines.join("\n")}\n`;
+}
