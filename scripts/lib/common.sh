@@ -44,23 +44,29 @@ mlb_path() {
 }
 
 # Builds into a temp dir beside the cache entry and moves it into place only when complete, so an
-# interrupted build never leaves a half-filled entry behind. Usage: cache_build DIR CHECK_FILE FN ARGS...
+# interrupted build never leaves a half-filled entry behind. Usage: cache_build DIR "FILE..." FN ARGS...
+# The entry counts as built only when every listed file exists and is non-empty; otherwise it is rebuilt.
 # FN receives the temp dir as its first argument.
 cache_build() {
-  local dir="$1" check="$2" fn="$3"
+  local dir="$1" required="$2" fn="$3" f missing=0
   shift 3
-  [ -e "$dir/$check" ] && return 0
+  for f in $required; do [ -s "$dir/$f" ] || missing=1; done
+  [ $missing = 0 ] && return 0
+  [ -d "$dir" ] && echo "cache entry $dir is incomplete: rebuilding"
+  # Leftovers of interrupted builds (any process) and the incomplete entry go first.
+  rm -rf "$dir" "$dir".tmp.*
   local tmp="$dir.tmp.$$"
-  rm -rf "$tmp" "$dir"
   mkdir -p "$tmp"
   if ! "$fn" "$tmp" "$@"; then
     rm -rf "$tmp"
     return 1
   fi
-  [ -e "$tmp/$check" ] || {
-    rm -rf "$tmp"
-    die "$fn finished without producing $check"
-  }
+  for f in $required; do
+    [ -s "$tmp/$f" ] || {
+      rm -rf "$tmp"
+      die "$fn finished without producing $f"
+    }
+  done
   mv "$tmp" "$dir"
 }
 
