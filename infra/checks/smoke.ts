@@ -64,7 +64,8 @@ export async function runSmokeChecks(inputs: SmokeInputs): Promise<string[]> {
         const bad = Object.entries(inputs.servers).flatMap(([backend, names]) =>
           names
             .map((n) => [`${backend}/${n}`, status.get(`${backend}/${n}`) ?? "missing"] as const)
-            .filter(([, s]) => !s.startsWith("UP")),
+            // "UP 1/3" is a server on its way down: only a steady UP passes.
+            .filter(([, s]) => s !== "UP"),
         );
         return bad.length === 0 ? undefined : `not UP: ${bad.map(([k, s]) => `${k}=${s}`).join(" ")}`;
       },

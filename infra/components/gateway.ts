@@ -77,7 +77,8 @@ export class Gateway extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, dependsOn: [args.image] },
+      // After the instances: a reload that adds a server should find it already running.
+      { parent: this, dependsOn: [args.image, ...args.instances] },
     );
 
     const container = new docker.Container(
