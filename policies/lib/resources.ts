@@ -1,0 +1,98 @@
+// What the rules know about the program's resources: type tokens, labels and the HAProxy config
+// directory. Only plain values come in (policy args are deserialized JSON), so every reader takes
+// `unknown` and checks shapes itself.
+//
+// Couplings (checked in resources.test.ts against the program's own constants):
+// - ROLE_LABEL / MEDIAMTX_ROLE: infra/components/labels.ts (ROLE_LABEL) and mediamtx-instance.ts.
+// - CONFIG_DIR_TYPE and the `files` / `secretFiles` inputs: infra/providers/config-dir.ts (ConfigDir).
+// - HAPROXY_CFG: the file name infra/index.ts hands the gateway's ConfigDir.
+
+import * as docker from "@pulumi/docker";
+import type { ResourceValidationArgs } from "@pulumi/policy";
+import { type HaproxyCfg, parseHaproxyCfg } from "./haproxy-cfg";
+import { parseImageReference } from "./image-ref";
+
+/** Type token of every `pulumi.dynamic.Resource`; ConfigDir is one. */
+export const CONFIG_DIR_TYPE = "pulumi-nodejs:dynamic:Resource";
+export const HAPROXY_CFG = "haproxy.cfg";
+
+export const ROLE_LABEL = "mediamtx-lb.role";
+export const MEDIAMTX_ROLE = "mediamtx";
+/** Last path component of MediaMTX images: bluenviron/mediamtx, mediamtx-lb/mediamtx. */
+const MEDIAMTX_REPOSITORY = "mediamtx";
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Value of Docker label `key` in a Container's `labels` input ([{label, value}]); undefined if absent. */
+export function labelValue(labels: unknown, key: string): string | undefined {
+  if (!Array.isArray(labels)) return undefined;
+  for (const item of labels) {
+    if (isRecord(item) && item.label === key && typeof item.value === "string") return item.value;
+  }
+  return undefined;
+}
+
+/**
+ * A MediaMTX container: labelled `mediamtx-lb.role=mediamtx` by the program. The image is a second
+ * signal (`…/mediamtx:<tag>`), so a container that lost its label is still recognised.
+ */
+export function isMediamtxContainer(props: { readonly labels?: unknown; readonly image?: unknown }): boolean {
+  if (labelValue(props.labels, ROLE_LABEL) === MEDIAMTX_ROLE) return true;
+  const ref = typeof props.image === "string" ? parseImageReference(props.image) : undefined;
+  return (
+    ref !== undefined && (ref.path === MEDIAMTX_REPOSITORY || ref.path.endsWith(`/${MEDIAMTX_REPOSITORY}`))
+  );
+}
+
+/** haproxy.cfg text when `props` are a ConfigDir's inputs carrying one; otherwise undefined. */
+export function haproxyCfgOf(type: string, props: Record<string, unknown>): string | undefined {
+  if (type !== CONFIG_DIR_TYPE || !isRecord(props.files)) return undefined;
+  const cfg = props.files[HAPROXY_CFG];
+  return typeof cfg === "string" ? cfg : undefined;
+}
+
+/** The ConfigDir's secret files as name → content (never shown in messages); {} if absent or malformed. */
+export function secretFilesOf(props: Record<string, unknown>): Record<string, string> {
+  if (!isRecord(props.secretFiles)) return {};
+  const files: Record<string, string> = {};
+  for (const [name, content] of Object.entries(props.secretFiles)) {
+    if (typeof content === "string") files[name] = content;
+  }
+  return files;
+}
+
+/** `ConfigDir "dev-haproxy-config": files["haproxy.cfg"] line 12` — where a config finding is. */
+export function cfgLocation(resourceName: string, lineNo: number): string {
+  return `ConfigDir "${resourceName}": files["${HAPROXY_CFG}"] line ${lineNo}`;
+}
+
+/** Where a resource names an image: Container.image or RemoteImage.name. */
+export interface ImageUse {
+  /** `Container "dev-haproxy-container"`, for messages. */
+  readonly resource: string;
+  readonly field: "image" | "name";
+  /** As found: normally a string, but the rules must not trust that. */
+  readonly image: unknown;
+}
+
+/** The image a Container or RemoteImage uses; undefined for every other resource type. */
+export function imageUseOf(args: ResourceValidationArgs): ImageUse | undefined {
+  const container = args.asType(docker.Container);
+  if (container !== undefined) {
+    return { resource: `Container "${args.name}"`, field: "image", image: container.image };
+  }
+  const remote = args.asType(docker.RemoteImage);
+  if (remote !== undefined) {
+    return { resource: `RemoteImage "${args.name}"`, field: "name", image: remote.name };
+  }
+  return undefined;
+}
+
+/** The parsed haproxy.cfg of a ConfigDir; marks the policy not applicable for any other resource. */
+export function requireHaproxyCfg(args: ResourceValidationArgs): HaproxyCfg {
+  const text = haproxyCfgOf(args.type, args.props);
+  if (text === undefined) return args.notApplicable(`not a ConfigDir with files["${HAPROXY_CFG}"]`);
+  return parseHaproxyCfg(text);
+}

@@ -1,0 +1,158 @@
+// Realistic policy inputs from the test fixtures (test/fixtures/<case>.yaml): the model comes from the
+// program's own validateConfig, haproxy.cfg and secrets.cfg from its renderers, container inputs from
+// the components' own helpers. Only the fields the program passes are set, with the program's values;
+// policies/tests/program.test.ts checks the real program's resources against the same rules.
+
+import { gatewayConfigDir, gatewayContainerName, HAPROXY_ARGS } from "../../infra/components/gateway";
+import { dockerLabels } from "../../infra/components/labels";
+import { instanceConfigDir } from "../../infra/components/mediamtx-instance";
+import type { InstanceModel, Model } from "../../infra/config/model";
+import { renderHaproxyConfig, renderHaproxySecrets } from "../../infra/render/haproxy";
+import { HAPROXY_DIR, MEDIAMTX_CONFIG, MEDIAMTX_DIR } from "../../infra/render/paths";
+import { loadFixtureModel } from "../../test/support/stack-fixtures";
+import { CONFIG_DIR_TYPE } from "../lib/resources";
+import type { FakeResource } from "./util";
+
+// Written out, as the engine sends them; util.ts's isTypeOf proves the docker classes match them.
+export const CONTAINER_TYPE = "docker:index/container:Container";
+export const REMOTE_IMAGE_TYPE = "docker:index/remoteImage:RemoteImage";
+
+/** Stands in for the stats password (a Pulumi secret, which policies receive unwrapped). */
+export const TEST_STATS_PASSWORD = "s3cret-for-tests";
+
+/** The validated model of fixture `name`, optionally edited (as if validation had been bypassed). */
+export function fixtureModel(name: string, edit: (model: Model) => Model = (model) => model): Model {
+  return edit(loadFixtureModel(name));
+}
+
+/** `model` with every instance passed through `edit`. */
+export function withInstances(model: Model, edit: (instance: InstanceModel) => InstanceModel): Model {
+  return { ...model, instances: model.instances.map(edit) };
+}
+
+/** Replaces the first match of `pattern` in `text`; throws when there is none, so a stale edit fails loudly. */
+export function editText(
+  text: string,
+  pattern: string | RegExp,
+  replacement: string | ((match: string) => string),
+): string {
+  const edited =
+    typeof replacement === "string" ? text.replace(pattern, replacement) : text.replace(pattern, replacement);
+  if (edited === text) throw new Error(`editText: ${String(pattern)} not found`);
+  return edited;
+}
+
+export interface ConfigDirOverrides {
+  /** haproxy.cfg text; defaults to renderHaproxyConfig(model). */
+  readonly haproxyCfg?: string;
+  readonly secretFiles?: Record<string, string>;
+  readonly additionalSecretOutputs?: string[];
+}
+
+/** The gateway's ConfigDir inputs (infra/components/gateway.ts), as the analyzer sees them. */
+export function haproxyConfigDir(model: Model, overrides: ConfigDirOverrides = {}): FakeResource {
+  return {
+    type: CONFIG_DIR_TYPE,
+    name: `${model.stack}-haproxy-config`,
+    props: {
+      dir: gatewayConfigDir(model),
+      files: { "haproxy.cfg": overrides.haproxyCfg ?? renderHaproxyConfig(model) },
+      secretFiles: overrides.secretFiles ?? {
+        "secrets.cfg": renderHaproxySecrets(model.stats.user, TEST_STATS_PASSWORD),
+      },
+      writableDirs: ["run"],
+      validate: { image: model.images.haproxy, mountPath: HAPROXY_DIR, command: [...HAPROXY_ARGS, "-c"] },
+      reload: { container: gatewayContainerName(model), signal: "SIGUSR2" },
+    },
+    opts: { additionalSecretOutputs: overrides.additionalSecretOutputs ?? ["secretFiles"] },
+  };
+}
+
+/** One instance's MediaMTX ConfigDir: a dynamic resource without haproxy.cfg. */
+export function mediamtxConfigDir(model: Model, instance: InstanceModel): FakeResource {
+  return {
+    type: CONFIG_DIR_TYPE,
+    name: `${model.stack}-mediamtx-${instance.name}-config`,
+    props: {
+      dir: instanceConfigDir(model, instance),
+      files: { "mediamtx.yml": "# rendered by infra/render/mediamtx.ts\n" },
+      secretFiles: {},
+      writableDirs: [],
+    },
+    opts: { additionalSecretOutputs: ["secretFiles"] },
+  };
+}
+
+/** A MediaMTX container (infra/components/mediamtx-instance.ts) with `props` merged over it. */
+export function mediamtxContainer(
+  model: Model,
+  instance: InstanceModel,
+  props: Record<string, unknown> = {},
+): FakeResource {
+  return {
+    type: CONTAINER_TYPE,
+    name: `${model.stack}-mediamtx-${instance.name}-container`,
+    props: {
+      name: instance.containerName,
+      image: model.images.mediamtx,
+      command: [MEDIAMTX_CONFIG],
+      volumes: [
+        { hostPath: instanceConfigDir(model, instance), containerPath: MEDIAMTX_DIR, readOnly: true },
+      ],
+      networksAdvanced: [
+        { name: `${model.stack}-net`, ipv4Address: instance.address, aliases: [instance.name] },
+      ],
+      restart: "unless-stopped",
+      mustRun: true,
+      destroyGraceSeconds: 10,
+      logOpts: { "max-size": "10m", "max-file": "3" },
+      labels: [...dockerLabels(model, "mediamtx"), { label: "mediamtx-lb.instance", value: instance.name }],
+      ...props,
+    },
+  };
+}
+
+/** The HAProxy container (infra/components/gateway.ts) with `props` merged over it. */
+export function haproxyContainer(model: Model, props: Record<string, unknown> = {}): FakeResource {
+  return {
+    type: CONTAINER_TYPE,
+    name: `${model.stack}-haproxy-container`,
+    props: {
+      name: gatewayContainerName(model),
+      image: model.images.haproxy,
+      command: HAPROXY_ARGS,
+      networkMode: "host",
+      stopSignal: "SIGUSR1",
+      volumes: [{ hostPath: gatewayConfigDir(model), containerPath: HAPROXY_DIR }],
+      restart: "unless-stopped",
+      mustRun: true,
+      destroyGraceSeconds: 30,
+      logOpts: { "max-size": "10m", "max-file": "3" },
+      labels: dockerLabels(model, "haproxy"),
+      ...props,
+    },
+  };
+}
+
+/** The RemoteImage for `role` (infra/index.ts), optionally with another image name. */
+export function remoteImage(model: Model, role: "haproxy" | "mediamtx", name?: string): FakeResource {
+  return {
+    type: REMOTE_IMAGE_TYPE,
+    name: `${model.stack}-image-${role}`,
+    props: { name: name ?? model.images[role], keepLocally: true },
+  };
+}
+
+/** Every resource the analyzer checks for `model` (components and the stack resource left out). */
+export function stackResources(model: Model): FakeResource[] {
+  return [
+    remoteImage(model, "mediamtx"),
+    remoteImage(model, "haproxy"),
+    ...model.instances.flatMap((instance) => [
+      mediamtxConfigDir(model, instance),
+      mediamtxContainer(model, instance),
+    ]),
+    haproxyConfigDir(model),
+    haproxyContainer(model),
+  ];
+}
