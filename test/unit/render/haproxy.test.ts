@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { InstanceModel, Model } from "../../../infra/config/model";
+import type { Model } from "../../../infra/config/model";
 import {
   HEALTH_CHECK_URI,
   INITIAL_SERVER_STATE,
@@ -9,36 +9,16 @@ import {
   toHaproxyView,
 } from "../../../infra/render/haproxy";
 import { ADMIN_SOCKET, ROUTER_LUA, SERVER_STATE_FILE, STREAMS_MAP } from "../../../infra/render/paths";
+import { testInstances, testModel } from "../../support/model";
 
-function instance(name: string, index: number, weight: number, iceTcpPort = 8189 + index): InstanceModel {
-  return {
-    name,
-    weight,
-    index,
-    iceTcpPort,
-    address: `10.213.7.${10 + index}`,
-    containerName: `t-mediamtx-${name}`,
-  };
-}
-
-const THREE = [instance("a", 0, 2), instance("b", 1, 1), instance("c", 2, 0, 9000)];
+const THREE = testInstances([
+  { name: "a", weight: 2 },
+  { name: "b", weight: 1 },
+  { name: "c", weight: 0, iceTcpPort: 9000 },
+]);
 
 function model(overrides: Partial<Model> = {}): Model {
-  return {
-    stack: "t",
-    instances: THREE,
-    health: { intervalMs: 2_000, timeoutMs: 1_000, fall: 3, rise: 2 },
-    ports: { rtmp: 1935, hls: 8888, webrtc: 8889, iceTcpBase: 8189, stats: 8404 },
-    bindAddress: "127.0.0.1",
-    publicHost: "127.0.0.1",
-    images: { haproxy: "haproxy:2.8", mediamtx: "bluenviron/mediamtx:1.20.0" },
-    routing: { pollIntervalMs: 1_000 },
-    hls: { variant: "lowLatency" },
-    network: { subnet: "10.213.7.0/24", gateway: "10.213.7.1" },
-    hostDir: "/home/tester/.local/state/mediamtx-lb/t",
-    stats: { user: "admin" },
-    ...overrides,
-  };
+  return testModel({ instances: THREE, ...overrides });
 }
 
 interface Section {
@@ -225,7 +205,7 @@ describe("renderHaproxyConfig", () => {
           .slice(0, 4),
       ).toEqual([
         "http-request set-var(txn.mtx_stream) lua.mtx_stream",
-        "http-request deny deny_status 400 unless { var(txn.mtx_stream) -m found }",
+        "http-request deny deny_status 400 unless { var(txn.mtx_stream) -m len 1: }",
         `http-request set-var(txn.mtx_owner) var(txn.mtx_stream),map(${STREAMS_MAP})`,
         "http-request lua.mtx_lookup unless { var(txn.mtx_owner) -m found }",
       ]);

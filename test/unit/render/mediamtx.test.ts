@@ -3,36 +3,12 @@ import { describe, expect, it } from "vitest";
 import type { HlsVariant, InstanceModel, Model } from "../../../infra/config/model";
 import { MEDIAMTX_PORTS } from "../../../infra/config/model";
 import { renderMediamtxConfig, toMediamtxView } from "../../../infra/render/mediamtx";
+import { testInstances, testModel } from "../../support/model";
 
-function instance(name: string, index: number, iceTcpPort = 8189 + index): InstanceModel {
-  return {
-    name,
-    weight: 1,
-    index,
-    iceTcpPort,
-    address: `10.213.7.${10 + index}`,
-    containerName: `t-mediamtx-${name}`,
-  };
-}
-
-const INSTANCES = [instance("a", 0), instance("b", 1), instance("c", 2, 9000)];
+const INSTANCES = testInstances([{ name: "a" }, { name: "b" }, { name: "c", iceTcpPort: 9000 }]);
 
 function model(overrides: Partial<Model> = {}): Model {
-  return {
-    stack: "t",
-    instances: INSTANCES,
-    health: { intervalMs: 2_000, timeoutMs: 1_000, fall: 3, rise: 2 },
-    ports: { rtmp: 1935, hls: 8888, webrtc: 8889, iceTcpBase: 8189, stats: 8404 },
-    bindAddress: "127.0.0.1",
-    publicHost: "media.example.com",
-    images: { haproxy: "haproxy:2.8", mediamtx: "bluenviron/mediamtx:1.20.0" },
-    routing: { pollIntervalMs: 1_000 },
-    hls: { variant: "lowLatency" },
-    network: { subnet: "10.213.7.0/24", gateway: "10.213.7.1" },
-    hostDir: "/home/tester/.local/state/mediamtx-lb/t",
-    stats: { user: "admin" },
-    ...overrides,
-  };
+  return testModel({ instances: INSTANCES, publicHost: "media.example.com", ...overrides });
 }
 
 const FIRST = INSTANCES[0] as InstanceModel;

@@ -1,7 +1,6 @@
-// A hand-built Model for router tests: only the fields the router reads matter, the rest are plausible
-// values so the object satisfies the type without going through validateConfig.
-
-import type { InstanceModel, Model } from "../../../infra/config/model";
+// Models for router tests: only the instances (name, address) and the poll interval matter to the router.
+import type { Model } from "../../../infra/config/model";
+import { testInstances, testModel } from "../../support/model";
 
 export interface InstanceSpec {
   readonly name: string;
@@ -10,26 +9,11 @@ export interface InstanceSpec {
 
 /** Instances in the order given (index = position), each at its own address. */
 export function routerModel(instances: readonly InstanceSpec[], pollIntervalMs = 1000): Model {
-  const built: InstanceModel[] = instances.map((spec, index) => ({
-    name: spec.name,
-    weight: 1,
-    index,
-    iceTcpPort: 8189 + index,
-    address: spec.address,
-    containerName: `test-mediamtx-${spec.name}`,
-  }));
-  return {
+  return testModel({
     stack: "test",
-    instances: built,
-    health: { intervalMs: 2000, timeoutMs: 1000, fall: 3, rise: 2 },
-    ports: { rtmp: 1935, hls: 8888, webrtc: 8889, iceTcpBase: 8189, stats: 8404 },
-    bindAddress: "127.0.0.1",
-    publicHost: "127.0.0.1",
-    images: { haproxy: "haproxy:2.8", mediamtx: "bluenviron/mediamtx:1.20.0" },
+    instances: testInstances(instances),
     routing: { pollIntervalMs },
-    hls: { variant: "lowLatency" },
     network: { subnet: "172.30.0.0/24", gateway: "172.30.0.1" },
     hostDir: "/tmp/mediamtx-lb-test",
-    stats: { user: "admin" },
-  };
+  });
 }

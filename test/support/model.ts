@@ -1,0 +1,40 @@
+// Hand-built Models for renderer and router tests: plausible values that satisfy the type without going
+// through validateConfig, so a test states only what it is about.
+import type { InstanceModel, Model } from "../../infra/config/model";
+
+export interface InstanceSpec {
+  readonly name: string;
+  readonly weight?: number;
+  readonly iceTcpPort?: number;
+  readonly address?: string;
+}
+
+/** Instances in the order given (index = position); addresses .10, .11, … of 10.213.7.0/24 unless given. */
+export function testInstances(specs: readonly InstanceSpec[]): InstanceModel[] {
+  return specs.map((spec, index) => ({
+    name: spec.name,
+    weight: spec.weight ?? 1,
+    index,
+    iceTcpPort: spec.iceTcpPort ?? 8189 + index,
+    address: spec.address ?? `10.213.7.${10 + index}`,
+    containerName: `t-mediamtx-${spec.name}`,
+  }));
+}
+
+export function testModel(overrides: Partial<Model> = {}): Model {
+  return {
+    stack: "t",
+    instances: testInstances([{ name: "a" }, { name: "b" }, { name: "c" }]),
+    health: { intervalMs: 2_000, timeoutMs: 1_000, fall: 3, rise: 2 },
+    ports: { rtmp: 1935, hls: 8888, webrtc: 8889, iceTcpBase: 8189, stats: 8404 },
+    bindAddress: "127.0.0.1",
+    publicHost: "127.0.0.1",
+    images: { haproxy: "haproxy:2.8", mediamtx: "bluenviron/mediamtx:1.20.0" },
+    routing: { pollIntervalMs: 1_000 },
+    hls: { variant: "lowLatency" },
+    network: { subnet: "10.213.7.0/24", gateway: "10.213.7.1" },
+    hostDir: "/home/tester/.local/state/mediamtx-lb/t",
+    stats: { user: "admin" },
+    ...overrides,
+  };
+}
