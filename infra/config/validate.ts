@@ -5,6 +5,7 @@
 // "<full key>: <what is allowed>, got <what was found>".
 // All errors are collected and thrown once as a `ConfigError`.
 
+import { isPinned, parseImageReference } from "./image-ref";
 import type { HealthModel, HlsVariant, InstanceModel, Model, PortsModel } from "./model";
 
 const NAMESPACE = "mediamtx-lb";
@@ -59,13 +60,6 @@ const DURATION = /^([0-9]+)(ms|s|m)$/;
 const STATS_USER = /^[A-Za-z0-9_.-]{1,64}$/;
 // Octets without leading zeros: "010" is octal to inet_aton but decimal to others, so reject it outright.
 const IPV4 = /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})$/;
-
-// Image reference grammar after github.com/distribution/reference (regexp.go), minus IPv6 registries.
-const IMAGE_DIGEST = /^sha256:[a-f0-9]{64}$/;
-const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const IMAGE_PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const IMAGE_DOMAIN =
-  /^(?:localhost|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)(?::[0-9]+)?$/;
 
 type Section = Readonly<Record<string, unknown>>;
 
@@ -136,27 +130,9 @@ export function parseIpv4(text: string): readonly [number, number, number, numbe
  * ran. Internal. Exported for testing.
  */
 export function isPinnedImageReference(ref: string): boolean {
-  if (ref.length === 0 || /\s/.test(ref)) return false;
-  const [nameAndTag, digest, ...extra] = ref.split("@");
-  if (nameAndTag === undefined || extra.length > 0) return false;
-  if (digest !== undefined && !IMAGE_DIGEST.test(digest)) return false;
-
-  const lastColon = nameAndTag.lastIndexOf(":");
-  const hasTag = lastColon > nameAndTag.lastIndexOf("/");
-  const name = hasTag ? nameAndTag.slice(0, lastColon) : nameAndTag;
-  const tag = hasTag ? nameAndTag.slice(lastColon + 1) : undefined;
-  if (tag !== undefined && (!IMAGE_TAG.test(tag) || tag === "latest")) return false;
-  if (tag === undefined && digest === undefined) return false;
-
-  if (name.length === 0 || name.length > 255) return false;
-  const components = name.split("/");
-  const first = components[0] ?? "";
-  // Same rule as Docker: the first component is a registry only if it looks like a host.
-  const hasDomain =
-    components.length > 1 && (first.includes(".") || first.includes(":") || first === "localhost");
-  if (hasDomain && !IMAGE_DOMAIN.test(first)) return false;
-  const path = hasDomain ? components.slice(1) : components;
-  return path.every((component) => IMAGE_PATH_COMPONENT.test(component));
+  const parsed = parseImageReference(ref);
+  // Stricter than the policy gate: `latest@sha256:…` is pinned, but reads as if it floats.
+  return parsed !== undefined && isPinned(parsed) && parsed.tag !== "latest";
 }
 
 /** RFC 1123 host name or IPv4 literal; no scheme, port or trailing dot. */

@@ -9,8 +9,8 @@
 
 import * as docker from "@pulumi/docker";
 import type { ResourceValidationArgs } from "@pulumi/policy";
+import { parseImageReference } from "../../infra/config/image-ref";
 import { type HaproxyCfg, parseHaproxyCfg } from "./haproxy-cfg";
-import { parseImageReference } from "./image-ref";
 
 /** Type token of every `pulumi.dynamic.Resource`; ConfigDir is one. */
 export const CONFIG_DIR_TYPE = "pulumi-nodejs:dynamic:Resource";

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { isOfficialImage, parseImageReference, tagVersion } from "../lib/image-ref";
+import { isOfficialImage, parseImageReference, tagVersion } from "../../infra/config/image-ref";
 import { imageUseOf } from "../lib/resources";
 
 /**

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { isPinned, parseImageReference } from "../lib/image-ref";
+import { isPinned, parseImageReference } from "../../infra/config/image-ref";
 import { imageUseOf } from "../lib/resources";
 
 const FIX =

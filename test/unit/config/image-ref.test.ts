@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isOfficialImage, isPinned, parseImageReference, tagVersion } from "./image-ref";
+import { isOfficialImage, isPinned, parseImageReference, tagVersion } from "../../../infra/config/image-ref";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
 

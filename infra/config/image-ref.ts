@@ -1,6 +1,6 @@
-// Docker image references as the image rules need them: registry, repository path, tag and digest.
-// Deliberately separate from infra/config/validate.ts (isPinnedImageReference): the gate is a second,
-// independent reading of what the program produced, so a bug in one cannot hide in the other.
+// Docker image references: registry, repository path, tag and digest. One parser for the config
+// validator (which refuses unpinned images) and the policy pack (which also checks HAProxy versions).
+// Grammar after github.com/distribution/reference (regexp.go), minus IPv6 registries.
 
 export interface ImageReference {
   /** Registry host (with port) when the reference names one: `ghcr.io`, `localhost:5000`. */
@@ -15,6 +15,8 @@ export interface ImageReference {
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const DOMAIN =
+  /^(?:localhost|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)(?::[0-9]+)?$/;
 
 /** Splits `ref`; undefined when it is not a well-formed reference (blank, bad tag, bad digest, …). */
 export function parseImageReference(ref: string): ImageReference | undefined {
@@ -34,6 +36,7 @@ export function parseImageReference(ref: string): ImageReference | undefined {
   // Docker's rule: the first component is a registry only if it looks like a host.
   const hasRegistry =
     components.length > 1 && (first.includes(".") || first.includes(":") || first === "localhost");
+  if (name.length === 0 || name.length > 255 || (hasRegistry && !DOMAIN.test(first))) return undefined;
   const pathComponents = hasRegistry ? components.slice(1) : components;
   if (!pathComponents.every((component) => PATH_COMPONENT.test(component))) return undefined;
   return {
