@@ -1,0 +1,245 @@
+// The status's I/O: scripts/pulumi (stack outputs, config, the stats password), Docker (containers),
+// HAProxy (admin socket, else the stats page), the router (/router on the stats port) and each
+// instance's MediaMTX API on the stack network. Every source is collected on its own: one that fails
+// becomes an error in the report, never a failed status — the status is run when things are broken.
+// Parsing and merging live in the pure modules beside this one.
+
+import { execFile } from "node:child_process";
+import { createConnection } from "node:net";
+import { homedir } from "node:os";
+import { resolve } from "node:path";
+import { STACK_LABEL } from "../components/labels";
+import { validateConfig } from "../config/validate";
+import {
+  adminSocketPath,
+  configDrift,
+  deployedInstances,
+  instanceMetricsUrl,
+  parseOutputs,
+  pathsListUrl,
+  pulumiFailure,
+  rawConfigFromPulumiJson,
+  StackNotUpError,
+  statsBaseUrl,
+} from "./deployment";
+import { type ContainerInfo, parseDockerInspect } from "./docker-containers";
+import { parseShowInfo, parseStatCsv } from "./haproxy-stats";
+import { type LivePath, parsePathsPage } from "./mediamtx-paths";
+import type { HaproxySnapshot, Result, StatusInputs } from "./report";
+import { parseRouterStatus, type RouterStatus } from "./router-status";
+
+export const PULUMI_SCRIPT = resolve(__dirname, "..", "..", "scripts", "pulumi");
+
+/** Per-request budget: a stopped instance's address never answers, and the status must stay quick. */
+const HTTP_TIMEOUT_MS = 2000;
+const SOCKET_TIMEOUT_MS = 2000;
+const MAX_PAGES = 100;
+
+interface CommandResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function run(file: string, args: readonly string[]): Promise<CommandResult> {
+  return new Promise((done, fail) => {
+    execFile(file, args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err && (err as NodeJS.ErrnoException).code === "ENOENT") {
+        fail(new Error(`${file} is not installed or not on PATH (scripts/bootstrap sets it up)`));
+        return;
+      }
+      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+      done({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+function message(err: unknown): string {
+  const e = err as { message?: string; cause?: { code?: string; message?: string } };
+  // fetch wraps the socket error: its code (ECONNREFUSED, EHOSTUNREACH) is the useful part.
+  const cause = e.cause?.code ?? e.cause?.message;
+  return cause ? `${e.message ?? String(err)} (${cause})` : (e.message ?? String(err));
+}
+
+async function attempt<T>(fn: () => Promise<T>): Promise<Result<T>> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (err) {
+    return { ok: false, error: message(err) };
+  }
+}
+
+async function pulumi(stack: string, args: readonly string[]): Promise<string> {
+  const r = await run(PULUMI_SCRIPT, [...args, "--stack", stack]);
+  if (r.code !== 0) throw pulumiFailure(stack, args.join(" "), r.stderr || r.stdout);
+  return r.stdout;
+}
+
+async function docker(args: readonly string[]): Promise<string> {
+  const r = await run("docker", args);
+  if (r.code !== 0) {
+    const line = (r.stderr || r.stdout).trim().split("\n")[0] ?? "";
+    throw new Error(`docker ${args[0]} failed: ${line}`);
+  }
+  return r.stdout;
+}
+
+/** Every container labelled with the stack (the instances, HAProxy and anything left over). */
+async function stackContainers(stack: string): Promise<ContainerInfo[]> {
+  const ids = (await docker(["ps", "-a", "-q", "--filter", `label=${STACK_LABEL}=${stack}`]))
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
+  if (ids.length === 0) return [];
+  return parseDockerInspect(JSON.parse(await docker(["inspect", "--type", "container", ...ids])));
+}
+
+/** One Runtime API command; HAProxy closes the connection after answering (non-interactive mode). */
+export function adminCommand(socketPath: string, command: string): Promise<string> {
+  return new Promise((done, fail) => {
+    const socket = createConnection(socketPath);
+    const chunks: Buffer[] = [];
+    socket.setTimeout(SOCKET_TIMEOUT_MS, () =>
+      socket.destroy(new Error(`no answer within ${SOCKET_TIMEOUT_MS} ms`)),
+    );
+    socket.once("connect", () => socket.end(`${command}\n`));
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    socket.once("error", (err) => fail(new Error(`admin socket ${socketPath}: ${message(err)}`)));
+    socket.once("close", (hadError) => {
+      if (!hadError) done(Buffer.concat(chunks).toString("utf8"));
+    });
+  });
+}
+
+async function httpGet(url: string, authorization?: string): Promise<string> {
+  const res = await fetch(url, {
+    headers: authorization ? { authorization } : {},
+    redirect: "manual",
+    signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+  });
+  const body = await res.text();
+  if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}`);
+  return body;
+}
+
+async function instancePaths(address: string): Promise<readonly LivePath[]> {
+  const items: LivePath[] = [];
+  for (let page = 0, pageCount = 1; page < pageCount && page < MAX_PAGES; page++) {
+    const parsed = parsePathsPage(JSON.parse(await httpGet(pathsListUrl(address, page))));
+    items.push(...parsed.items);
+    pageCount = parsed.pageCount;
+  }
+  return items;
+}
+
+/**
+ * Server states: the admin socket first (no password, `show info` too); the stats page's CSV when the
+ * socket cannot be used (another user than the one Docker runs as, or HAProxy reloading).
+ * Internal. Exported for testing.
+ */
+export async function haproxySnapshot(
+  socketPath: string,
+  statsUrl: string,
+  auth: Result<string>,
+): Promise<HaproxySnapshot> {
+  let socketError: string;
+  try {
+    const stats = parseStatCsv(await adminCommand(socketPath, "show stat"));
+    const info = parseShowInfo(await adminCommand(socketPath, "show info"));
+    return { stats, info, via: "admin socket" };
+  } catch (err) {
+    socketError = message(err);
+  }
+  if (!auth.ok) throw new Error(`${socketError}; stats page: ${auth.error}`);
+  try {
+    return {
+      stats: parseStatCsv(await httpGet(`${statsUrl}/stats;csv`, auth.value)),
+      info: {},
+      via: "stats page",
+    };
+  } catch (err) {
+    throw new Error(`${socketError}; stats page: ${message(err)}`);
+  }
+}
+
+export interface CollectOptions {
+  readonly stack: string;
+  readonly stream?: string;
+}
+
+/** Everything buildReport needs. Throws StackNotUpError (one line) when there is no running stack. */
+export async function collectStatus(options: CollectOptions): Promise<StatusInputs> {
+  const { stack } = options;
+  const outputsText = pulumi(stack, ["stack", "output", "--json"]);
+  const configText = pulumi(stack, ["config", "--json"]);
+  // The secret, only ever used in an Authorization header. A stack without one still gets a report.
+  const authorization = attempt(async () =>
+    (await pulumi(stack, ["config", "get", "statsPassword"])).replace(/\n$/, ""),
+  );
+  // Settle every branch (attempt() never rejects) so an early throw leaves no rejection unhandled.
+  const [outputsResult, configResult] = await Promise.allSettled([outputsText, configText]);
+  if (outputsResult.status === "rejected") throw outputsResult.reason;
+  const outputs = parseOutputs(stack, JSON.parse(outputsResult.value));
+  if (configResult.status === "rejected") throw configResult.reason;
+  // Status reads the secret itself (and reports its absence), so the validator is told it is set.
+  const model = validateConfig(rawConfigFromPulumiJson(JSON.parse(configResult.value)), {
+    stack,
+    homeDir: homedir(),
+    statsPasswordSet: true,
+  });
+
+  const containers = await stackContainers(stack);
+  if (containers.length === 0) {
+    throw new StackNotUpError(
+      `stack ${stack} is not up: Docker has none of its containers (state says deployed: scripts/pulumi up --refresh --stack ${stack} recreates them)`,
+    );
+  }
+  const instances = deployedInstances(outputs, model, containers);
+  const haproxyContainer = `${stack}-haproxy`;
+  const statsUrl = statsBaseUrl(model);
+  const password = await authorization;
+  const auth: Result<string> = password.ok
+    ? { ok: true, value: `Basic ${Buffer.from(`${model.stats.user}:${password.value}`).toString("base64")}` }
+    : { ok: false, error: `no stats password (${password.error})` };
+
+  const running = new Set(containers.filter((c) => c.running).map((c) => c.name));
+  const [haproxy, router, ...paths] = await Promise.all([
+    attempt(() =>
+      haproxySnapshot(
+        adminSocketPath(
+          model,
+          containers.find((c) => c.name === haproxyContainer),
+        ),
+        statsUrl,
+        auth,
+      ),
+    ),
+    attempt(async (): Promise<RouterStatus> => {
+      if (!auth.ok) throw new Error(auth.error);
+      return parseRouterStatus(JSON.parse(await httpGet(`${statsUrl}/router`, auth.value)));
+    }),
+    ...instances.map((i) =>
+      running.has(i.containerName)
+        ? attempt(() => instancePaths(i.address))
+        : Promise.resolve<Result<readonly LivePath[]>>({ ok: false, error: "container not running" }),
+    ),
+  ]);
+
+  return {
+    stack,
+    collectedAt: new Date().toISOString(),
+    pollIntervalMs: model.routing.pollIntervalMs,
+    haproxyContainer,
+    instances,
+    containers,
+    haproxy,
+    router,
+    paths: Object.fromEntries(
+      instances.map((i, n) => [i.name, paths[n] ?? { ok: false, error: "not asked" }]),
+    ),
+    endpoints: { stats: `${statsUrl}/stats`, metrics: `${statsUrl}/metrics`, router: `${statsUrl}/router` },
+    metricsUrls: Object.fromEntries(instances.map((i) => [i.name, instanceMetricsUrl(i.address)])),
+    drift: configDrift(outputs, model),
+    ...(options.stream === undefined ? {} : { stream: options.stream }),
+  };
+}

@@ -1,0 +1,145 @@
+// What the stack deployed and where to look: Pulumi's stack outputs and config (as `scripts/pulumi …
+// --json` prints them) plus Docker's containers → instance addresses, container names, the admin socket
+// and the stats URL. Pure: the collector runs the commands and hands their output here.
+
+import type { Model } from "../config/model";
+import { MEDIAMTX_PORTS } from "../config/model";
+import { ADMIN_SOCKET, HAPROXY_DIR } from "../render/paths";
+import type { ContainerInfo } from "./docker-containers";
+import type { DeployedInstance } from "./report";
+
+/** The stack is not running: the one line the status prints instead of a report. */
+export class StackNotUpError extends Error {
+  override name = "StackNotUpError";
+}
+
+const NAMESPACE = "mediamtx-lb:";
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function firstLine(text: string): string {
+  return (
+    text
+      .split("\n")
+      .map((l) => l.trim())
+      .find((l) => l !== "") ?? "no output"
+  );
+}
+
+/** The error for a failed `scripts/pulumi <what>`: a missing stack is "not up", anything else is itself. */
+export function pulumiFailure(stack: string, what: string, stderr: string): Error {
+  if (/no stack named/i.test(stderr)) {
+    return new StackNotUpError(
+      `stack ${stack} is not up: it has no Pulumi state (bring it up with scripts/up ${stack})`,
+    );
+  }
+  return new Error(`scripts/pulumi ${what} --stack ${stack} failed: ${firstLine(stderr)}`);
+}
+
+export interface OutputInstance {
+  readonly name: string;
+  readonly weight: number;
+  readonly container: string | undefined;
+}
+
+/**
+ * `stack output --json` → the deployed instances. A stack that was created but never brought up (or
+ * was destroyed) has no outputs: that is "not up".
+ */
+export function parseOutputs(stack: string, json: unknown): OutputInstance[] {
+  const instances = isRecord(json) ? json.instances : undefined;
+  if (!Array.isArray(instances)) {
+    throw new StackNotUpError(
+      `stack ${stack} is not up: its state has no deployment (bring it up with scripts/up ${stack})`,
+    );
+  }
+  return instances.filter(isRecord).map((i) => ({
+    name: String(i.name ?? ""),
+    weight: typeof i.weight === "number" ? i.weight : Number(i.weight),
+    container: typeof i.container === "string" ? i.container : undefined,
+  }));
+}
+
+/**
+ * `config --json` → raw config as infra/config/read.ts hands it to validateConfig: short keys, objects
+ * as objects. Pulumi prints structured values under objectValue and the stored text under value. The
+ * secret is left out: the status reads it separately with `config get`.
+ */
+export function rawConfigFromPulumiJson(json: unknown): Record<string, unknown> {
+  if (!isRecord(json)) throw new Error("scripts/pulumi config --json: expected an object");
+  const raw: Record<string, unknown> = {};
+  for (const [key, entry] of Object.entries(json)) {
+    if (!key.startsWith(NAMESPACE) || !isRecord(entry)) continue;
+    const short = key.slice(NAMESPACE.length);
+    if (short === "statsPassword") continue;
+    raw[short] = entry.objectValue !== undefined ? entry.objectValue : entry.value;
+  }
+  return raw;
+}
+
+/**
+ * Deployed instances with their addresses: the validated config's static address when it still lists
+ * the instance, else the address Docker reports on the stack network (config changed after the last up).
+ */
+export function deployedInstances(
+  outputs: readonly OutputInstance[],
+  model: Model,
+  containers: readonly ContainerInfo[],
+): DeployedInstance[] {
+  const network = `${model.stack}-net`;
+  return outputs.map((o) => {
+    const configured = model.instances.find((i) => i.name === o.name);
+    const containerName = o.container ?? configured?.containerName ?? `${model.stack}-mediamtx-${o.name}`;
+    const docker = containers.find((c) => c.name === containerName)?.addresses[network];
+    return {
+      name: o.name,
+      weight: o.weight,
+      address: configured?.address ?? (docker || "?"),
+      containerName,
+    };
+  });
+}
+
+/** Instance names that the config and the deployment disagree on (a pending `up`). */
+export function configDrift(outputs: readonly OutputInstance[], model: Model): string[] {
+  const deployed = new Set(outputs.map((o) => o.name));
+  const configured = new Set(model.instances.map((i) => i.name));
+  return [
+    ...[...deployed]
+      .filter((n) => !configured.has(n))
+      .map((n) => `${n} deployed but no longer in the config`),
+    ...[...configured].filter((n) => !deployed.has(n)).map((n) => `${n} in the config but not deployed`),
+  ];
+}
+
+/**
+ * Base URL of the stats frontend from the host. Like the smoke checks (infra/index.ts), dial the bind
+ * address, with 0.0.0.0 dialled as loopback: the public host name may not resolve here.
+ */
+export function statsBaseUrl(model: Model): string {
+  const host = model.bindAddress === "0.0.0.0" ? "127.0.0.1" : model.bindAddress;
+  return `http://${host}:${model.ports.stats}`;
+}
+
+/**
+ * The admin socket on the host: inside the host directory bind-mounted at HAPROXY_DIR. The mount Docker
+ * reports wins; without it (container gone) the config's hostDir. Coupling: gatewayConfigDir()
+ * (infra/components/gateway.ts) mounts `<hostDir>/haproxy` there.
+ */
+export function adminSocketPath(model: Model, haproxy: ContainerInfo | undefined): string {
+  const mount = haproxy?.mounts.find((m) => m.destination === HAPROXY_DIR);
+  const dir = mount?.source ?? `${model.hostDir}/haproxy`;
+  return `${dir}${ADMIN_SOCKET.slice(HAPROXY_DIR.length)}`;
+}
+
+/** MediaMTX's Prometheus endpoint of one instance, on the stack network (metrics action granted to it). */
+export function instanceMetricsUrl(address: string): string {
+  return `http://${address}:${MEDIAMTX_PORTS.metrics}/metrics`;
+}
+
+/** MediaMTX's path list, one page. itemsPerPage bounds each answer; pages are followed. */
+export function pathsListUrl(address: string, page: number): string {
+  return `http://${address}:${MEDIAMTX_PORTS.api}/v3/paths/list?itemsPerPage=500&page=${page}`;
+}

@@ -1,0 +1,169 @@
+// StatusReport → one screen of text, or JSON for scripts. Pure: ages come from the report, which holds
+// them relative to its collection time.
+
+import { formatAge, type InstanceView, OWNER_BACKEND, type StatusReport, type StreamView } from "./report";
+import { ROUTER_COUNTER_NAMES } from "./router-status";
+
+/** Coupling: infra/render/haproxy.ts names each instance's ICE-TCP proxy `ice_<instance>`. */
+const ICE_PREFIX = "ice_";
+
+/**
+ * Left-aligned columns, two spaces apart, no trailing spaces. Cells must not contain newlines.
+ * Internal. Exported for testing.
+ */
+export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+/** Backend column of a server: `ice_<instance>` becomes "ice" so every instance shares the column. */
+function columnOf(backend: string, instance: string): string {
+  return backend === `${ICE_PREFIX}${instance}` ? "ice" : backend;
+}
+
+function containerCell(i: InstanceView): string {
+  const c = i.container;
+  if (c.state === "missing") return "missing";
+  const age = c.sinceMs === null ? "" : ` ${formatAge(c.sinceMs)}`;
+  if (c.running) return `running${age}`;
+  return `${c.state}(${c.exitCode ?? "?"})${age}`;
+}
+
+function weightCell(i: InstanceView): string {
+  const { deployed, haproxy } = i.weight;
+  if (haproxy === null) return `? (deployed ${deployed})`;
+  return haproxy === deployed ? String(haproxy) : `${haproxy} (deployed ${deployed})`;
+}
+
+/** Check of the backend the router trusts (OWNER_BACKEND), else the first one. */
+function checkCell(i: InstanceView): string {
+  const b = i.backends.find((x) => x.backend === OWNER_BACKEND) ?? i.backends[0];
+  if (b === undefined) return "-";
+  const duration = b.checkDurationMs === null ? "" : ` ${b.checkDurationMs}ms`;
+  return `${b.check || "-"}${duration}`;
+}
+
+function pollCell(i: InstanceView, staleMs: number): string {
+  const r = i.router;
+  if (r === null) return "-";
+  if (r.lastPollAgeMs === null) return "never";
+  const age = formatAge(r.lastPollAgeMs);
+  if (!r.pollOk) return `failing ${age}`;
+  return r.lastPollAgeMs > staleMs ? `stale ${age}` : `ok ${age}`;
+}
+
+function readersCell(s: StreamView): string {
+  if (s.readers.length === 0) return "0";
+  const byType = new Map<string, number>();
+  for (const r of s.readers) byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
+  const [only, ...others] = [...byType.keys()];
+  if (others.length === 0) return `${s.readers.length} ${only}`;
+  return `${s.readers.length} (${[...byType].map(([t, n]) => `${n} ${t}`).join(", ")})`;
+}
+
+/**
+ * The one-screen status. `staleMs` marks router polls as stale in the POLL column (the problems list
+ * says the same in words).
+ */
+export function renderText(report: StatusReport, staleMs: number): string {
+  const out: string[] = [];
+  const h = report.haproxy;
+  const hc = h.container;
+  const haproxyState = hc.running
+    ? `running ${hc.sinceMs === null ? "" : formatAge(hc.sinceMs)}`.trimEnd()
+    : `${hc.state}${hc.exitCode === null ? "" : `(${hc.exitCode})`}`;
+  const version = h.version ? ` · HAProxy ${h.version}` : "";
+  const uptime = h.uptimeS === null ? "" : ` up ${formatAge(h.uptimeS * 1000)}`;
+  const via = h.via ? ` · servers via ${h.via}` : "";
+  out.push(`stack ${report.stack} at ${report.collectedAt}`);
+  out.push(`haproxy  ${hc.name} ${haproxyState}${version}${uptime}${via}`);
+  const counters = report.router.counters;
+  out.push(
+    counters
+      ? `router   ${ROUTER_COUNTER_NAMES.map((k) => `${k} ${counters[k] ?? "?"}`).join("  ")}`
+      : `router   unavailable`,
+  );
+  out.push("");
+
+  // Instances: one column per backend, in the order HAProxy lists them.
+  const columns: string[] = [];
+  for (const i of report.instances) {
+    for (const b of i.backends) {
+      const col = columnOf(b.backend, i.name);
+      if (!columns.includes(col)) columns.push(col);
+    }
+  }
+  const instanceRows = report.instances.map((i) => {
+    const status = new Map(i.backends.map((b) => [columnOf(b.backend, i.name), b.status]));
+    const streams = i.streams === null ? (i.container.running ? "?" : "-") : String(i.streams.length);
+    const readers = i.readers === null ? (i.container.running ? "?" : "-") : String(i.readers);
+    return [
+      i.name,
+      containerCell(i),
+      i.address,
+      weightCell(i),
+      ...columns.map((c) => status.get(c) ?? "-"),
+      checkCell(i),
+      pollCell(i, staleMs),
+      streams,
+      readers,
+    ];
+  });
+  out.push(
+    ...renderTable(
+      [
+        "INSTANCE",
+        "CONTAINER",
+        "ADDRESS",
+        "WEIGHT",
+        ...columns.map((c) => c.toUpperCase()),
+        "CHECK",
+        "POLL",
+        "STREAMS",
+        "READERS",
+      ],
+      instanceRows,
+    ),
+  );
+  out.push("");
+
+  if (report.streams.length === 0) {
+    out.push("no streams: nothing is published and the router's map is empty");
+  } else {
+    const streamRows = report.streams.map((s) => [
+      s.name,
+      s.routedTo ?? "-",
+      s.routeSource ?? "-",
+      s.routeAgeMs === null ? "-" : formatAge(s.routeAgeMs),
+      s.liveOn.length > 0 ? s.liveOn.join(",") : "-",
+      s.publisher ?? "-",
+      s.tracks.length > 0 ? s.tracks.join(",") : "-",
+      readersCell(s),
+    ]);
+    out.push(
+      ...renderTable(
+        ["STREAM", "ROUTED TO", "BY", "MAPPED", "LIVE ON", "PUBLISHER", "TRACKS", "READERS"],
+        streamRows,
+      ),
+    );
+  }
+  out.push("");
+
+  if (report.problems.length === 0) {
+    out.push("no problems found");
+  } else {
+    out.push(`PROBLEMS (${report.problems.length})`);
+    for (const p of report.problems) out.push(`  ! ${p}`);
+  }
+  return `${out.join("\n")}\n`;
+}
+
+/** The report as JSON: two-space indent, one trailing newline. */
+export function renderJson(report: StatusReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}

@@ -1,0 +1,417 @@
+// Everything the status collected → one report: a row per instance, a row per stream, the router's
+// counters and a list of problems in plain words. Pure: the caller passes what it collected and when,
+// so the same inputs always give the same report.
+
+import { ROUTER_HEALTH_BACKEND } from "../render/router";
+import type { ContainerInfo } from "./docker-containers";
+import { type BackendStat, type HaproxyStats, isDown, type ServerStat } from "./haproxy-stats";
+import type { LivePath } from "./mediamtx-paths";
+import type { RouterCounters, RouterInstance, RouterStatus } from "./router-status";
+
+/** What a collector produced, or why it could not. */
+export type Result<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: string };
+
+/**
+ * The backend whose server state decides whether a stream's owner can serve it: the one whose health
+ * the router's lookup trusts.
+ */
+export const OWNER_BACKEND = ROUTER_HEALTH_BACKEND;
+
+/** Coupling: infra/render/haproxy.ts names each instance's ICE-TCP proxy `ice_<instance>`. */
+const ICE_PREFIX = "ice_";
+
+/** An instance as the stack's last deployment describes it. */
+export interface DeployedInstance {
+  readonly name: string;
+  /** Weight in the deployed config (stack output `instances[].weight`). */
+  readonly weight: number;
+  /** Static address on the stack network. */
+  readonly address: string;
+  readonly containerName: string;
+}
+
+export interface HaproxySnapshot {
+  readonly stats: HaproxyStats;
+  /** `show info`; empty when stats came from the stats page (it has no equivalent). */
+  readonly info: Readonly<Record<string, string>>;
+  /** "admin socket" or "stats page". */
+  readonly via: string;
+}
+
+export interface StatusEndpoints {
+  readonly stats: string;
+  readonly metrics: string;
+  readonly router: string;
+}
+
+export interface StatusInputs {
+  readonly stack: string;
+  /** ISO time of collection; every age in the report is relative to it. */
+  readonly collectedAt: string;
+  /** The router's poll interval: a poll older than staleAfterMs(this) is reported. */
+  readonly pollIntervalMs: number;
+  readonly haproxyContainer: string;
+  readonly instances: readonly DeployedInstance[];
+  readonly containers: readonly ContainerInfo[];
+  readonly haproxy: Result<HaproxySnapshot>;
+  readonly router: Result<RouterStatus>;
+  /** Instance name → its paths; an error when its API did not answer (or was not asked). */
+  readonly paths: Readonly<Record<string, Result<readonly LivePath[]>>>;
+  readonly endpoints: StatusEndpoints;
+  /** Instance name → its Prometheus endpoint on the stack network. */
+  readonly metricsUrls: Readonly<Record<string, string>>;
+  /** Differences between the config and the last deployment (deployment.ts configDrift). */
+  readonly drift: readonly string[];
+  /** Restricts the stream rows (and their problems) to this stream, listed even when unknown. */
+  readonly stream?: string;
+}
+
+export interface ContainerView {
+  readonly name: string;
+  /** Docker's state, or "missing". */
+  readonly state: string;
+  readonly running: boolean;
+  /** Exit code while not running, else null. */
+  readonly exitCode: number | null;
+  readonly oomKilled: boolean;
+  /** Start (running) or end (otherwise) time, and its age at collection. */
+  readonly since: string | null;
+  readonly sinceMs: number | null;
+  readonly restartCount: number;
+}
+
+export interface BackendServerView {
+  readonly backend: string;
+  readonly status: string;
+  readonly weight: number | null;
+  /** Check result and L7 code: "L7OK 200", "L4TOUT". */
+  readonly check: string;
+  readonly checkDesc: string;
+  readonly checkDurationMs: number | null;
+  readonly lastChangeS: number | null;
+  readonly sessions: number | null;
+}
+
+export interface InstanceView {
+  readonly name: string;
+  readonly address: string;
+  readonly weight: { readonly deployed: number; readonly haproxy: number | null };
+  readonly container: ContainerView;
+  /** This instance's server in every backend, in HAProxy's order. */
+  readonly backends: readonly BackendServerView[];
+  readonly api: { readonly ok: boolean; readonly error: string | null };
+  /** Streams live (ready) here, sorted; null when the API did not answer. */
+  readonly streams: readonly string[] | null;
+  readonly readers: number | null;
+  /** The router's view of its polls of this instance; null when the router did not answer or lacks it. */
+  readonly router: RouterInstance | null;
+  readonly metricsUrl: string;
+}
+
+export interface StreamReaderView {
+  readonly instance: string;
+  readonly type: string;
+  readonly id: string;
+}
+
+export interface StreamView {
+  readonly name: string;
+  /** Owner in the router's map: where HAProxy sends its HLS and WebRTC requests. */
+  readonly routedTo: string | null;
+  /** How the router learned it: poll, lookup or learn. */
+  readonly routeSource: string | null;
+  readonly routeAgeMs: number | null;
+  /** Instances where a publisher is attached and ready. */
+  readonly liveOn: readonly string[];
+  /** Instances where the path exists without a ready publisher. */
+  readonly notReadyOn: readonly string[];
+  readonly publisher: string | null;
+  readonly tracks: readonly string[];
+  readonly readers: readonly StreamReaderView[];
+  readonly problems: readonly string[];
+}
+
+export interface StatusReport {
+  readonly stack: string;
+  readonly collectedAt: string;
+  readonly haproxy: {
+    readonly container: ContainerView;
+    readonly version: string | null;
+    readonly uptimeS: number | null;
+    readonly via: string | null;
+    readonly error: string | null;
+    readonly backends: readonly BackendStat[];
+  };
+  readonly router: { readonly counters: RouterCounters | null; readonly error: string | null };
+  readonly instances: readonly InstanceView[];
+  readonly streams: readonly StreamView[];
+  readonly endpoints: StatusEndpoints;
+  /** Everything that looks wrong, one line each, most basic first (containers, HAProxy, router, streams). */
+  readonly problems: readonly string[];
+}
+
+/**
+ * A poll is stale when the newest success is older than three intervals plus 2 s. A healthy instance
+ * is polled every interval; a stopped one keeps the router's poll hanging (HAProxy's httpclient retries
+ * a connect timeout), and during that time the router still reports the previous poll as ok.
+ * Internal. Exported for testing.
+ */
+export function staleAfterMs(pollIntervalMs: number): number {
+  return 3 * pollIntervalMs + 2000;
+}
+
+/** "1.2s", "42s", "5m07s", "2h03m", "3d04h". Internal. Exported for testing. */
+export function formatAge(ms: number): string {
+  const s = Math.max(0, ms) / 1000;
+  if (s < 10) return `${s.toFixed(1)}s`;
+  if (s < 60) return `${Math.floor(s)}s`;
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${pad(Math.floor(s % 60))}s`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h${pad(m % 60)}m`;
+  return `${Math.floor(h / 24)}d${pad(h % 24)}h`;
+}
+
+function toContainerView(name: string, info: ContainerInfo | undefined, now: number): ContainerView {
+  if (info === undefined) {
+    return {
+      name,
+      state: "missing",
+      running: false,
+      exitCode: null,
+      oomKilled: false,
+      since: null,
+      sinceMs: null,
+      restartCount: 0,
+    };
+  }
+  const since = (info.running ? info.startedAt : info.finishedAt) ?? null;
+  const at = since === null ? Number.NaN : Date.parse(since);
+  return {
+    name,
+    state: info.status,
+    running: info.running,
+    exitCode: info.running ? null : info.exitCode,
+    oomKilled: info.oomKilled,
+    since,
+    sinceMs: Number.isNaN(at) ? null : Math.max(0, now - at),
+    restartCount: info.restartCount,
+  };
+}
+
+function toBackendServerView(s: ServerStat): BackendServerView {
+  return {
+    backend: s.backend,
+    status: s.status,
+    weight: s.weight ?? null,
+    check: [s.checkStatus, s.checkCode].filter((x) => x !== "").join(" "),
+    checkDesc: s.checkDesc,
+    checkDurationMs: s.checkDurationMs ?? null,
+    lastChangeS: s.lastChangeS ?? null,
+    sessions: s.sessions ?? null,
+  };
+}
+
+function containerProblem(label: string, c: ContainerView): string | undefined {
+  if (c.state === "missing") return `${label}: container ${c.name} does not exist`;
+  const age = c.sinceMs === null ? "" : ` ${formatAge(c.sinceMs)} ago`;
+  if (c.state === "restarting")
+    return `${label}: container ${c.name} is restarting (${c.restartCount} restarts)`;
+  if (!c.running) {
+    const oom = c.oomKilled ? ", OOM-killed" : "";
+    return `${label}: container ${c.name} ${c.state} (exit code ${c.exitCode}${oom})${age}`;
+  }
+  if (c.restartCount > 0) {
+    const times = c.restartCount === 1 ? "once" : `${c.restartCount} times`;
+    const up = c.sinceMs === null ? "" : `, running for ${formatAge(c.sinceMs)}`;
+    return `${label}: container ${c.name} restarted ${times}${up}`;
+  }
+  return undefined;
+}
+
+/** The stack's status from what was collected. */
+export function buildReport(inputs: StatusInputs): StatusReport {
+  const now = Date.parse(inputs.collectedAt);
+  const containers = new Map(inputs.containers.map((c) => [c.name, c]));
+  const problems: string[] = inputs.drift.map(
+    (d) => `config: ${d} (see scripts/pulumi preview --stack ${inputs.stack})`,
+  );
+
+  // HAProxy itself.
+  const haproxyContainer = toContainerView(
+    inputs.haproxyContainer,
+    containers.get(inputs.haproxyContainer),
+    now,
+  );
+  const haproxyContainerProblem = containerProblem("haproxy", haproxyContainer);
+  if (haproxyContainerProblem) problems.push(haproxyContainerProblem);
+  const snapshot = inputs.haproxy.ok ? inputs.haproxy.value : undefined;
+  if (!inputs.haproxy.ok) problems.push(`haproxy: no server states: ${inputs.haproxy.error}`);
+  const servers = snapshot?.stats.servers ?? [];
+  const uptime = Number(snapshot?.info.Uptime_sec);
+
+  // The router.
+  const router = inputs.router.ok ? inputs.router.value : undefined;
+  if (!inputs.router.ok) problems.push(`router: no status: ${inputs.router.error}`);
+  const stale = staleAfterMs(inputs.pollIntervalMs);
+
+  // Instances.
+  const routerProblems: string[] = [];
+  const instances = inputs.instances.map((deployed): InstanceView => {
+    const container = toContainerView(deployed.containerName, containers.get(deployed.containerName), now);
+    const own = servers.filter((s) => s.server === deployed.name);
+    const backends = own.map(toBackendServerView);
+    const balanced = own.filter((s) => !s.backend.startsWith(ICE_PREFIX) && s.weight !== undefined);
+    const weights = [...new Set(balanced.map((s) => s.weight))];
+    const paths = inputs.paths[deployed.name];
+    const ready = paths?.ok ? paths.value.filter((p) => p.ready) : undefined;
+    const routerInstance = router?.instances.find((i) => i.name === deployed.name) ?? null;
+
+    const label = deployed.name;
+    const cp = containerProblem(label, container);
+    if (cp) problems.push(cp);
+    if (snapshot && own.length === 0)
+      problems.push(`${label}: no server in HAProxy's config (reload pending?)`);
+    // Group non-UP servers by status, so a dead instance is one line, not one per backend.
+    const byStatus = new Map<string, ServerStat[]>();
+    for (const s of own) {
+      if (s.status === "UP" || s.status === "DRAIN" || s.status === "no check") continue;
+      byStatus.set(s.status, [...(byStatus.get(s.status) ?? []), s]);
+    }
+    for (const [status, list] of byStatus) {
+      const first = list[0];
+      const check = first
+        ? [first.checkStatus, first.checkCode, first.checkDesc].filter(Boolean).join(" ")
+        : "";
+      const names = list.map((s) => (s.backend === `${ICE_PREFIX}${label}` ? "ice" : s.backend)).join(", ");
+      problems.push(`${label}: ${status} in ${names}${check ? ` (last check: ${check})` : ""}`);
+    }
+    const mismatched = weights.filter((w) => w !== deployed.weight);
+    if (mismatched.length > 0) {
+      problems.push(`${label}: HAProxy weight ${weights.join("/")}, deployed ${deployed.weight}`);
+    }
+    if (paths && !paths.ok && container.running) problems.push(`${label}: MediaMTX API: ${paths.error}`);
+    if (router) {
+      if (routerInstance === null) {
+        routerProblems.push(`router: does not poll ${label} (router.lua older than the instance list?)`);
+      } else if (routerInstance.lastPollAgeMs === null) {
+        routerProblems.push(`router: no successful poll of ${label} yet`);
+      } else if (!routerInstance.pollOk) {
+        routerProblems.push(
+          `router: polls of ${label} fail (last success ${formatAge(routerInstance.lastPollAgeMs)} ago); its streams keep their owner`,
+        );
+      } else if (routerInstance.lastPollAgeMs > stale) {
+        routerProblems.push(
+          `router: last successful poll of ${label} was ${formatAge(routerInstance.lastPollAgeMs)} ago (a poll is hanging)`,
+        );
+      }
+    }
+    return {
+      name: deployed.name,
+      address: deployed.address,
+      weight: { deployed: deployed.weight, haproxy: weights.length === 1 ? (weights[0] ?? null) : null },
+      container,
+      backends,
+      api: {
+        ok: paths?.ok === true,
+        error: paths === undefined ? "not asked" : paths.ok ? null : paths.error,
+      },
+      streams: ready ? ready.map((p) => p.name).sort() : null,
+      readers: paths?.ok ? paths.value.reduce((n, p) => n + p.readers.length, 0) : null,
+      router: routerInstance,
+      metricsUrl: inputs.metricsUrls[deployed.name] ?? "",
+    };
+  });
+  problems.push(...routerProblems);
+
+  // Streams: every stream the map routes or an instance holds.
+  const ownerStatus = new Map(
+    servers.filter((s) => s.backend === OWNER_BACKEND).map((s) => [s.server, s.status]),
+  );
+  const entries = new Map((router?.entries ?? []).map((e) => [e.stream, e]));
+  const held = new Map<string, { instance: string; path: LivePath }[]>();
+  for (const instance of inputs.instances) {
+    const paths = inputs.paths[instance.name];
+    if (!paths?.ok) continue;
+    for (const path of paths.value) {
+      held.set(path.name, [...(held.get(path.name) ?? []), { instance: instance.name, path }]);
+    }
+  }
+  // Instances whose paths are unknown: a stream "live nowhere" may be live there.
+  const unanswered = inputs.instances.flatMap((i) => {
+    const paths = inputs.paths[i.name];
+    return paths?.ok === true ? [] : [`${i.name}: ${paths?.error ?? "not asked"}`];
+  });
+  const names =
+    inputs.stream !== undefined ? [inputs.stream] : [...new Set([...entries.keys(), ...held.keys()])].sort();
+  const streams = names.map((name): StreamView => {
+    const entry = entries.get(name);
+    const holders = held.get(name) ?? [];
+    const live = holders.filter((h) => h.path.ready);
+    const liveOn = live.map((h) => h.instance);
+    const notReadyOn = holders.filter((h) => !h.path.ready).map((h) => h.instance);
+    const routedTo = entry?.server ?? null;
+    const mine: string[] = [];
+    const unknown = unanswered.length > 0 ? ` (unknown on ${unanswered.join("; ")})` : "";
+    if (routedTo !== null && liveOn.length === 0) {
+      mine.push(`routed to ${routedTo}, but live nowhere${unknown}: viewers get 404`);
+    } else if (routedTo !== null && !liveOn.includes(routedTo)) {
+      mine.push(`routed to ${routedTo}, but live on ${liveOn.join(", ")}`);
+    }
+    // Without the router's status the map is unknown, not empty: no map-based findings then.
+    if (router !== undefined && routedTo === null && liveOn.length > 0) {
+      mine.push(`live on ${liveOn.join(", ")}, but not in the router's map (router behind or not polling)`);
+    }
+    if (liveOn.length > 1) mine.push(`published on ${liveOn.length} instances (${liveOn.join(", ")})`);
+    const status = routedTo === null ? undefined : ownerStatus.get(routedTo);
+    if (status !== undefined && isDown(status)) {
+      mine.push(
+        `owner ${routedTo} is ${status} in ${OWNER_BACKEND}: HAProxy redispatches to an instance without it`,
+      );
+    }
+    if (liveOn.length === 0 && notReadyOn.length > 0) {
+      mine.push(`exists on ${notReadyOn.join(", ")} without a ready publisher`);
+    }
+    if (routedTo === null && holders.length === 0) {
+      const map = router === undefined ? "" : "not in the router's map and ";
+      mine.push(`${map}live nowhere${unknown}: nothing publishes it`);
+    }
+    problems.push(...mine.map((p) => `${name}: ${p}`));
+    const source = live[0]?.path ?? holders[0]?.path;
+    return {
+      name,
+      routedTo,
+      routeSource: entry?.source ?? null,
+      routeAgeMs: entry?.ageMs ?? null,
+      liveOn,
+      notReadyOn,
+      publisher: source?.sourceType ?? null,
+      tracks: source?.tracks ?? [],
+      readers: holders.flatMap((h) =>
+        h.path.readers.map((r) => ({ instance: h.instance, type: r.type, id: r.id })),
+      ),
+      problems: mine,
+    };
+  });
+
+  return {
+    stack: inputs.stack,
+    collectedAt: inputs.collectedAt,
+    haproxy: {
+      container: haproxyContainer,
+      version: snapshot?.info.Version ?? null,
+      uptimeS: Number.isFinite(uptime) ? uptime : null,
+      via: snapshot?.via ?? null,
+      error: inputs.haproxy.ok ? null : inputs.haproxy.error,
+      backends: snapshot?.stats.backends ?? [],
+    },
+    router: { counters: router?.counters ?? null, error: inputs.router.ok ? null : inputs.router.error },
+    instances,
+    streams,
+    endpoints: inputs.endpoints,
+    problems,
+  };
+}

@@ -1,0 +1,86 @@
+// The router's `/router` JSON (service lua.mtx_router_status, templates/router.lua.mustache) → types.
+// Pure. Coupling: the field names below are status_document() in the Lua router; a renamed counter
+// there shows up here as null, and a removed list as a parse error.
+
+export interface RouterCounters {
+  /** Polls of instance path lists, successful or not (one per instance per poll interval). */
+  readonly polls: number | null;
+  readonly pollErrors: number | null;
+  /** On-miss lookups (a request for a stream the map did not know) and how many found an owner. */
+  readonly lookups: number | null;
+  readonly lookupHits: number | null;
+  /** Requests that found no owner (balanced by stream hash instead). */
+  readonly misses: number | null;
+  /** Owners learned from a WHIP 201. */
+  readonly learned: number | null;
+  readonly mapSize: number | null;
+  /** Age of the newest successful poll of any instance; null before the first. */
+  readonly lastPollAgeMs: number | null;
+}
+
+export const ROUTER_COUNTER_NAMES = [
+  "polls",
+  "pollErrors",
+  "lookups",
+  "lookupHits",
+  "misses",
+  "learned",
+  "mapSize",
+  "lastPollAgeMs",
+] as const satisfies readonly (keyof RouterCounters)[];
+
+export interface RouterEntry {
+  readonly stream: string;
+  readonly server: string;
+  /** How the router learned the owner: poll, lookup or learn (WHIP 201). */
+  readonly source: string;
+  /** Since the entry was set (not since it was last confirmed by a poll). */
+  readonly ageMs: number;
+}
+
+export interface RouterInstance {
+  readonly name: string;
+  /** Whether the last finished poll succeeded. A poll still in flight keeps the previous value. */
+  readonly pollOk: boolean;
+  readonly claimed: number;
+  readonly lastPollAgeMs: number | null;
+}
+
+export interface RouterStatus {
+  readonly counters: RouterCounters;
+  readonly entries: readonly RouterEntry[];
+  readonly instances: readonly RouterInstance[];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function num(value: unknown): number | null {
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+
+/** Parsed /router body. Throws when it is not the router's document. */
+export function parseRouterStatus(json: unknown): RouterStatus {
+  if (!isRecord(json) || !isRecord(json.counters) || !Array.isArray(json.entries)) {
+    throw new Error("router status: expected {counters, entries, instances}");
+  }
+  const raw = json.counters;
+  const counters = Object.fromEntries(ROUTER_COUNTER_NAMES.map((k) => [k, num(raw[k])])) as Record<
+    keyof RouterCounters,
+    number | null
+  >;
+  const entries = json.entries.filter(isRecord).map((e) => ({
+    stream: String(e.stream ?? ""),
+    server: String(e.server ?? ""),
+    source: String(e.source ?? ""),
+    ageMs: num(e.ageMs) ?? 0,
+  }));
+  const instances = (Array.isArray(json.instances) ? json.instances : []).filter(isRecord).map((i) => ({
+    name: String(i.name ?? ""),
+    pollOk: i.pollOk === true,
+    claimed: num(i.claimed) ?? 0,
+    lastPollAgeMs: num(i.lastPollAgeMs),
+  }));
+  return { counters, entries, instances };
+}

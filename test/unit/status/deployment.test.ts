@@ -1,0 +1,139 @@
+import { describe, expect, it } from "vitest";
+import { validateConfig } from "../../../infra/config/validate";
+import {
+  adminSocketPath,
+  configDrift,
+  deployedInstances,
+  instanceMetricsUrl,
+  parseOutputs,
+  pathsListUrl,
+  pulumiFailure,
+  rawConfigFromPulumiJson,
+  StackNotUpError,
+  statsBaseUrl,
+} from "../../../infra/status/deployment";
+import { container } from "./inputs";
+
+/** `scripts/pulumi config --json` of a stack like dev, as Pulumi prints it. */
+const CONFIG_JSON = {
+  "mediamtx-lb:images": {
+    value: '{"haproxy":"mediamtx-lb/haproxy:3.0","mediamtx":"mediamtx-lb/mediamtx:1.20.0"}',
+    objectValue: { haproxy: "mediamtx-lb/haproxy:3.0", mediamtx: "mediamtx-lb/mediamtx:1.20.0" },
+    secret: false,
+  },
+  "mediamtx-lb:instances": {
+    value: '[{"name":"mtx-1","weight":2},{"name":"mtx-2","weight":1}]',
+    objectValue: [
+      { name: "mtx-1", weight: 2 },
+      { name: "mtx-2", weight: 1 },
+    ],
+    secret: false,
+  },
+  "mediamtx-lb:subnet": { value: "10.213.204.0/24", secret: false },
+  "mediamtx-lb:statsPassword": { secret: true },
+  "other:key": { value: "x", secret: false },
+};
+
+const model = (raw = rawConfigFromPulumiJson(CONFIG_JSON), stack = "s1") =>
+  validateConfig(raw, { stack, homeDir: "/home/op", statsPasswordSet: true });
+
+describe("rawConfigFromPulumiJson", () => {
+  it("takes objects from objectValue and scalars from value, without the secret or other namespaces", () => {
+    expect(rawConfigFromPulumiJson(CONFIG_JSON)).toEqual({
+      images: { haproxy: "mediamtx-lb/haproxy:3.0", mediamtx: "mediamtx-lb/mediamtx:1.20.0" },
+      instances: [
+        { name: "mtx-1", weight: 2 },
+        { name: "mtx-2", weight: 1 },
+      ],
+      subnet: "10.213.204.0/24",
+    });
+  });
+});
+
+describe("parseOutputs", () => {
+  it("reads the deployed instances", () => {
+    expect(
+      parseOutputs("s1", {
+        instances: [{ name: "mtx-1", weight: 2, container: "s1-mediamtx-mtx-1", iceTcpPort: 1 }],
+      }),
+    ).toEqual([{ name: "mtx-1", weight: 2, container: "s1-mediamtx-mtx-1" }]);
+  });
+
+  it("calls a stack without outputs not up, in one line", () => {
+    expect(() => parseOutputs("s1", {})).toThrow(StackNotUpError);
+    expect(() => parseOutputs("s1", {})).toThrow(
+      "stack s1 is not up: its state has no deployment (bring it up with scripts/up s1)",
+    );
+  });
+});
+
+describe("pulumiFailure", () => {
+  it("turns Pulumi's missing-stack error into not up", () => {
+    const err = pulumiFailure("nosuch", "stack output --json", "error: no stack named 'nosuch' found\n");
+    expect(err).toBeInstanceOf(StackNotUpError);
+    expect(err.message).toBe(
+      "stack nosuch is not up: it has no Pulumi state (bring it up with scripts/up nosuch)",
+    );
+  });
+
+  it("keeps any other failure as itself, first line only", () => {
+    const err = pulumiFailure("dev", "config get statsPassword", "\nerror: incorrect passphrase\nmore\n");
+    expect(err).not.toBeInstanceOf(StackNotUpError);
+    expect(err.message).toBe(
+      "scripts/pulumi config get statsPassword --stack dev failed: error: incorrect passphrase",
+    );
+  });
+});
+
+describe("deployedInstances and configDrift", () => {
+  it("uses the config's static address and the output's container name", () => {
+    const outputs = [{ name: "mtx-1", weight: 2, container: "s1-mediamtx-mtx-1" }];
+    expect(deployedInstances(outputs, model(), [])).toEqual([
+      { name: "mtx-1", weight: 2, address: "10.213.204.10", containerName: "s1-mediamtx-mtx-1" },
+    ]);
+  });
+
+  it("falls back to Docker's address for an instance removed from the config but still deployed", () => {
+    const outputs = [{ name: "old", weight: 1, container: undefined }];
+    const containers = [container("s1-mediamtx-old", { addresses: { "s1-net": "10.213.204.15" } })];
+    expect(deployedInstances(outputs, model(), containers)).toEqual([
+      { name: "old", weight: 1, address: "10.213.204.15", containerName: "s1-mediamtx-old" },
+    ]);
+    expect(configDrift(outputs, model())).toEqual([
+      "old deployed but no longer in the config",
+      "mtx-1 in the config but not deployed",
+      "mtx-2 in the config but not deployed",
+    ]);
+  });
+});
+
+describe("endpoints", () => {
+  it("dials the bind address, loopback for 0.0.0.0", () => {
+    expect(statsBaseUrl(model())).toBe("http://127.0.0.1:8404");
+    expect(
+      statsBaseUrl(
+        model({ ...rawConfigFromPulumiJson(CONFIG_JSON), bindAddress: "0.0.0.0", publicHost: "tv.example" }),
+      ),
+    ).toBe("http://127.0.0.1:8404");
+    expect(
+      statsBaseUrl(
+        model({ ...rawConfigFromPulumiJson(CONFIG_JSON), bindAddress: "10.1.2.3", ports: { stats: 9404 } }),
+      ),
+    ).toBe("http://10.1.2.3:9404");
+  });
+
+  it("finds the admin socket below HAProxy's bind mount, else below the config's hostDir", () => {
+    const haproxy = container("s1-haproxy", {
+      mounts: [{ source: "/srv/mlb/s1/haproxy", destination: "/usr/local/etc/haproxy" }],
+    });
+    expect(adminSocketPath(model(), haproxy)).toBe("/srv/mlb/s1/haproxy/run/admin.sock");
+    expect(adminSocketPath(model(), undefined)).toBe(
+      "/home/op/.local/state/mediamtx-lb/s1/haproxy/run/admin.sock",
+    );
+  });
+
+  it("builds MediaMTX URLs on the stack network", () => {
+    expect(instanceMetricsUrl("10.0.0.10")).toBe("http://10.0.0.10:9998/metrics");
+    expect(pathsListUrl("10.0.0.10", 2)).toBe("http://10.0.0.10:9997/v3/paths/list?itemsPerPage=500&page=2");
+  });
+});

@@ -1,0 +1,171 @@
+// StatusInputs for the report and render tests: one set from real captures (a three-instance stack
+// with mtx-3 stopped), one small synthetic healthy stack that table tests break one way at a time.
+
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { type ContainerInfo, parseDockerInspect } from "../../../infra/status/docker-containers";
+import { parseShowInfo, parseStatCsv, type ServerStat } from "../../../infra/status/haproxy-stats";
+import { type LivePath, parsePathsPage } from "../../../infra/status/mediamtx-paths";
+import type { StatusInputs } from "../../../infra/status/report";
+import { parseRouterStatus, type RouterStatus } from "../../../infra/status/router-status";
+
+const fixture = (name: string) => readFileSync(resolve(__dirname, "fixtures", name), "utf8");
+
+/** Shortly after the captures: mtx-3 stopped at 12:44:46. */
+export const COLLECTED_AT = "2026-11-25T12:52:00.000Z";
+const STACK = "e2e-status-x-1e4617";
+
+const endpoints = (port: number) => ({
+  stats: `http://127.0.0.1:${port}/stats`,
+  metrics: `http://127.0.0.1:${port}/metrics`,
+  router: `http://127.0.0.1:${port}/router`,
+});
+
+export function capturedInputs(): StatusInputs {
+  const instances = [1, 2, 3].map((n) => ({
+    name: `mtx-${n}`,
+    weight: n === 1 ? 2 : 1,
+    address: `10.213.204.${9 + n}`,
+    containerName: `${STACK}-mediamtx-mtx-${n}`,
+  }));
+  const mtx2: LivePath[] = [
+    {
+      name: "cam/d",
+      ready: true,
+      sourceType: "rtmpConn",
+      tracks: ["H264", "MPEG-4 Audio"],
+      readers: [],
+      bytesReceived: 1,
+    },
+  ];
+  return {
+    stack: STACK,
+    collectedAt: COLLECTED_AT,
+    pollIntervalMs: 1000,
+    haproxyContainer: `${STACK}-haproxy`,
+    instances,
+    containers: parseDockerInspect(JSON.parse(fixture("docker-inspect-one-down.json"))),
+    haproxy: {
+      ok: true,
+      value: {
+        stats: parseStatCsv(fixture("show-stat-3.0-one-down.csv")),
+        info: parseShowInfo(fixture("show-info-3.0.txt")),
+        via: "admin socket",
+      },
+    },
+    router: { ok: true, value: parseRouterStatus(JSON.parse(fixture("router-one-down.json"))) },
+    paths: {
+      "mtx-1": { ok: true, value: parsePathsPage(JSON.parse(fixture("paths-list.json"))).items },
+      "mtx-2": { ok: true, value: mtx2 },
+      "mtx-3": { ok: false, error: "container not running" },
+    },
+    endpoints: endpoints(24404),
+    metricsUrls: Object.fromEntries(instances.map((i) => [i.name, `http://${i.address}:9998/metrics`])),
+    drift: [],
+  };
+}
+
+export function server(backend: string, name: string, fields: Partial<ServerStat> = {}): ServerStat {
+  return {
+    backend,
+    server: name,
+    status: "UP",
+    weight: 1,
+    checkStatus: "L7OK",
+    checkCode: "200",
+    checkDurationMs: 1,
+    checkDesc: "Layer7 check passed",
+    lastChangeS: 100,
+    sessions: 0,
+    address: "",
+    ...fields,
+  };
+}
+
+export function container(name: string, fields: Partial<ContainerInfo> = {}): ContainerInfo {
+  return {
+    name,
+    labels: {},
+    status: "running",
+    running: true,
+    exitCode: 0,
+    oomKilled: false,
+    error: "",
+    startedAt: "2026-11-25T12:00:00Z",
+    finishedAt: undefined,
+    restartCount: 0,
+    addresses: {},
+    mounts: [],
+    ...fields,
+  };
+}
+
+export function path(name: string, fields: Partial<LivePath> = {}): LivePath {
+  return {
+    name,
+    ready: true,
+    sourceType: "rtmpConn",
+    tracks: ["H264"],
+    readers: [],
+    bytesReceived: 1,
+    ...fields,
+  };
+}
+
+/** Stack "t": instances a (weight 2) and b, all UP and polled; stream s live on a and routed there. */
+export function healthyInputs(): StatusInputs {
+  const names = ["a", "b"];
+  const router: RouterStatus = {
+    counters: {
+      polls: 10,
+      pollErrors: 0,
+      lookups: 0,
+      lookupHits: 0,
+      misses: 0,
+      learned: 0,
+      mapSize: 1,
+      lastPollAgeMs: 100,
+    },
+    entries: [{ stream: "s", server: "a", source: "poll", ageMs: 5000 }],
+    instances: names.map((name) => ({
+      name,
+      pollOk: true,
+      claimed: name === "a" ? 1 : 0,
+      lastPollAgeMs: 100,
+    })),
+  };
+  return {
+    stack: "t",
+    collectedAt: "2026-11-25T12:10:00.000Z",
+    pollIntervalMs: 1000,
+    haproxyContainer: "t-haproxy",
+    instances: names.map((name, i) => ({
+      name,
+      weight: name === "a" ? 2 : 1,
+      address: `10.0.0.${10 + i}`,
+      containerName: `t-mediamtx-${name}`,
+    })),
+    containers: [container("t-haproxy"), ...names.map((n) => container(`t-mediamtx-${n}`))],
+    haproxy: {
+      ok: true,
+      value: {
+        stats: {
+          servers: ["rtmp", "hls", "webrtc"].flatMap((backend) =>
+            names.map((n) => server(backend, n, { weight: n === "a" ? 2 : 1 })),
+          ),
+          backends: [],
+        },
+        info: { Version: "3.0.11", Uptime_sec: "600" },
+        via: "admin socket",
+      },
+    },
+    router: { ok: true, value: router },
+    paths: {
+      a: { ok: true, value: [path("s", { readers: [{ type: "hlsSession", id: "r1" }] })] },
+      b: { ok: true, value: [] },
+    },
+    endpoints: endpoints(8404),
+    metricsUrls: { a: "http://10.0.0.10:9998/metrics", b: "http://10.0.0.11:9998/metrics" },
+    drift: [],
+  };
+}

@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import { renderJson, renderTable, renderText } from "../../../infra/status/render";
+import { buildReport } from "../../../infra/status/report";
+import { capturedInputs, healthyInputs, path } from "./inputs";
+
+describe("renderTable", () => {
+  it("pads columns to the widest cell, two spaces apart, without trailing spaces", () => {
+    expect(
+      renderTable(
+        ["A", "LONG HEADER"],
+        [
+          ["wide cell", "x"],
+          ["b", ""],
+        ],
+      ),
+    ).toEqual(["A          LONG HEADER", "wide cell  x", "b"]);
+  });
+});
+
+describe("renderText", () => {
+  it("renders the captured stack with mtx-3 stopped as one screen", () => {
+    expect(renderText(buildReport(capturedInputs()), 5000)).toBe(
+      `stack e2e-status-x-1e4617 at 2026-11-25T12:52:00.000Z
+haproxy  e2e-status-x-1e4617-haproxy running 7m51s · HAProxy 3.0.11-1+deb13u4 up 33s · servers via admin socket
+router   polls 1012  pollErrors 28  lookups 2  lookupHits 0  misses 6  learned 0  mapSize 4  lastPollAgeMs 105
+
+INSTANCE  CONTAINER        ADDRESS        WEIGHT  RTMP  HLS   WEBRTC  ICE   CHECK          POLL           STREAMS  READERS
+mtx-1     running 7m52s    10.213.204.10  2       UP    UP    UP      UP    L7OK 200 0ms   ok 0.1s        2        1
+mtx-2     running 7m52s    10.213.204.11  1       UP    UP    UP      UP    L7OK 200 0ms   ok 0.1s        1        0
+mtx-3     exited(0) 7m13s  10.213.204.12  1       DOWN  DOWN  DOWN    DOWN  L4TOUT 1001ms  failing 7m15s  -        -
+
+STREAM  ROUTED TO  BY    MAPPED  LIVE ON  PUBLISHER  TRACKS             READERS
+cam/a   mtx-3      poll  7m44s   -        -          -                  0
+cam/b   mtx-1      poll  7m44s   mtx-1    rtmpConn   H264,MPEG-4 Audio  1 hlsSession
+cam/c   mtx-1      poll  7m44s   mtx-1    rtmpConn   H264,MPEG-4 Audio  0
+cam/d   mtx-2      poll  7m44s   mtx-2    rtmpConn   H264,MPEG-4 Audio  0
+
+PROBLEMS (5)
+  ! mtx-3: container e2e-status-x-1e4617-mediamtx-mtx-3 exited (exit code 0) 7m13s ago
+  ! mtx-3: DOWN in rtmp, hls, webrtc, ice (last check: L4TOUT Layer4 timeout)
+  ! router: polls of mtx-3 fail (last success 7m15s ago); its streams keep their owner
+  ! cam/a: routed to mtx-3, but live nowhere (unknown on mtx-3: container not running): viewers get 404
+  ! cam/a: owner mtx-3 is DOWN in hls: HAProxy redispatches to an instance without it
+`,
+    );
+  });
+
+  it("says so when there is nothing to list, and when HAProxy and the router did not answer", () => {
+    const base = healthyInputs();
+    const text = renderText(
+      buildReport({
+        ...base,
+        haproxy: { ok: false, error: "admin socket: EACCES" },
+        router: { ok: false, error: "401" },
+        paths: { a: { ok: true, value: [] }, b: { ok: false, error: "timeout" } },
+      }),
+      5000,
+    );
+    expect(text).toContain("\nrouter   unavailable\n");
+    expect(text).toContain("\nno streams: nothing is published and the router's map is empty\n");
+    // No server states: status columns vanish, the weight is unknown; b's API did not answer.
+    expect(text).toContain(
+      "\nINSTANCE  CONTAINER       ADDRESS    WEIGHT          CHECK  POLL  STREAMS  READERS\n",
+    );
+    expect(text).toContain(
+      "\nb         running 10m00s  10.0.0.11  ? (deployed 1)  -      -     ?        ?\n",
+    );
+    expect(text).toMatch(/PROBLEMS \(3\)\n {2}! haproxy: no server states: admin socket: EACCES\n/);
+  });
+
+  it("marks a stale poll and summarises readers of several kinds", () => {
+    const base = healthyInputs();
+    if (!base.router.ok) throw new Error("fixture");
+    const readers = [
+      { type: "hlsSession", id: "1" },
+      { type: "hlsSession", id: "2" },
+      { type: "webRTCSession", id: "3" },
+    ];
+    const text = renderText(
+      buildReport({
+        ...base,
+        router: {
+          ok: true,
+          value: {
+            ...base.router.value,
+            instances: [
+              { name: "a", pollOk: true, claimed: 1, lastPollAgeMs: 100 },
+              { name: "b", pollOk: true, claimed: 0, lastPollAgeMs: 9000 },
+            ],
+          },
+        },
+        paths: { a: { ok: true, value: [path("s", { readers })] }, b: { ok: true, value: [] } },
+      }),
+      5000,
+    );
+    expect(text).toMatch(/\nb +running 10m00s .* stale 9\.0s /);
+    expect(text).toContain("3 (2 hlsSession, 1 webRTCSession)");
+  });
+});
+
+describe("renderJson", () => {
+  it("is the report itself, indented, with one trailing newline", () => {
+    const report = buildReport(capturedInputs());
+    const json = renderJson(report);
+    expect(JSON.parse(json)).toEqual(report);
+    expect(json.endsWith("}\n")).toBe(true);
+    expect(json.endsWith("\n\n")).toBe(false);
+    expect(Object.keys(JSON.parse(json))).toEqual([
+      "stack",
+      "collectedAt",
+      "haproxy",
+      "router",
+      "instances",
+      "streams",
+      "endpoints",
+      "problems",
+    ]);
+  });
+});

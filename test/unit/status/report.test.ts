@@ -1,0 +1,302 @@
+import { describe, expect, it } from "vitest";
+import { buildReport, formatAge, type StatusInputs, staleAfterMs } from "../../../infra/status/report";
+import { capturedInputs, container, healthyInputs, path, type server } from "./inputs";
+
+/** healthyInputs() with one change. */
+function breakWith(change: (i: StatusInputs) => Partial<StatusInputs>): StatusInputs {
+  const base = healthyInputs();
+  return { ...base, ...change(base) };
+}
+
+const withServers = (i: StatusInputs, map: (s: ReturnType<typeof server>) => ReturnType<typeof server>) => {
+  if (!i.haproxy.ok) throw new Error("fixture");
+  const snapshot = i.haproxy.value;
+  return {
+    haproxy: {
+      ok: true as const,
+      value: { ...snapshot, stats: { ...snapshot.stats, servers: snapshot.stats.servers.map(map) } },
+    },
+  };
+};
+
+const withRouter = (i: StatusInputs, change: Record<string, unknown>) => {
+  if (!i.router.ok) throw new Error("fixture");
+  return { router: { ok: true as const, value: { ...i.router.value, ...change } } };
+};
+
+describe("formatAge", () => {
+  it.each([
+    [0, "0.0s"],
+    [1234, "1.2s"],
+    [42_900, "42s"],
+    [307_000, "5m07s"],
+    [7_380_000, "2h03m"],
+    [273_600_000, "3d04h"],
+    [-5, "0.0s"],
+  ])("%d ms → %s", (ms, text) => {
+    expect(formatAge(ms)).toBe(text);
+  });
+});
+
+describe("staleAfterMs", () => {
+  it("allows three poll intervals plus 2 s", () => {
+    expect(staleAfterMs(1000)).toBe(5000);
+    expect(staleAfterMs(250)).toBe(2750);
+  });
+});
+
+describe("buildReport on captured data (mtx-3 stopped)", () => {
+  const report = buildReport(capturedInputs());
+
+  it("merges container, HAProxy, router and MediaMTX facts per instance", () => {
+    const [one, , three] = report.instances;
+    expect(one).toMatchObject({
+      name: "mtx-1",
+      address: "10.213.204.10",
+      weight: { deployed: 2, haproxy: 2 },
+      container: { state: "running", running: true, exitCode: null },
+      api: { ok: true, error: null },
+      streams: ["cam/b", "cam/c"],
+      readers: 1,
+      router: { name: "mtx-1", pollOk: true, claimed: 2 },
+      metricsUrl: "http://10.213.204.10:9998/metrics",
+    });
+    expect(one?.backends.map((b) => `${b.backend}:${b.status}:${b.check}`)).toEqual([
+      "rtmp:UP:L7OK 200",
+      "hls:UP:L7OK 200",
+      "webrtc:UP:L7OK 200",
+      "ice_mtx-1:UP:L7OK 200",
+    ]);
+    expect(three).toMatchObject({
+      container: { state: "exited", running: false, exitCode: 0, since: "2026-11-25T12:44:46.496174426Z" },
+      api: { ok: false, error: "container not running" },
+      streams: null,
+      readers: null,
+      router: { pollOk: false },
+    });
+    expect(three?.backends.every((b) => b.status === "DOWN")).toBe(true);
+    expect(three?.container.sinceMs).toBe(
+      Date.parse("2026-11-25T12:52:00Z") - Date.parse("2026-11-25T12:44:46.496Z"),
+    );
+  });
+
+  it("lists every stream the map routes or an instance holds, with owner, placement and readers", () => {
+    expect(report.streams.map((s) => [s.name, s.routedTo, s.liveOn, s.readers.length])).toEqual([
+      ["cam/a", "mtx-3", [], 0],
+      ["cam/b", "mtx-1", ["mtx-1"], 1],
+      ["cam/c", "mtx-1", ["mtx-1"], 0],
+      ["cam/d", "mtx-2", ["mtx-2"], 0],
+    ]);
+    expect(report.streams[1]).toMatchObject({
+      routeSource: "poll",
+      routeAgeMs: 464703,
+      publisher: "rtmpConn",
+      tracks: ["H264", "MPEG-4 Audio"],
+      readers: [{ instance: "mtx-1", type: "hlsSession" }],
+      problems: [],
+    });
+  });
+
+  it("says what is wrong, most basic first", () => {
+    expect(report.problems).toEqual([
+      "mtx-3: container e2e-status-x-1e4617-mediamtx-mtx-3 exited (exit code 0) 7m13s ago",
+      "mtx-3: DOWN in rtmp, hls, webrtc, ice (last check: L4TOUT Layer4 timeout)",
+      "router: polls of mtx-3 fail (last success 7m15s ago); its streams keep their owner",
+      "cam/a: routed to mtx-3, but live nowhere (unknown on mtx-3: container not running): viewers get 404",
+      "cam/a: owner mtx-3 is DOWN in hls: HAProxy redispatches to an instance without it",
+    ]);
+  });
+
+  it("carries HAProxy's version, uptime, source and backend summary", () => {
+    expect(report.haproxy).toMatchObject({ version: "3.0.11-1+deb13u4", via: "admin socket", error: null });
+    expect(report.haproxy.uptimeS).toBeGreaterThan(0);
+    expect(report.haproxy.backends.find((b) => b.backend === "ice_mtx-3")).toEqual({
+      backend: "ice_mtx-3",
+      status: "DOWN",
+      activeServers: 0,
+    });
+  });
+});
+
+describe("buildReport problems", () => {
+  it("finds none on a healthy stack", () => {
+    const report = buildReport(healthyInputs());
+    expect(report.problems).toEqual([]);
+    expect(report.streams).toHaveLength(1);
+    expect(report.instances.map((i) => i.weight)).toEqual([
+      { deployed: 2, haproxy: 2 },
+      { deployed: 1, haproxy: 1 },
+    ]);
+  });
+
+  it.each<[string, (i: StatusInputs) => Partial<StatusInputs>, string[]]>([
+    [
+      "config changed after the last up",
+      () => ({ drift: ["c in the config but not deployed"] }),
+      ["config: c in the config but not deployed (see scripts/pulumi preview --stack t)"],
+    ],
+    [
+      "HAProxy container gone",
+      (i) => ({ containers: i.containers.filter((c) => c.name !== "t-haproxy") }),
+      ["haproxy: container t-haproxy does not exist"],
+    ],
+    [
+      "an instance OOM-killed",
+      (i) => ({
+        containers: i.containers.map((c) =>
+          c.name === "t-mediamtx-b"
+            ? container(c.name, {
+                status: "exited",
+                running: false,
+                exitCode: 137,
+                oomKilled: true,
+                finishedAt: "2026-11-25T12:09:30Z",
+              })
+            : c,
+        ),
+        paths: { ...i.paths, b: { ok: false, error: "container not running" } },
+      }),
+      ["b: container t-mediamtx-b exited (exit code 137, OOM-killed) 30s ago"],
+    ],
+    [
+      "an instance restart-looping",
+      (i) => ({
+        containers: i.containers.map((c) =>
+          c.name === "t-mediamtx-b"
+            ? container(c.name, { status: "restarting", running: true, restartCount: 7 })
+            : c,
+        ),
+      }),
+      ["b: container t-mediamtx-b is restarting (7 restarts)"],
+    ],
+    [
+      "an instance that restarted once",
+      (i) => ({
+        containers: i.containers.map((c) =>
+          c.name === "t-mediamtx-b"
+            ? container(c.name, { restartCount: 1, startedAt: "2026-11-25T12:08:00Z" })
+            : c,
+        ),
+      }),
+      ["b: container t-mediamtx-b restarted once, running for 2m00s"],
+    ],
+    [
+      "an instance in maintenance in one backend, failing checks in another",
+      (i) =>
+        withServers(i, (s) =>
+          s.server !== "b"
+            ? s
+            : s.backend === "rtmp"
+              ? { ...s, status: "MAINT", checkStatus: "", checkCode: "", checkDesc: "" }
+              : s.backend === "hls"
+                ? {
+                    ...s,
+                    status: "UP 1/2",
+                    checkStatus: "L4TOUT",
+                    checkCode: "",
+                    checkDesc: "Layer4 timeout",
+                  }
+                : s,
+        ),
+      ["b: MAINT in rtmp", "b: UP 1/2 in hls (last check: L4TOUT Layer4 timeout)"],
+    ],
+    [
+      "a weight set at runtime that the deployment does not have",
+      (i) => withServers(i, (s) => (s.server === "a" ? { ...s, weight: 5 } : s)),
+      ["a: HAProxy weight 5, deployed 2"],
+    ],
+    [
+      "an instance HAProxy does not know",
+      (i) => withServers(i, (s) => ({ ...s, server: s.server === "b" ? "old" : s.server })),
+      ["b: no server in HAProxy's config (reload pending?)"],
+    ],
+    [
+      "HAProxy unreachable",
+      () => ({ haproxy: { ok: false, error: "admin socket /x: connect ENOENT" } }),
+      ["haproxy: no server states: admin socket /x: connect ENOENT"],
+    ],
+    [
+      "an API that does not answer on a running instance",
+      (i) => ({ paths: { ...i.paths, b: { ok: false, error: "fetch failed (EHOSTUNREACH)" } } }),
+      ["b: MediaMTX API: fetch failed (EHOSTUNREACH)"],
+    ],
+    [
+      "the router unreachable",
+      () => ({ router: { ok: false, error: "GET http://127.0.0.1:8404/router answered 401" } }),
+      // The map is unknown then, not empty: no "not in the map" finding for s.
+      ["router: no status: GET http://127.0.0.1:8404/router answered 401"],
+    ],
+    [
+      "a poll hanging (router still reports the previous one ok)",
+      (i) =>
+        withRouter(i, {
+          instances: [
+            { name: "a", pollOk: true, claimed: 1, lastPollAgeMs: 100 },
+            { name: "b", pollOk: true, claimed: 0, lastPollAgeMs: 12_400 },
+          ],
+        }),
+      ["router: last successful poll of b was 12s ago (a poll is hanging)"],
+    ],
+    [
+      "an instance the router never polled or does not know",
+      (i) => withRouter(i, { instances: [{ name: "a", pollOk: false, claimed: 0, lastPollAgeMs: null }] }),
+      [
+        "router: no successful poll of a yet",
+        "router: does not poll b (router.lua older than the instance list?)",
+      ],
+    ],
+    [
+      "a stream routed to one instance but live on another",
+      () => ({ paths: { a: { ok: true, value: [] }, b: { ok: true, value: [path("s")] } } }),
+      ["s: routed to a, but live on b"],
+    ],
+    [
+      "a stream published twice",
+      (i) => ({ paths: { ...i.paths, b: { ok: true, value: [path("s")] } } }),
+      ["s: published on 2 instances (a, b)"],
+    ],
+    [
+      "a stream whose path waits for a publisher",
+      () => ({
+        paths: {
+          a: { ok: true, value: [path("s", { ready: false, sourceType: undefined })] },
+          b: { ok: true, value: [] },
+        },
+      }),
+      ["s: routed to a, but live nowhere: viewers get 404", "s: exists on a without a ready publisher"],
+    ],
+    [
+      "a stream whose owner is down in hls",
+      (i) => withServers(i, (s) => (s.server === "a" && s.backend === "hls" ? { ...s, status: "DOWN" } : s)),
+      [
+        "a: DOWN in hls (last check: L7OK 200 Layer7 check passed)",
+        "s: owner a is DOWN in hls: HAProxy redispatches to an instance without it",
+      ],
+    ],
+    [
+      "asking about a stream nobody publishes",
+      () => ({ stream: "ghost" }),
+      ["ghost: not in the router's map and live nowhere: nothing publishes it"],
+    ],
+  ])("%s", (_what, change, problems) => {
+    expect(buildReport(breakWith(change)).problems).toEqual(problems);
+  });
+
+  it("says a stream is not in the map only when the router answered", () => {
+    const inputs = breakWith(() => ({ router: { ok: false, error: "down" }, stream: "ghost" }));
+    expect(buildReport(inputs).problems).toEqual([
+      "router: no status: down",
+      "ghost: live nowhere: nothing publishes it",
+    ]);
+  });
+
+  it("--stream keeps only that stream's row", () => {
+    const report = buildReport(breakWith(() => ({ stream: "s" })));
+    expect(report.streams.map((s) => s.name)).toEqual(["s"]);
+    expect(report.streams[0]?.readers).toEqual([{ instance: "a", type: "hlsSession", id: "r1" }]);
+  });
+
+  it("is deterministic: the same inputs give the same report", () => {
+    expect(JSON.stringify(buildReport(capturedInputs()))).toBe(JSON.stringify(buildReport(capturedInputs())));
+  });
+});

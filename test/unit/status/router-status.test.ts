@@ -1,0 +1,44 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseRouterStatus } from "../../../infra/status/router-status";
+
+describe("parseRouterStatus", () => {
+  it("reads the captured /router document of a stack with one instance down", () => {
+    const json: unknown = JSON.parse(
+      readFileSync(resolve(__dirname, "fixtures", "router-one-down.json"), "utf8"),
+    );
+    const status = parseRouterStatus(json);
+    expect(status.counters).toEqual({
+      polls: 1012,
+      pollErrors: 28,
+      lookups: 2,
+      lookupHits: 0,
+      misses: 6,
+      learned: 0,
+      mapSize: 4,
+      lastPollAgeMs: 105,
+    });
+    expect(status.entries[0]).toEqual({ stream: "cam/a", server: "mtx-3", source: "poll", ageMs: 464703 });
+    expect(status.instances.map((i) => [i.name, i.pollOk, i.claimed])).toEqual([
+      ["mtx-1", true, 2],
+      ["mtx-2", true, 1],
+      ["mtx-3", false, 1],
+    ]);
+  });
+
+  it("turns a missing or JSON-null counter into null (before the first poll lastPollAgeMs is null)", () => {
+    const status = parseRouterStatus({
+      counters: { polls: 0, lastPollAgeMs: null },
+      entries: [],
+      instances: [],
+    });
+    expect(status.counters.polls).toBe(0);
+    expect(status.counters.lastPollAgeMs).toBeNull();
+    expect(status.counters.mapSize).toBeNull();
+  });
+
+  it("rejects a document that is not the router's (an HTML error page parsed as JSON elsewhere)", () => {
+    expect(() => parseRouterStatus({ message: "nope" })).toThrow(/counters, entries, instances/);
+  });
+});
