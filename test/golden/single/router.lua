@@ -939,8 +939,10 @@ M.learn_action = learn_action
 M.status_document = status_document
 
 if type(core) == "table" and type(core.register_fetches) == "function" then
+  -- A fetch cannot fail: HAProxy turns a returned nil into boolean false, which set-var stores and
+  -- `-m found` accepts. Invalid paths therefore give "", and haproxy.cfg denies an empty stream.
   core.register_fetches("mtx_stream", function(txn)
-    return stream_from_path(txn.sf:path())
+    return stream_from_path(txn.sf:path()) or ""
   end)
   core.register_action("mtx_lookup", { "http-req" }, lookup_action, 0)
   core.register_action("mtx_learn", { "http-res" }, learn_action, 0)

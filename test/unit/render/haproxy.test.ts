@@ -245,7 +245,8 @@ describe("renderHaproxyConfig", () => {
       expect.arrayContaining([
         "load-server-state-from-file global",
         "option redispatch",
-        "default-server init-addr last,libc,none",
+        "default-server init-addr last,libc,none fastinter 1s",
+        "timeout connect 1s",
         "timeout check 1s",
       ]),
     );

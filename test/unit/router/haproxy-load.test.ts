@@ -44,7 +44,7 @@ frontend http
     bind 127.0.0.1:${frontendPort}
     http-request use-service lua.mtx_router_status if { path /router }
     http-request set-var(txn.mtx_stream) lua.mtx_stream
-    http-request deny deny_status 400 unless { var(txn.mtx_stream) -m found }
+    http-request deny deny_status 400 unless { var(txn.mtx_stream) -m len 1: }
     http-request set-var(txn.mtx_owner) var(txn.mtx_stream),map(${STREAMS_MAP})
     http-request lua.mtx_lookup unless { var(txn.mtx_owner) -m found }
     http-request set-var(txn.mtx_whip_new) bool(true) if METH_POST { path_end /whip }
