@@ -8,7 +8,18 @@ export function publishRtmp(url: string): ChildProcess {
       ...["-hide_banner", "-loglevel", "error", "-re"],
       ...["-f", "lavfi", "-i", "testsrc=size=320x240:rate=25"],
       ...["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"],
-      ...["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25", "-pix_fmt", "yuv420p"],
+      ...[
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-tune",
+        "zerolatency",
+        "-g",
+        "25",
+        "-pix_fmt",
+        "yuv420p",
+      ],
       ...["-c:a", "aac", "-b:a", "64k", "-f", "flv", url],
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
@@ -25,7 +36,11 @@ export async function stopProcess(p: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

@@ -40,12 +40,16 @@ export async function docker(args: string[]): Promise<string> {
 /** Removes containers and networks of e2e stacks that an interrupted earlier run left behind (by label). */
 export async function removeLeftoverE2eObjects(prefix = "e2e-"): Promise<void> {
   const label = "mediamtx-lb.stack";
-  const containers = (await docker(["ps", "-a", "--filter", `label=${label}`, "--format", `{{.ID}} {{.Label "${label}"}}`]))
+  const containers = (
+    await docker(["ps", "-a", "--filter", `label=${label}`, "--format", `{{.ID}} {{.Label "${label}"}}`])
+  )
     .split("\n")
     .filter((l) => l.split(" ")[1]?.startsWith(prefix))
     .map((l) => l.split(" ")[0] ?? "");
   if (containers.length > 0) await docker(["rm", "-f", ...containers]);
-  const networks = (await docker(["network", "ls", "--filter", `label=${label}`, "--format", `{{.ID}} {{.Label "${label}"}}`]))
+  const networks = (
+    await docker(["network", "ls", "--filter", `label=${label}`, "--format", `{{.ID}} {{.Label "${label}"}}`])
+  )
     .split("\n")
     .filter((l) => l.split(" ")[1]?.startsWith(prefix))
     .map((l) => l.split(" ")[0] ?? "");

@@ -1,0 +1,309 @@
+// The fast lane's cluster: the product's own rendered haproxy.cfg, router.lua and mediamtx.yml, run as
+// host processes on loopback instead of containers. No Docker, no Pulumi: it starts in about a second,
+// so a routing bug shows up in seconds.
+//
+// Layout (one random 127.B.C.0/24 per run, so runs never collide with each other or the dev stack):
+// - the validated model uses that /24 as its "stack subnet": instances at .10, .11, …, and HAProxy binds
+//   .1 with the default ports, which is also the advertised ICE host;
+// - each MediaMTX listens on its own instance address. The rendered mediamtx.yml binds `:port` (all
+//   addresses, right inside a container); here every `<x>Address: :port` line gets the instance address,
+//   which is the only change to the rendered files;
+// - HAProxy (the host's /usr/sbin/haproxy) sees the rendered files at HAPROXY_DIR through a bind mount
+//   in a private mount namespace, exactly as the gateway container does.
+//
+// ICE-TCP needs one more thing. MediaMTX's TCP mux files an incoming connection under the local IP it
+// arrived on, and only knows the IPs of the network interfaces it saw at start-up: inside a container
+// that is the container's address, which HAProxy dials. On the host, an instance address such as
+// 127.B.C.10 is routed to `lo` but is not an interface address, so connections would land in a queue no
+// session reads (measured: ICE never connects). Each instance address is therefore added to `lo` (/32,
+// root only) before its MediaMTX starts, and removed again at the end.
+
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { HlsVariant, Model } from "../../infra/config/model";
+import { validateConfig } from "../../infra/config/validate";
+import { INITIAL_SERVER_STATE, renderHaproxyConfig, renderHaproxySecrets } from "../../infra/render/haproxy";
+import { renderMediamtxConfig } from "../../infra/render/mediamtx";
+import { HAPROXY_CONFIG, HAPROXY_DIR, HAPROXY_SECRETS } from "../../infra/render/paths";
+import { renderRouterLua, renderStreamsMap } from "../../infra/render/router";
+import { HOST_HAPROXY } from "./haproxy-check";
+import { fetchStats } from "./haproxy-stats";
+import type { Cluster, ClusterInstance, Design } from "./routing-scenarios";
+
+const run = promisify(execFile);
+
+export const MEDIAMTX_BINARY =
+  process.env.MEDIAMTX_BINARY ??
+  join(process.env.HOME ?? "/root", ".cache/mediamtx-lb/mediamtx-1.20.0/mediamtx");
+
+const STATS_PASSWORD = "fast-lane-stats";
+
+export interface LocalClusterOptions {
+  readonly instances: readonly { readonly name: string; readonly weight: number }[];
+  readonly variant: HlsVariant;
+  /** Stack config values, as in Pulumi.<stack>.yaml. */
+  readonly pollInterval: string;
+  readonly health: {
+    readonly interval: string;
+    readonly timeout: string;
+    readonly fall: number;
+    readonly rise: number;
+  };
+  /**
+   * Run HAProxy from this image (host network, the rendered directory mounted on HAPROXY_DIR, as the
+   * gateway container does) instead of the host's /usr/sbin/haproxy: the same lane on HAProxy 3.0.
+   */
+  readonly haproxyImage?: string;
+}
+
+/**
+ * `<key>Address: :<port>` → `<key>Address: <address>:<port>` for every listener line of a rendered
+ * mediamtx.yml. Internal. Exported for testing.
+ */
+export function bindListeners(mediamtxYml: string, address: string): string {
+  return mediamtxYml.replace(/^(\w+Address): :(\d+)$/gm, `$1: ${address}:$2`);
+}
+
+function randomLoopbackNet(): string {
+  const b = 100 + Math.floor(Math.random() * 100);
+  const c = 1 + Math.floor(Math.random() * 250);
+  return `127.${b}.${c}`;
+}
+
+export class LocalCluster implements Cluster {
+  readonly instances: readonly ClusterInstance[];
+  private readonly processes = new Map<string, ChildProcess>();
+  private readonly instanceLogs = new Map<string, string>();
+  private haproxy: ChildProcess | undefined;
+  private haproxyLog = "";
+  private readonly addedAddresses: string[] = [];
+
+  private readonly haproxyContainer: string;
+
+  private constructor(
+    readonly model: Model,
+    private readonly dir: string,
+    private readonly haproxyImage: string | undefined,
+  ) {
+    this.haproxyContainer = `mediamtx-lb-fast-haproxy-${process.pid}-${model.network.gateway.replace(/\./g, "-")}`;
+    this.instances = model.instances.map((i) => ({
+      name: i.name,
+      weight: i.weight,
+      iceTcpPort: i.iceTcpPort,
+      apiUrl: `http://${i.address}:9997`,
+    }));
+  }
+
+  static async launch(opts: LocalClusterOptions): Promise<LocalCluster> {
+    const net = randomLoopbackNet();
+    const dir = mkdtempSync(join(tmpdir(), "mediamtx-lb-fast-"));
+    const model = validateConfig(
+      {
+        instances: opts.instances.map((i) => ({ name: i.name, weight: i.weight })),
+        subnet: `${net}.0/24`,
+        bindAddress: `${net}.1`,
+        hostDir: dir,
+        routing: { pollInterval: opts.pollInterval },
+        health: opts.health,
+        hls: { variant: opts.variant },
+      },
+      { stack: "fast", homeDir: dir, statsPasswordSet: true },
+    );
+    const cluster = new LocalCluster(model, dir, opts.haproxyImage);
+    try {
+      await cluster.boot();
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+    return cluster;
+  }
+
+  /** The product design (our haproxy.cfg + router) as the scenarios see it. */
+  design(): Design {
+    const host = this.model.bindAddress;
+    return {
+      label: "ours",
+      host,
+      ports: { rtmp: this.model.ports.rtmp, hls: this.model.ports.hls, webrtc: this.model.ports.webrtc },
+      stats: {
+        url: `http://${host}:${this.model.ports.stats}/stats`,
+        credentials: `admin:${STATS_PASSWORD}`,
+      },
+      healthProxy: "hls",
+      httpBackends: ["hls", "webrtc"],
+      health: {
+        intervalMs: this.model.health.intervalMs,
+        fall: this.model.health.fall,
+        rise: this.model.health.rise,
+      },
+      logs: async () => this.haproxyLog,
+      alive: async () => this.haproxy?.exitCode === null && this.haproxy.signalCode === null,
+    };
+  }
+
+  /** `http://<bind>:<stats>` with credentials, for /router. */
+  routerStatusUrl(): { url: string; authorization: string } {
+    return {
+      url: `http://${this.model.bindAddress}:${this.model.ports.stats}/router`,
+      authorization: `Basic ${Buffer.from(`admin:${STATS_PASSWORD}`).toString("base64")}`,
+    };
+  }
+
+  /** `<address>:1935` of an instance (publishing straight to it, bypassing the proxy). */
+  rtmpAddress(name: string): string {
+    return `${this.address(name)}:1935`;
+  }
+
+  haproxyOutput(): string {
+    return this.haproxyLog;
+  }
+
+  instanceOutput(name: string): string {
+    return this.instanceLogs.get(name) ?? "";
+  }
+
+  async kill(name: string): Promise<void> {
+    const p = this.processes.get(name);
+    if (p === undefined || p.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => p.once("exit", () => resolve()));
+    p.kill("SIGKILL");
+    await exited;
+  }
+
+  async start(name: string): Promise<void> {
+    await this.spawnInstance(name);
+  }
+
+  async stop(): Promise<void> {
+    const all = [...this.processes.values(), ...(this.haproxy ? [this.haproxy] : [])];
+    await Promise.all(
+      all.map(async (p) => {
+        if (p.exitCode !== null || p.signalCode !== null) return;
+        const exited = new Promise<void>((resolve) => p.once("exit", () => resolve()));
+        p.kill("SIGKILL");
+        await exited;
+      }),
+    );
+    if (this.haproxyImage !== undefined) {
+      await run("docker", ["rm", "-f", this.haproxyContainer]).catch(() => undefined);
+    }
+    for (const address of this.addedAddresses.splice(0)) {
+      await run("ip", ["addr", "del", `${address}/32`, "dev", "lo"]).catch(() => undefined);
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private address(name: string): string {
+    const instance = this.model.instances.find((i) => i.name === name);
+    if (instance === undefined) throw new Error(`no instance ${name}`);
+    return instance.address;
+  }
+
+  private async boot(): Promise<void> {
+    for (const instance of this.model.instances) {
+      await run("ip", ["addr", "add", `${instance.address}/32`, "dev", "lo"]).catch((err: Error) => {
+        throw new Error(`adding ${instance.address} to lo (needs root, for ICE-TCP): ${err.message}`);
+      });
+      this.addedAddresses.push(instance.address);
+      const config = join(this.dir, `mediamtx-${instance.name}.yml`);
+      writeFileSync(config, bindListeners(renderMediamtxConfig(this.model, instance), instance.address));
+      await this.spawnInstance(instance.name);
+    }
+    const haproxyDir = join(this.dir, "haproxy");
+    mkdirSync(join(haproxyDir, "run"), { recursive: true });
+    writeFileSync(join(haproxyDir, "haproxy.cfg"), renderHaproxyConfig(this.model));
+    writeFileSync(join(haproxyDir, "secrets.cfg"), renderHaproxySecrets("admin", STATS_PASSWORD));
+    writeFileSync(join(haproxyDir, "router.lua"), renderRouterLua(this.model));
+    writeFileSync(join(haproxyDir, "streams.map"), renderStreamsMap());
+    writeFileSync(join(haproxyDir, "run", "server-state"), INITIAL_SERVER_STATE);
+    const haproxyArgs = ["-db", "-f", HAPROXY_CONFIG, "-f", HAPROXY_SECRETS];
+    this.haproxy =
+      this.haproxyImage === undefined
+        ? // Private mount namespace: the bind mount on HAPROXY_DIR vanishes with the process.
+          spawn(
+            "unshare",
+            [
+              "--mount",
+              "sh",
+              "-c",
+              'mkdir -p "$2" && mount --bind "$1" "$2" && shift 2 && exec "$@"',
+              "sh",
+              haproxyDir,
+              HAPROXY_DIR,
+              HOST_HAPROXY,
+              ...haproxyArgs,
+            ],
+            { stdio: ["ignore", "pipe", "pipe"] },
+          )
+        : // Attached `docker run`: its output is the container's; stop() removes the container.
+          spawn(
+            "docker",
+            [
+              "run",
+              "--rm",
+              "--name",
+              this.haproxyContainer,
+              "--network",
+              "host",
+              "--user",
+              "0",
+              "-v",
+              `${haproxyDir}:${HAPROXY_DIR}`,
+              "--entrypoint",
+              "haproxy",
+              this.haproxyImage,
+              ...haproxyArgs,
+            ],
+            { stdio: ["ignore", "pipe", "pipe"] },
+          );
+    this.haproxy.stdout?.on("data", (chunk: Buffer) => {
+      this.haproxyLog += chunk.toString("utf8");
+    });
+    this.haproxy.stderr?.on("data", (chunk: Buffer) => {
+      this.haproxyLog += chunk.toString("utf8");
+    });
+    const design = this.design();
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const rows = await fetchStats(design.stats).catch(() => []);
+      const servers = rows.filter(
+        (r) => r.proxy === "hls" && r.server !== "FRONTEND" && r.server !== "BACKEND",
+      );
+      if (servers.length === this.instances.length && servers.every((r) => r.status === "UP")) return;
+      if (this.haproxy.exitCode !== null) throw new Error(`haproxy exited:\n${this.haproxyLog}`);
+      if (Date.now() > deadline)
+        throw new Error(`instances not UP after 15 s:\n${this.haproxyLog.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  private async spawnInstance(name: string): Promise<void> {
+    const address = this.address(name);
+    const p = spawn(MEDIAMTX_BINARY, [join(this.dir, `mediamtx-${name}.yml`)], {
+      stdio: ["ignore", "pipe", "pipe"],
+      cwd: this.dir,
+    });
+    const append = (chunk: Buffer) =>
+      this.instanceLogs.set(name, (this.instanceLogs.get(name) ?? "") + chunk);
+    p.stdout?.on("data", append);
+    p.stderr?.on("data", append);
+    this.processes.set(name, p);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const ok = await fetch(`http://${address}:9997/v3/paths/list?itemsPerPage=1`, {
+        signal: AbortSignal.timeout(500),
+      }).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (ok) return;
+      if (p.exitCode !== null) throw new Error(`mediamtx ${name} exited:\n${this.instanceLogs.get(name)}`);
+      if (Date.now() > deadline) throw new Error(`mediamtx ${name} API not answering after 10 s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
