@@ -1,5 +1,5 @@
 // Golden files: each fixture (test/fixtures/<case>.yaml) renders to test/golden/<case>/, compared byte
-// for byte. `UPDATE_GOLDEN=1 npx vitest run test/golden` rewrites them (and deletes files no renderer
+// for byte. `UPDATE_GOLDEN=1 ./scripts/test unit test/golden` rewrites them (and deletes files no renderer
 // produces any more); review that diff like code.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -59,7 +59,9 @@ describe.each(FIXTURE_CASES)("golden %s", (name) => {
     const rendered = files[file] ?? "";
     const path = join(caseDir(name), file);
     if (UPDATE) writeFileSync(path, rendered);
-    expect(existsSync(path), `${path} is missing: run UPDATE_GOLDEN=1 npx vitest run test/golden`).toBe(true);
+    expect(existsSync(path), `${path} is missing: run UPDATE_GOLDEN=1 ./scripts/test unit test/golden`).toBe(
+      true,
+    );
     // toBe on strings prints a line diff on failure.
     expect(rendered).toBe(readFileSync(path, "utf8"));
   });

@@ -15,9 +15,15 @@ const lock = JSON.parse(readFileSync(resolve(root, "package-lock.json"), "utf8")
 };
 const locked = (name: string) => lock.packages[`node_modules/${name}`]?.version;
 const pulumiScript = resolve(root, "scripts", "pulumi");
-const bootstrapped = existsSync(
-  resolve(process.env.HOME ?? "", ".cache", "mediamtx-lb", `pulumi-${locked("@pulumi/pulumi")}`),
-);
+// Outside CI vitest may run before scripts/bootstrap; in CI the built CLI must be there and is checked.
+const bootstrapped =
+  process.env.CI === "true" ||
+  existsSync(
+    resolve(
+      process.env.MEDIAMTX_LB_CACHE ?? resolve(process.env.HOME ?? "", ".cache", "mediamtx-lb"),
+      `pulumi-${locked("@pulumi/pulumi")}`,
+    ),
+  );
 
 describe("npm pins", () => {
   it.each(
