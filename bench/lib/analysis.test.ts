@@ -1,0 +1,192 @@
+import { describe, expect, it } from "vitest";
+import {
+  evaluateTargets,
+  summarizeApiCost,
+  summarizeChanges,
+  summarizeDiscovery,
+  summarizeFailover,
+  summarizeWrkSamples,
+} from "./analysis";
+import type { ApiCostResult, BenchReport, Environment, PublishTrace, Target, WrkSample } from "./results";
+import type { WrkResult } from "./wrk";
+
+function wrk(rps: number, p50Ms: number, p99Ms: number): WrkResult {
+  return {
+    requests: rps * 3,
+    durationS: 3,
+    rps,
+    bytesPerRequest: 100,
+    meanMs: p50Ms,
+    p50Ms,
+    p90Ms: p99Ms,
+    p99Ms,
+    maxMs: p99Ms,
+    non2xx3xx: 0,
+    socketErrors: 0,
+  };
+}
+
+function sample(
+  round: number,
+  target: Target,
+  rps: number,
+  p99Ms: number,
+  mode: "throughput" | "latency",
+): WrkSample {
+  return {
+    round,
+    content: "playlist",
+    mode,
+    connections: mode === "latency" ? 1 : 8,
+    target,
+    wrk: wrk(rps, p99Ms / 2, p99Ms),
+  };
+}
+
+const env = {} as Environment;
+
+describe("data plane ratios", () => {
+  const samples = [
+    sample(0, "router", 900, 2.0, "throughput"),
+    sample(0, "plain", 1000, 1.5, "throughput"),
+    sample(0, "direct", 1200, 1.0, "throughput"),
+    sample(1, "router", 990, 2.0, "throughput"),
+    sample(1, "plain", 1000, 1.0, "throughput"),
+    sample(1, "direct", 1100, 1.0, "throughput"),
+    sample(0, "router", 100, 0.5, "latency"),
+    sample(0, "plain", 110, 0.3, "latency"),
+  ];
+
+  it("pairs targets within a round and takes the median of per-round ratios", () => {
+    const { ratios, rows } = summarizeWrkSamples(samples);
+    const t = ratios.find((r) => r.mode === "throughput");
+    expect(t?.routerPlainRps.median).toBeCloseTo((0.9 + 0.99) / 2, 9);
+    expect(t?.routerDirectRps.min).toBeCloseTo(0.75, 9);
+    expect(t?.p99AddedVsPlainMs.median).toBeCloseTo(0.75, 9);
+    expect(rows.filter((r) => r.mode === "latency").map((r) => r.target)).toEqual(["router", "plain"]);
+  });
+
+  it("judges throughput on c=8 and added p99 on c=1", () => {
+    const targets = evaluateTargets({ env, dataPlane: { owner: "a", instances: 2, durationS: 3, samples } });
+    const byWhat = (w: string) => targets.find((t) => t.what.startsWith(w));
+    expect(byWhat("router/plain throughput")?.met).toBe(false); // 0.945 < 0.95
+    expect(byWhat("p99 added over plain, unqueued")?.met).toBe(true); // 0.2 ms
+    expect(byWhat("p99 added over plain, saturated")?.met).toBe(true); // 0.75 ms
+    expect(byWhat("router/direct")?.met).toBeUndefined();
+  });
+});
+
+describe("API cost", () => {
+  const result: ApiCostResult = {
+    instances: 2,
+    pollIntervalMs: 1000,
+    healthIntervalMs: 2000,
+    idle: {
+      seconds: 20,
+      viewerRequests: 0,
+      calls: { health: 80, poll: 40, lookup: 0, other: 0 },
+      routerPolls: 40,
+      routerLookups: 0,
+    },
+    load: {
+      seconds: 20,
+      viewerRequests: 200_000,
+      calls: { health: 80, poll: 41, lookup: 0, other: 0 },
+      routerPolls: 41,
+      routerLookups: 0,
+    },
+  };
+
+  it("rates calls and scales them to 10 000 viewer requests", () => {
+    const s = summarizeApiCost(result);
+    expect(s.boundPerS).toBe(2);
+    expect(s.expectedHealthPerS).toBe(4);
+    expect(s.load.routerPerS).toBeCloseTo(2.05, 9);
+    expect(s.routerCallsPer10k).toBeCloseTo(2.05, 9);
+    expect(s.lookupsPer10k).toBe(0);
+  });
+
+  it("allows one poll per instance of slack at the window edges, and no lookups", () => {
+    const rows = evaluateTargets({ env, apiCost: result });
+    expect(rows.map((r) => r.met)).toEqual([true, true, undefined]);
+    const withLookup = { ...result, load: { ...result.load, calls: { ...result.load.calls, lookup: 1 } } };
+    expect(evaluateTargets({ env, apiCost: withLookup })[0]?.met).toBe(false);
+  });
+});
+
+describe("discovery", () => {
+  const trace: PublishTrace = {
+    stream: "disc/e001",
+    publishedAt: 1000,
+    owner: "a",
+    readyAt: 2000,
+    requests: [
+      { sentAt: 1500, ms: 1, status: 302, server: "b" },
+      { sentAt: 1501, ms: 1, status: 404, server: "b" }, // before ready: not a miss
+      { sentAt: 2050, ms: 1, status: 302, server: "b" }, // after ready, 3xx from another instance: misrouted only
+      { sentAt: 2051, ms: 1, status: 404, server: "b" }, // a miss, misrouted
+      { sentAt: 2150, ms: 1, status: 302, server: "a" }, // first routed: 150 ms after ready
+      { sentAt: 2151, ms: 2500, status: 200, server: "a" }, // playable after the muxer started
+    ],
+  };
+
+  it("counts misses and misroutes only after ready, and times routing and playback", () => {
+    const d = summarizeDiscovery([trace, { stream: "disc/e002", publishedAt: 0, requests: [] }]);
+    expect(d).toMatchObject({
+      publishes: 2,
+      ready: 1,
+      requestsBeforeReady: 2,
+      requestsAfterReady: 4,
+      misses: 1,
+      misrouted: 2,
+      streamsWithMisses: 1,
+      unlogged: 0,
+    });
+    expect(d.publishToReadyMs.p50).toBe(1000);
+    expect(d.readyToRoutedMs.p50).toBe(150);
+    expect(d.publishToRoutedMs.p50).toBe(1150);
+    expect(d.readyToPlayableMs.p50).toBe(2651);
+  });
+
+  it("fails the target on any miss or on a publish that never became ready", () => {
+    const report: BenchReport = { env, discovery: { retryMs: 100, eager: [trace], afterReady: [] } };
+    expect(evaluateTargets(report).find((r) => r.what.includes("eager"))?.met).toBe(false);
+  });
+});
+
+describe("failover", () => {
+  it("bounds DOWN by inter × fall plus one check timeout", () => {
+    const s = summarizeFailover({
+      intervalMs: 2000,
+      timeoutMs: 1000,
+      fall: 3,
+      rise: 2,
+      cycles: [{ server: "b", downMs: { hls: 5000, rtmp: 6500 }, upMs: { hls: 3000, rtmp: 3100 } }],
+    });
+    expect(s.nominalDownMs).toBe(6000);
+    expect(s.boundDownMs).toBe(7000);
+    expect(s.cycles[0]).toEqual({ hlsDown: 5000, maxDown: 6500, hlsUp: 3000, maxUp: 3100 });
+  });
+});
+
+describe("change apply", () => {
+  it("sums runs per kind and judges only the pulumi changes", () => {
+    const run = (kind: "weights" | "restart", failed: number) => ({
+      kind,
+      rep: 0,
+      durationMs: 1000,
+      exitCode: 0,
+      requests: 100,
+      failed,
+      failureSamples: failed ? ["0 /chg/1/x"] : [],
+      reloads: 0,
+      publishersLost: 0,
+    });
+    const result = { viewers: 4, runs: [run("weights", 0), run("restart", 7), run("restart", 3)] };
+    expect(summarizeChanges(result).map((c) => [c.kind, c.failed, c.runs])).toEqual([
+      ["weights", 0, 1],
+      ["restart", 10, 2],
+    ]);
+    expect(evaluateTargets({ env, changeApply: result }).map((r) => r.met)).toEqual([true, undefined]);
+  });
+});

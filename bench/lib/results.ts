@@ -1,0 +1,164 @@
+// What each measurement hands to the analysis and the report: raw observations only (every wrk run,
+// every publish, every cycle). Summaries and ratios are computed from these in analysis.ts.
+import type { ApiCallKind } from "./api-capture";
+import type { WrkResult } from "./wrk";
+
+export type Target = "router" | "plain" | "direct";
+export type Content = "playlist" | "segment";
+export type LoadMode = "throughput" | "latency";
+
+export interface WrkSample {
+  readonly round: number;
+  readonly content: Content;
+  readonly mode: LoadMode;
+  readonly connections: number;
+  readonly target: Target;
+  readonly wrk: WrkResult;
+  /** CPU the proxy container used during the run, per request (µs); absent for direct. */
+  readonly proxyCpuUsPerRequest?: number;
+}
+
+export interface DataPlaneResult {
+  readonly owner: string;
+  readonly instances: number;
+  readonly durationS: number;
+  readonly samples: readonly WrkSample[];
+}
+
+export interface ApiWindow {
+  readonly seconds: number;
+  readonly viewerRequests: number;
+  readonly calls: Readonly<Record<ApiCallKind, number>>;
+  /** Router counter deltas over the window (/router). */
+  readonly routerPolls: number;
+  readonly routerLookups: number;
+}
+
+export interface ApiCostResult {
+  readonly instances: number;
+  readonly pollIntervalMs: number;
+  readonly healthIntervalMs: number;
+  readonly idle: ApiWindow;
+  readonly load: ApiWindow;
+}
+
+export interface ViewerRequest {
+  readonly sentAt: number;
+  /** How long the response took (ms); MediaMTX holds a new muxer's first playlist until it is ready. */
+  readonly ms: number;
+  /** HTTP status; 0 for a network error. */
+  readonly status: number;
+  /** HAProxy server that handled it (from the hls frontend's log), if found. */
+  readonly server?: string;
+  /** Whether the router knew an owner for the stream (map or lookup) or fell back to the hash. */
+  readonly ownerKnown?: boolean;
+}
+
+export interface PublishTrace {
+  readonly stream: string;
+  readonly publishedAt: number;
+  readonly owner?: string;
+  readonly readyAt?: number;
+  readonly requests: readonly ViewerRequest[];
+}
+
+export interface DiscoveryResult {
+  readonly retryMs: number;
+  readonly eager: readonly PublishTrace[];
+  readonly afterReady: readonly PublishTrace[];
+}
+
+export interface FailoverCycle {
+  readonly server: string;
+  /** ms from `docker kill` returning to DOWN, per backend carrying the server. */
+  readonly downMs: Readonly<Record<string, number>>;
+  /** ms from `docker start` returning to UP, per backend. */
+  readonly upMs: Readonly<Record<string, number>>;
+}
+
+export interface FailoverResult {
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly fall: number;
+  readonly rise: number;
+  readonly cycles: readonly FailoverCycle[];
+}
+
+export type ChangeKind = "weights" | "interval" | "restart";
+
+export interface ChangeRun {
+  readonly kind: ChangeKind;
+  readonly rep: number;
+  readonly durationMs: number;
+  readonly exitCode: number;
+  /** Viewer requests sent and failed between the start of the change and 2 s after it ended. */
+  readonly requests: number;
+  readonly failed: number;
+  readonly failureSamples: readonly string[];
+  /** HAProxy master "Loading success." lines added (reloads; a restart counts its fresh start). */
+  readonly reloads: number;
+  /** RTMP publishers that did not survive the change. */
+  readonly publishersLost: number;
+}
+
+export interface ChangeApplyResult {
+  readonly viewers: number;
+  readonly runs: readonly ChangeRun[];
+}
+
+export interface PreviewResult {
+  readonly benchMs: readonly number[];
+  readonly floorMs: readonly number[];
+  /** Diagnostic: the same no-op preview with PULUMI_NODEJS_TRANSPILE_ONLY=true (no ts-node type check). */
+  readonly benchTranspileOnlyMs: readonly number[];
+  readonly benchResources: number;
+}
+
+export interface GrowthCell {
+  readonly instances: number;
+  readonly paths: number;
+  /** Whether the router's map reached `paths` entries in time. */
+  readonly reached: boolean;
+  readonly mapSize: number;
+  readonly claimedPerInstance: readonly number[];
+  readonly pagesPerPoll: readonly number[];
+  readonly listMsPerInstance: readonly number[];
+  readonly listBytesPerInstance: readonly number[];
+  readonly luaCpuMsPerPoll: number;
+  readonly pollsPerSecond: number;
+  /** Router API calls (poll pages + lookups) per second, counted on the wire in the idle window. */
+  readonly apiCallsPerSecond: number;
+  readonly haproxyIdleCpuPct: number;
+  readonly samples: readonly WrkSample[];
+  readonly rampSeconds: number;
+}
+
+export interface GrowthResult {
+  readonly pollIntervalMs: number;
+  readonly upMs: Readonly<Record<number, number>>;
+  readonly cells: readonly GrowthCell[];
+  readonly note?: string;
+}
+
+export interface Environment {
+  readonly machine: import("./machine").MachineInfo;
+  readonly versions: import("./machine").Versions;
+  readonly load1AtStart: number;
+  readonly load1AtEnd: number;
+  readonly calmReached: boolean;
+  readonly calmWaitedS: number;
+  readonly profile: string;
+  readonly totalMinutes: number;
+  readonly loadPerScenario: Readonly<Record<string, number>>;
+}
+
+export interface BenchReport {
+  readonly env: Environment;
+  readonly dataPlane?: DataPlaneResult;
+  readonly apiCost?: ApiCostResult;
+  readonly discovery?: DiscoveryResult;
+  readonly failover?: FailoverResult;
+  readonly changeApply?: ChangeApplyResult;
+  readonly preview?: PreviewResult;
+  readonly growth?: GrowthResult;
+}

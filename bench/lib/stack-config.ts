@@ -1,0 +1,77 @@
+// The bench stack: its own name, ports (26000-26999) and subnet, so it runs beside dev and e2e stacks
+// without touching them. Pure: spec → the `mediamtx-lb:` config the stack reads.
+
+export const BENCH_STACK = "bench";
+export const BENCH_SUBNET_PREFIX = "10.213.206";
+export const BENCH_PORTS = {
+  rtmp: 26935,
+  hls: 26888,
+  webrtc: 26889,
+  iceTcpBase: 26189,
+  stats: 26404,
+} as const;
+/** The plain proxy listens on PLAIN_PORT_BASE + i for instance i (see plain-proxy.ts). */
+export const PLAIN_PORT_BASE = 26801;
+export const STATS_USER = "admin";
+/** A throw-away stack on loopback: a fixed, plain password is fine here. */
+export const STATS_PASSWORD = "bench-stats-password";
+export const IMAGES = {
+  haproxy: "mediamtx-lb/haproxy:3.0",
+  mediamtx: "mediamtx-lb/mediamtx:1.20.0",
+} as const;
+/** Instance names in config order; 8 is the largest growth step. */
+export const INSTANCE_NAMES = ["a", "b", "c", "d", "e", "f", "g", "h"] as const;
+
+export interface BenchHealth {
+  /** Duration strings as the stack config takes them ("2s"). */
+  readonly interval: string;
+  readonly timeout: string;
+  readonly fall: number;
+  readonly rise: number;
+}
+
+/** The project's documented defaults, written out so the report can quote them. */
+export const DEFAULT_HEALTH: BenchHealth = { interval: "2s", timeout: "1s", fall: 3, rise: 2 };
+export const DEFAULT_POLL_INTERVAL = "1s";
+
+export interface BenchSpec {
+  readonly instances: number;
+  /** Weight per instance name; 1 when not listed. */
+  readonly weights?: Readonly<Record<string, number>>;
+  readonly health?: BenchHealth;
+  readonly pollInterval?: string;
+}
+
+export function instanceNames(count: number): string[] {
+  if (count < 1 || count > INSTANCE_NAMES.length) {
+    throw new Error(`bench: instances must be 1-${INSTANCE_NAMES.length}, got ${count}`);
+  }
+  return INSTANCE_NAMES.slice(0, count);
+}
+
+/** Static address of instance `index` on the stack network (the stack puts instances at .10, .11, ...). */
+export function instanceAddress(index: number): string {
+  return `${BENCH_SUBNET_PREFIX}.${10 + index}`;
+}
+
+/** `mediamtx-lb:` keys (short) → values for one spec. */
+export function benchStackConfig(spec: BenchSpec, hostDir: string): Record<string, unknown> {
+  return {
+    images: { ...IMAGES },
+    instances: instanceNames(spec.instances).map((name) => ({ name, weight: spec.weights?.[name] ?? 1 })),
+    health: { ...(spec.health ?? DEFAULT_HEALTH) },
+    ports: { ...BENCH_PORTS },
+    routing: { pollInterval: spec.pollInterval ?? DEFAULT_POLL_INTERVAL },
+    subnet: `${BENCH_SUBNET_PREFIX}.0/24`,
+    hostDir,
+    statsUser: STATS_USER,
+    statsPassword: STATS_PASSWORD,
+  };
+}
+
+/** "2s" / "500ms" → milliseconds (the subset the bench writes). */
+export function durationMs(text: string): number {
+  const m = /^(\d+)(ms|s)$/.exec(text);
+  if (!m) throw new Error(`bench: cannot read duration '${text}'`);
+  return Number(m[1]) * (m[2] === "s" ? 1000 : 1);
+}

@@ -1,0 +1,208 @@
+// 7. Growth: how the router's cost grows with live paths (1 → 1000) and instances (2 → 8).
+// Live paths are real RTMP publishes through the stack's rtmp frontend, many per ffmpeg process (tee
+// muxer, `-c copy` of a tiny clip). Per cell:
+// - map size and per-instance claims (/router), pages per poll;
+// - one full listing per instance timed from the host (the requests the poller makes);
+// - the Lua tasks' CPU per poll (HAProxy task profiling: hlua_process_task) and HAProxy's idle CPU;
+// - router vs plain proxy on one stream's media playlist, interleaved (latency at c=1, throughput at c=8).
+import { countByKind, startApiCapture } from "../lib/api-capture";
+import { containerCpuNs } from "../lib/cgroup";
+import {
+  ADMIN_SOCKET_IN_HOST_DIR,
+  type BenchContext,
+  bridgeInterface,
+  GATEWAY_CONTAINER,
+  HLS_BASE,
+  waitPlayable,
+} from "../lib/context";
+import { adminCommand, parseTaskProfile, taskCpu } from "../lib/haproxy-admin";
+import { fetchRouterStatus } from "../lib/haproxy-stats";
+import { type HlsSession, openSession } from "../lib/hls";
+import { listPaths } from "../lib/instances";
+import { PLAIN_CONTAINER, plainPort, startPlainProxy } from "../lib/plain-proxy";
+import { sleep } from "../lib/process";
+import type { GrowthCell, GrowthResult, LoadMode, Target, WrkSample } from "../lib/results";
+import { DEFAULT_POLL_INTERVAL, durationMs, IMAGES } from "../lib/stack-config";
+import { median, rotation } from "../lib/summary";
+import { measure, type TargetEndpoint } from "./data-plane";
+
+/** Coupling: PATHS_PER_PAGE in infra/render/router.ts (the poller's page size). */
+const PATHS_PER_PAGE = 100;
+const RAMP_TIMEOUT_MS = 240_000;
+
+export function growthStream(i: number): string {
+  return `grow/${String(i).padStart(4, "0")}`;
+}
+
+/** Polls the router's map size until `done` holds or the time is up; returns the last size seen. */
+async function waitMapSize(
+  ctx: BenchContext,
+  done: (size: number) => boolean,
+  timeoutMs: number,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  while (Date.now() < deadline) {
+    last = (await fetchRouterStatus(ctx.stats)).counters.mapSize;
+    if (done(last)) return last;
+    await sleep(500);
+  }
+  return last;
+}
+
+/** An idle window: the poller's Lua CPU (task profiling), HAProxy's CPU and the router's API calls on the wire. */
+async function profileWindow(ctx: BenchContext, seconds: number) {
+  const socket = `${ctx.work.host}/${ADMIN_SOCKET_IN_HOST_DIR}`;
+  const capture = await startApiCapture(await bridgeInterface());
+  await adminCommand(socket, "set profiling tasks off");
+  await adminCommand(socket, "set profiling tasks on");
+  const before = await fetchRouterStatus(ctx.stats);
+  const cpuBefore = await containerCpuNs(GATEWAY_CONTAINER);
+  const started = performance.now();
+  await sleep(seconds * 1000);
+  const profile = parseTaskProfile(await adminCommand(socket, "show profiling tasks"));
+  const elapsedS = (performance.now() - started) / 1000;
+  const cpuNs = (await containerCpuNs(GATEWAY_CONTAINER)) - cpuBefore;
+  const after = await fetchRouterStatus(ctx.stats);
+  await adminCommand(socket, "set profiling tasks off");
+  const calls = countByKind(await capture.stop());
+  const polls = after.counters.polls - before.counters.polls;
+  const lua = taskCpu(profile, "hlua_process_task");
+  return {
+    polls,
+    routerCallsPerSecond: (calls.poll + calls.lookup) / elapsedS,
+    pollsPerSecond: polls / elapsedS,
+    luaCpuMsPerPoll: polls > 0 ? lua.cpuMs / polls : Number.NaN,
+    haproxyIdleCpuPct: (cpuNs / 1e9 / elapsedS) * 100,
+    claimed: after.instances.map((i) => i.claimed),
+    mapSize: after.counters.mapSize,
+  };
+}
+
+async function routerVsPlain(ctx: BenchContext, instances: number): Promise<WrkSample[]> {
+  const { wrkDurationS, rounds } = ctx.profile.growth;
+  const stream = growthStream(1);
+  const owner = await waitPlayable(instances, stream);
+  const targets: TargetEndpoint[] = [
+    { target: "router", base: HLS_BASE, container: GATEWAY_CONTAINER },
+    { target: "plain", base: `http://127.0.0.1:${plainPort(owner.index)}`, container: PLAIN_CONTAINER },
+  ];
+  const samples: WrkSample[] = [];
+  const modes: { mode: LoadMode; connections: number }[] = [
+    { mode: "latency", connections: 1 },
+    { mode: "throughput", connections: ctx.profile.dataPlane.connections },
+  ];
+  for (let round = 0; round < rounds; round++) {
+    const sessions = new Map<Target, HlsSession>();
+    for (const t of targets) sessions.set(t.target, await openSession(t.base, stream));
+    for (const { mode, connections } of modes) {
+      for (const t of rotation(targets, round)) {
+        const session = sessions.get(t.target) as HlsSession;
+        const r = await measure(
+          t,
+          `${t.base}/${stream}/${session.variant}`,
+          session,
+          connections,
+          wrkDurationS,
+        );
+        samples.push({ round, content: "playlist", mode, connections, target: t.target, ...r });
+      }
+    }
+  }
+  return samples;
+}
+
+export async function runGrowth(ctx: BenchContext): Promise<GrowthResult> {
+  const { instances: instanceSteps, paths: pathSteps, profileWindowS } = ctx.profile.growth;
+  const original = ctx.stack.spec;
+  const pollIntervalMs = durationMs(original.pollInterval ?? DEFAULT_POLL_INTERVAL);
+  const cells: GrowthCell[] = [];
+  const upMs: Record<number, number> = {};
+  const notes: string[] = [];
+  // Only growth paths in the map: earlier measurements' publishers go first.
+  await ctx.publishers.stopAll();
+  for (const instances of instanceSteps) {
+    const spec = { ...original, instances, weights: {} };
+    const up = await ctx.stack.mustUp(spec);
+    upMs[instances] = up.durationMs;
+    await startPlainProxy(ctx.work.plain, IMAGES.haproxy, instances);
+    ctx.log(`growth: ${instances} instances (up ${(up.durationMs / 1000).toFixed(1)} s)`);
+    await waitMapSize(ctx, (size) => size === 0, 60_000);
+    let live = 0;
+    let tees: ReturnType<typeof ctx.publishers.many> = [];
+    for (const paths of pathSteps) {
+      const rampStart = performance.now();
+      const names = Array.from({ length: paths - live }, (_, i) => growthStream(live + i + 1));
+      tees = [...tees, ...ctx.publishers.many(ctx.clips.tiny, names)];
+      live = paths;
+      const mapSize = await waitMapSize(ctx, (size) => size >= paths, RAMP_TIMEOUT_MS);
+      const rampSeconds = (performance.now() - rampStart) / 1000;
+      if (mapSize < paths) {
+        notes.push(
+          `${instances} instances: the map reached ${mapSize} of ${paths} paths in ${RAMP_TIMEOUT_MS / 1000} s`,
+        );
+        ctx.log(`  ${paths} paths: NOT reached (map ${mapSize}); stopping this instance count here`);
+        cells.push({
+          instances,
+          paths,
+          reached: false,
+          mapSize,
+          claimedPerInstance: [],
+          pagesPerPoll: [],
+          listMsPerInstance: [],
+          listBytesPerInstance: [],
+          luaCpuMsPerPoll: Number.NaN,
+          pollsPerSecond: Number.NaN,
+          apiCallsPerSecond: Number.NaN,
+          haproxyIdleCpuPct: Number.NaN,
+          samples: [],
+          rampSeconds,
+        });
+        break;
+      }
+      await sleep(2 * pollIntervalMs);
+      const prof = await profileWindow(ctx, profileWindowS);
+      const listings = [];
+      for (let i = 0; i < instances; i++) {
+        const runs = [];
+        for (let k = 0; k < 5; k++) runs.push(await listPaths(i, PATHS_PER_PAGE));
+        listings.push({
+          pages: runs[0]?.pages ?? 0,
+          ms: median(runs.map((r) => r.ms)),
+          bytes: runs[0]?.bytes ?? 0,
+        });
+      }
+      const pagesPerPoll = listings.map((l) => l.pages);
+      const samples = await routerVsPlain(ctx, instances);
+      const cell: GrowthCell = {
+        instances,
+        paths,
+        reached: true,
+        mapSize: prof.mapSize,
+        claimedPerInstance: prof.claimed,
+        pagesPerPoll,
+        listMsPerInstance: listings.map((l) => l.ms),
+        listBytesPerInstance: listings.map((l) => l.bytes),
+        luaCpuMsPerPoll: prof.luaCpuMsPerPoll,
+        pollsPerSecond: prof.pollsPerSecond,
+        apiCallsPerSecond: prof.routerCallsPerSecond,
+        haproxyIdleCpuPct: prof.haproxyIdleCpuPct,
+        samples,
+        rampSeconds,
+      };
+      cells.push(cell);
+      const lat = (t: Target) =>
+        samples.filter((s) => s.mode === "latency" && s.target === t).map((s) => s.wrk.p99Ms);
+      ctx.log(
+        `  ${paths} paths: map ${prof.mapSize}, Lua ${prof.luaCpuMsPerPoll.toFixed(3)} ms/poll, ` +
+          `idle CPU ${prof.haproxyIdleCpuPct.toFixed(1)}%, list ${listings.map((l) => l.ms.toFixed(1)).join("/")} ms, ` +
+          `p99 router ${median(lat("router")).toFixed(3)} plain ${median(lat("plain")).toFixed(3)} ms`,
+      );
+    }
+    await Promise.all(tees.map((t) => ctx.publishers.stop(t)));
+    await waitMapSize(ctx, (size) => size === 0, 60_000);
+  }
+  await ctx.stack.mustUp(original);
+  await startPlainProxy(ctx.work.plain, IMAGES.haproxy, original.instances);
+  return { pollIntervalMs, upMs, cells, note: notes.length ? notes.join("; ") : undefined };
+}
