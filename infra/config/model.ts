@@ -18,7 +18,9 @@ export interface InstanceModel {
   readonly weight: number;
   /** Position in `mediamtx-lb:instances`. */
   readonly index: number;
-  /** Host port for this instance's ICE-TCP (iceTcpBase + index unless pinned); MediaMTX listens on the same port. */
+  /** Stable position on the stack network: address .(10 + slot), ICE port iceTcpBase + slot. Defaults to `index`. */
+  readonly slot: number;
+  /** Host port for this instance's ICE-TCP (iceTcpBase + slot unless pinned); MediaMTX listens on the same port. */
   readonly iceTcpPort: number;
   /** Static address on the stack network; HAProxy (host network) reaches the instance here. */
   readonly address: string;

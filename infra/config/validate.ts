@@ -6,7 +6,14 @@
 // All errors are collected and thrown once as a `ConfigError`.
 
 import { isPinned, parseImageReference } from "./image-ref";
-import type { HealthModel, HlsVariant, InstanceModel, Model, PortsModel } from "./model";
+import {
+  type HealthModel,
+  type HlsVariant,
+  type InstanceModel,
+  MEDIAMTX_PORTS,
+  type Model,
+  type PortsModel,
+} from "./model";
 
 const NAMESPACE = "mediamtx-lb";
 
@@ -26,7 +33,7 @@ const TOP_LEVEL_KEYS = [
   "subnet",
 ] as const;
 
-const INSTANCE_KEYS = ["iceTcpPort", "name", "weight"] as const;
+const INSTANCE_KEYS = ["iceTcpPort", "name", "slot", "weight"] as const;
 const HEALTH_KEYS = ["fall", "interval", "rise", "timeout"] as const;
 const PORT_KEYS = ["hls", "iceTcpBase", "rtmp", "stats", "webrtc"] as const;
 const IMAGE_KEYS = ["haproxy", "mediamtx"] as const;
@@ -36,6 +43,8 @@ const HLS_KEYS = ["variant"] as const;
 const HLS_VARIANTS: readonly HlsVariant[] = ["lowLatency", "mpegts", "fmp4"];
 
 const MAX_INSTANCES = 32;
+/** Slot s puts an instance at .(10 + s) on the stack /24; .10-.249 leaves room below and above. */
+const MAX_SLOT = 239;
 
 const DEFAULTS = {
   weight: 1,
@@ -268,11 +277,13 @@ interface InstanceDraft {
   /** Undefined when invalid (error recorded). */
   readonly name: string | undefined;
   readonly weight: number | undefined;
-  /** A pinned port, "derived" (iceTcpBase + index), or undefined when invalid. */
+  /** Fixes the address (.10 + slot) and the derived ICE port; the position unless pinned; undefined when invalid. */
+  readonly slot: number | undefined;
+  /** A pinned port, "derived" (iceTcpBase + slot), or undefined when invalid. */
   readonly iceTcpPort: number | "derived" | undefined;
 }
 
-const INSTANCE_SHAPE = "{name, weight?, iceTcpPort?}";
+const INSTANCE_SHAPE = "{name, weight?, slot?, iceTcpPort?}";
 
 function readInstances(problems: Problems, value: unknown): readonly InstanceDraft[] | undefined {
   const allowed = `a list of 1-${MAX_INSTANCES} objects ${INSTANCE_SHAPE}`;
@@ -291,11 +302,12 @@ function readInstances(problems: Problems, value: unknown): readonly InstanceDra
   const items: unknown[] = value;
   const drafts: InstanceDraft[] = [];
   const firstIndexByName = new Map<string, number>();
+  const firstIndexBySlot = new Map<number, number>();
   items.forEach((item, index) => {
     const path = `instances[${index}]`;
     if (!isRecord(item)) {
       problems.add(path, `must be an object ${INSTANCE_SHAPE}, got ${describe(item)}`);
-      drafts.push({ index, name: undefined, weight: undefined, iceTcpPort: undefined });
+      drafts.push({ index, name: undefined, weight: undefined, slot: undefined, iceTcpPort: undefined });
       return;
     }
     reportUnknownKeys(problems, `${path}.`, item, INSTANCE_KEYS);
@@ -331,7 +343,25 @@ function readInstances(problems: Problems, value: unknown): readonly InstanceDra
       item.iceTcpPort === undefined
         ? "derived"
         : readInteger(problems, `${path}.iceTcpPort`, item.iceTcpPort, 1024, 65535, undefined);
-    drafts.push({ index, name, weight, iceTcpPort });
+    // The slot, not the position, fixes the address: removing an instance from the middle of the list
+    // must not move (and so replace) the ones after it once their slots are pinned.
+    let slot = readInteger(problems, `${path}.slot`, item.slot, 0, MAX_SLOT, index);
+    if (slot !== undefined) {
+      const first = firstIndexBySlot.get(slot);
+      if (first === undefined) {
+        firstIndexBySlot.set(slot, index);
+      } else {
+        const taken = slot;
+        slot = undefined; // reported here; no second report through its derived ICE port
+        const how = (i: number) =>
+          isRecord(items[i]) && items[i].slot !== undefined ? "" : ", its position";
+        problems.add(
+          `${path}.slot`,
+          `must be unique, got ${taken}${how(index)} (also ${at(`instances[${first}]`)}${how(first)}); pin the slots of the instances after a removed one`,
+        );
+      }
+    }
+    drafts.push({ index, name, weight, slot, iceTcpPort });
   });
 
   // Weight 0 drains an instance; draining all of them would leave HAProxy with no server for new sessions.
@@ -376,12 +406,13 @@ function readPorts(problems: Problems, value: unknown): Partial<PortsModel> {
   const section = readSection(problems, "ports", value, PORT_KEYS);
   const ports: Partial<Record<(typeof PORT_KEYS)[number], number>> = {};
   for (const key of PORT_KEYS) {
-    ports[key] = readInteger(problems, `ports.${key}`, section[key], 1, 65535, DEFAULTS.ports[key]);
+    // HAProxy runs as an unprivileged user on the host network, where ports below 1024 need root.
+    ports[key] = readInteger(problems, `ports.${key}`, section[key], 1024, 65535, DEFAULTS.ports[key]);
   }
   return ports;
 }
 
-/** Resolves each instance's ICE-TCP port (pinned or iceTcpBase + index); undefined where unknown. */
+/** Resolves each instance's ICE-TCP port (pinned or iceTcpBase + slot); undefined where unknown. */
 function resolveIcePorts(
   problems: Problems,
   instances: readonly InstanceDraft[],
@@ -389,12 +420,12 @@ function resolveIcePorts(
 ): readonly (number | undefined)[] {
   return instances.map((instance) => {
     if (instance.iceTcpPort !== "derived") return instance.iceTcpPort;
-    if (iceTcpBase === undefined) return undefined;
-    const port = iceTcpBase + instance.index;
+    if (iceTcpBase === undefined || instance.slot === undefined) return undefined;
+    const port = iceTcpBase + instance.slot;
     if (port > 65535) {
       problems.add(
         `instances[${instance.index}].iceTcpPort`,
-        `must be at most 65535 (lower ports.iceTcpBase or pin iceTcpPort), got ${port} (ports.iceTcpBase ${iceTcpBase} + ${instance.index})`,
+        `must be at most 65535 (lower ports.iceTcpBase or pin iceTcpPort), got ${port} (ports.iceTcpBase ${iceTcpBase} + slot ${instance.slot})`,
       );
       return undefined;
     }
@@ -417,12 +448,24 @@ function checkPortCollisions(
     ...icePorts.map((port, index) => ({
       path: `instances[${index}].iceTcpPort`,
       port,
-      note: instances[index]?.iceTcpPort === "derived" ? ` (ports.iceTcpBase + ${index})` : "",
+      note:
+        instances[index]?.iceTcpPort === "derived"
+          ? ` (ports.iceTcpBase + slot ${instances[index]?.slot})`
+          : "",
     })),
   ];
+  // MediaMTX binds the ICE port inside its container next to its own listeners.
+  const reserved: number[] = [...new Set<number>(Object.values(MEDIAMTX_PORTS))].sort((x, y) => x - y);
   const firstByPort = new Map<number, string>();
   for (const claim of claims) {
     if (claim.port === undefined) continue;
+    if (claim.path.startsWith("instances[") && reserved.includes(claim.port)) {
+      problems.add(
+        claim.path,
+        `must not be one of the ports MediaMTX itself listens on inside the instance (${reserved.join(", ")}), got ${claim.port}${claim.note}`,
+      );
+      continue;
+    }
     const first = firstByPort.get(claim.port);
     if (first === undefined) {
       firstByPort.set(claim.port, claim.path);
@@ -601,8 +644,9 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
       name,
       weight: present(draft.weight),
       index: draft.index,
+      slot: present(draft.slot),
       iceTcpPort: present(icePorts[draft.index]),
-      address: `${a}.${b}.${c}.${10 + draft.index}`,
+      address: `${a}.${b}.${c}.${10 + present(draft.slot)}`,
       containerName: `${stack}-mediamtx-${name}`,
     };
   });

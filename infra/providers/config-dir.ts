@@ -1,5 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { weightCommands, weightOnlyChanges } from "./haproxy-runtime";
+import {
+  configuredWeights,
+  stateWithConfiguredWeights,
+  weightCommands,
+  weightOnlyChanges,
+} from "./haproxy-runtime";
 
 // A host directory of rendered config files that a container bind-mounts. Changing the files
 // must not replace the container (uploads/envs would), so this resource writes them itself:
@@ -122,6 +127,13 @@ export async function applyConfigDir(
   for (const name of Object.keys(all)) {
     if (name.includes("/") || name.startsWith(".")) throw new Error(`config file name not allowed: ${name}`);
   }
+  const marker = path.join(news.dir, ".mediamtx-lb-managed");
+  // Never write into (and later delete) a directory someone else owns: a mistyped hostDir such as /etc.
+  if (fs.existsSync(news.dir) && !fs.existsSync(marker) && fs.readdirSync(news.dir).length > 0) {
+    throw new Error(
+      `${news.dir} exists, is not empty and was not created by mediamtx-lb; choose another hostDir or empty it`,
+    );
+  }
   const sameContent = Object.entries(all).every(([name, content]) => {
     const file = path.join(news.dir, name);
     return fs.existsSync(file) && fs.readFileSync(file, "utf8") === content;
@@ -129,7 +141,11 @@ export async function applyConfigDir(
   const dirsReady = [...news.writableDirs, ...Object.keys(news.initialFiles)].every((d) =>
     fs.existsSync(path.join(news.dir, d)),
   );
-  if (sameContent && dirsReady && olds !== undefined) return "unchanged";
+  // "Unchanged" needs the files on disk *and* the last applied files to equal the new ones: files that
+  // reached the disk without a confirmed reload (an interrupted update) are applied again.
+  const appliedSame =
+    olds !== undefined && JSON.stringify({ ...olds.files, ...olds.secretFiles }) === JSON.stringify(all);
+  if (sameContent && dirsReady && appliedSame) return "unchanged";
 
   // Stage beside the live directory, validate there, and only then swap file by file (rename is atomic).
   fs.mkdirSync(path.dirname(news.dir), { recursive: true });
@@ -143,23 +159,26 @@ export async function applyConfigDir(
     fs.writeFileSync(path.join(staging, name), fs.existsSync(live) ? fs.readFileSync(live) : content);
   }
 
+  // Modes do not depend on the deployer's umask: configs world-readable, secrets (the stats password)
+  // readable only by the user the image runs as, which validation below also runs as.
+  for (const name of Object.keys(news.files)) fs.chmodSync(path.join(staging, name), 0o644);
+  const imageUser = news.validate ? imageUserIds(news.validate.image) : undefined;
+  for (const name of Object.keys(news.secretFiles)) {
+    const file = path.join(staging, name);
+    if (imageUser === undefined) {
+      fs.chmodSync(file, 0o644);
+      continue;
+    }
+    fs.chownSync(file, imageUser.uid, imageUser.gid);
+    fs.chmodSync(file, 0o600);
+  }
+
   if (news.validate) {
     const v = news.validate;
     try {
       execFileSync(
         "docker",
-        [
-          "run",
-          "--rm",
-          "--network",
-          "none",
-          "--user",
-          "root",
-          "-v",
-          `${staging}:${v.mountPath}:ro`,
-          v.image,
-          ...v.command,
-        ],
+        ["run", "--rm", "--network", "none", "-v", `${staging}:${v.mountPath}:ro`, v.image, ...v.command],
         { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 },
       );
     } catch (err) {
@@ -173,10 +192,7 @@ export async function applyConfigDir(
   }
 
   fs.mkdirSync(news.dir, { recursive: true });
-  fs.writeFileSync(
-    path.join(news.dir, ".mediamtx-lb-managed"),
-    "files in this directory are written by mediamtx-lb\n",
-  );
+  fs.writeFileSync(marker, "files in this directory are written by mediamtx-lb\n");
   for (const d of news.writableDirs) {
     fs.mkdirSync(path.join(news.dir, d), { recursive: true });
     // The container user (haproxy) writes sockets and state here.
@@ -194,6 +210,20 @@ export async function applyConfigDir(
     const file = h ? path.join(news.dir, h.config) : "";
     return h && fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
   })();
+  // What the swap replaces, so a failed reload can put it back: the disk then keeps matching what the
+  // running proxy serves, and the next update tries again instead of finding "unchanged" files.
+  const previousFiles = new Map<
+    string,
+    { content: Buffer; mode: number; uid: number; gid: number } | undefined
+  >();
+  for (const name of Object.keys({ ...all, ...olds?.files, ...olds?.secretFiles })) {
+    const live = path.join(news.dir, name);
+    const st = fs.existsSync(live) ? fs.statSync(live) : undefined;
+    previousFiles.set(
+      name,
+      st && { content: fs.readFileSync(live), mode: st.mode & 0o777, uid: st.uid, gid: st.gid },
+    );
+  }
   for (const name of Object.keys(all)) {
     fs.renameSync(path.join(staging, name), path.join(news.dir, name));
   }
@@ -201,7 +231,40 @@ export async function applyConfigDir(
     if (!(name in all)) fs.rmSync(path.join(news.dir, name), { force: true });
   }
   fs.rmSync(staging, { recursive: true, force: true });
+  const restorePrevious = () => {
+    for (const [name, previous] of previousFiles) {
+      const live = path.join(news.dir, name);
+      if (previous === undefined) {
+        fs.rmSync(live, { force: true });
+        continue;
+      }
+      const tmp = `${live}.restore`;
+      fs.writeFileSync(tmp, previous.content, { mode: previous.mode });
+      fs.chownSync(tmp, previous.uid, previous.gid);
+      fs.chmodSync(tmp, previous.mode);
+      fs.renameSync(tmp, live);
+    }
+  };
 
+  try {
+    return await signalChange(olds, news, all, previousConfig);
+  } catch (err) {
+    restorePrevious();
+    const message = err instanceof Error ? err.message : String(err);
+    throw new Error(`${message}\n(the previous config files were put back in ${news.dir})`);
+  }
+}
+
+/** After the swap: nothing, a Runtime API weight change, or a confirmed graceful reload. */
+async function signalChange(
+  olds: ConfigDirInputs | undefined,
+  news: ConfigDirInputs,
+  all: Readonly<Record<string, string>>,
+  previousConfig: string | undefined,
+): Promise<string> {
+  const fs = require("node:fs") as typeof import("node:fs");
+  const path = require("node:path") as typeof import("node:path");
+  const { execFileSync } = require("node:child_process") as typeof import("node:child_process");
   if (news.reload && olds !== undefined) {
     const r = news.reload;
     let running = "false";
@@ -234,16 +297,33 @@ export async function applyConfigDir(
         }
         return "written+runtime-api";
       }
-      // Keep health state across the reload (load-server-state-from-file).
+      // Keep health state across the reload (load-server-state-from-file), with the new config's weights.
       const state = await runtimeApi(socketPath, "show servers state");
-      fs.writeFileSync(path.join(news.dir, h.serverState), state);
+      const configured = configuredWeights(all[h.config] ?? "");
+      fs.writeFileSync(path.join(news.dir, h.serverState), stateWithConfiguredWeights(state, configured));
     }
-    const since = Math.floor(Date.now() / 1000) - 1;
+    // Fractional seconds: a confirmation logged by an earlier reload in the same second must not count.
+    const since = (Date.now() / 1000).toFixed(3);
     execFileSync("docker", ["kill", "--signal", r.signal, r.container], { stdio: "ignore" });
     if (h) await waitForLog(r.container, since, h.successLog);
     return "written+reloaded";
   }
   return "written";
+}
+
+/** The uid and gid an image runs as (its USER), read with `id` inside it. */
+function imageUserIds(image: string): { uid: number; gid: number } {
+  const { execFileSync } = require("node:child_process") as typeof import("node:child_process");
+  const out = execFileSync(
+    "docker",
+    ["run", "--rm", "--network", "none", "--entrypoint", "sh", image, "-c", "id -u; id -g"],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 },
+  );
+  const [uid, gid] = out.trim().split("\n").map(Number);
+  if (!Number.isInteger(uid) || !Number.isInteger(gid)) {
+    throw new Error(`cannot tell which user ${image} runs as (id printed: ${out.trim()})`);
+  }
+  return { uid: uid as number, gid: gid as number };
 }
 
 async function runtimeApi(socketPath: string, command: string): Promise<string> {
@@ -262,12 +342,12 @@ async function runtimeApi(socketPath: string, command: string): Promise<string> 
 }
 
 /** Waits for the master to confirm the reload; a failed reload keeps the old workers and fails the update. */
-async function waitForLog(container: string, sinceEpochSeconds: number, success: string): Promise<void> {
+async function waitForLog(container: string, sinceEpochSeconds: string, success: string): Promise<void> {
   const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     // The master logs to stderr (-db); read both streams.
-    const r = spawnSync("docker", ["logs", "--since", String(sinceEpochSeconds), container], {
+    const r = spawnSync("docker", ["logs", "--since", sinceEpochSeconds, container], {
       encoding: "utf8",
     });
     const logs = `${r.stdout ?? ""}${r.stderr ?? ""}`;

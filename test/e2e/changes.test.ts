@@ -207,4 +207,23 @@ describe("routing changes on a live stack", () => {
       expect(rows.find((f) => f[0] === be && f[1] === "c")?.[17]).toBe("UP");
     expect((await plan(stack)).summary).toEqual({ same: expect.any(Number) });
   });
+
+  it("step 5: removing a middle instance with the next one's slot pinned deletes exactly its container", async () => {
+    const withoutB = [
+      { name: "a", weight: 1 },
+      { name: "c", weight: 1, slot: 2 },
+    ];
+    stack.writeConfig({ ...base, health: { ...base.health, interval: "2s" }, instances: withoutB });
+    const p = await plan(stack);
+    expect(containerSteps(p.steps, "delete")).toEqual([`${stack.name}-mediamtx-b-container`]);
+    expect(containerSteps(p.steps, "replace")).toEqual([]);
+    expect(containerSteps(p.steps, "create")).toEqual([]);
+    const r = await stack.up();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const rows = await statsRows();
+    expect(rows.some((f) => f[1] === "b")).toBe(false);
+    for (const be of ["rtmp", "hls", "webrtc", "ice_c"])
+      expect(rows.find((f) => f[0] === be && f[1] === "c")?.[17]).toBe("UP");
+    expect((await plan(stack)).summary).toEqual({ same: expect.any(Number) });
+  });
 });

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -88,5 +89,60 @@ describe("ConfigDir applying HAProxy configs", () => {
     });
     const logs = spawnSync("docker", ["logs", container], { encoding: "utf8" });
     expect(`${logs.stdout}${logs.stderr}`.split("Loading success.").length - 1).toBe(2);
+    inputs = next;
+  });
+
+  it("keeps the stats password readable only by the user the image runs as", () => {
+    const st = statSync(join(dir, "secrets.cfg"));
+    expect(st.mode & 0o777).toBe(0o600);
+    const ids = spawnSync("docker", ["run", "--rm", "--entrypoint", "sh", image, "-c", "id -u"], {
+      encoding: "utf8",
+    });
+    expect(st.uid).toBe(Number(ids.stdout.trim()));
+    expect(statSync(join(dir, "haproxy.cfg")).mode & 0o777).toBe(0o644);
+  });
+
+  it("puts the previous files back when the reload fails, and the next apply tries again", async () => {
+    // `haproxy -c` does not bind, so a frontend on a taken port passes validation and fails the reload.
+    const taken: Server = createServer();
+    await new Promise<void>((r) => taken.listen(port + 1, "127.0.0.1", r));
+    try {
+      const withReload: ConfigDirInputs = {
+        ...inputs,
+        reload: {
+          container,
+          signal: "SIGUSR2",
+          haproxy: {
+            socket: "run/admin.sock",
+            config: "haproxy.cfg",
+            serverState: "run/server-state",
+            successLog: "Loading success.",
+          },
+        },
+      };
+      const before = readFileSync(join(dir, "haproxy.cfg"), "utf8");
+      const clash = {
+        ...withReload,
+        files: { "haproxy.cfg": config(`frontend clash\n    bind 127.0.0.1:${port + 1}\n`) },
+      };
+      await expect(applyConfigDir(withReload, clash)).rejects.toThrow(/reload failed[\s\S]*put back/);
+      expect(readFileSync(join(dir, "haproxy.cfg"), "utf8")).toBe(before);
+      expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe("serving 11");
+      // The state still records the old files: the same change is attempted (and refused) again,
+      // never reported "unchanged".
+      await expect(applyConfigDir(withReload, clash)).rejects.toThrow(/reload failed/);
+    } finally {
+      await new Promise((r) => taken.close(r));
+    }
+  });
+
+  it("refuses a hostDir that holds someone else's files, before writing anything", async () => {
+    const foreign = join(dir, "..", "foreign");
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, "passwd"), "not ours\n");
+    await expect(applyConfigDir(undefined, { ...inputs, dir: foreign })).rejects.toThrow(
+      /not empty and was not created by mediamtx-lb/,
+    );
+    expect(readFileSync(join(foreign, "passwd"), "utf8")).toBe("not ours\n");
   });
 });

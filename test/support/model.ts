@@ -15,6 +15,7 @@ export function testInstances(specs: readonly InstanceSpec[]): InstanceModel[] {
     name: spec.name,
     weight: spec.weight ?? 1,
     index,
+    slot: index,
     iceTcpPort: spec.iceTcpPort ?? 8189 + index,
     address: spec.address ?? `10.213.7.${10 + index}`,
     containerName: `t-mediamtx-${spec.name}`,

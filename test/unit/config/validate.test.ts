@@ -37,7 +37,7 @@ interface BadCase {
   readonly error: string;
 }
 
-const INSTANCES_ALLOWED = "a list of 1-32 objects {name, weight?, iceTcpPort?}";
+const INSTANCES_ALLOWED = "a list of 1-32 objects {name, weight?, slot?, iceTcpPort?}";
 const NAME_ALLOWED = "a DNS label: 1-63 of a-z, 0-9 and '-', no leading or trailing '-'";
 const DURATION_LIKE = 'like "500ms", "2s" or "1m"';
 const HOST_ALLOWED = "a host name (RFC 1123) or IPv4 address clients can reach, without scheme or port";
@@ -77,7 +77,7 @@ const BAD: readonly BadCase[] = [
   {
     name: "instance is a string",
     raw: { instances: ["a"] },
-    error: 'mediamtx-lb:instances[0]: must be an object {name, weight?, iceTcpPort?}, got "a"',
+    error: 'mediamtx-lb:instances[0]: must be an object {name, weight?, slot?, iceTcpPort?}, got "a"',
   },
   {
     name: "instance without name",
@@ -147,7 +147,7 @@ const BAD: readonly BadCase[] = [
   {
     name: "unknown instance field",
     raw: { instances: [{ name: "a", port: 1935 }] },
-    error: "mediamtx-lb:instances[0].port: unknown key (allowed: iceTcpPort, name, weight)",
+    error: "mediamtx-lb:instances[0].port: unknown key (allowed: iceTcpPort, name, slot, weight)",
   },
   {
     name: "privileged pinned iceTcpPort",
@@ -219,12 +219,12 @@ const BAD: readonly BadCase[] = [
   {
     name: "port 0",
     raw: { instances: ONE, ports: { rtmp: 0 } },
-    error: "mediamtx-lb:ports.rtmp: must be an integer 1-65535, got 0",
+    error: "mediamtx-lb:ports.rtmp: must be an integer 1024-65535, got 0",
   },
   {
     name: "port above 65535",
     raw: { instances: ONE, ports: { stats: 70000 } },
-    error: "mediamtx-lb:ports.stats: must be an integer 1-65535, got 70000",
+    error: "mediamtx-lb:ports.stats: must be an integer 1024-65535, got 70000",
   },
   {
     name: "unknown nested ports key",
@@ -240,7 +240,35 @@ const BAD: readonly BadCase[] = [
     name: "frontend port vs derived ICE port",
     raw: { instances: ONE, ports: { iceTcpBase: 8888 } },
     error:
-      "mediamtx-lb:instances[0].iceTcpPort: must differ from mediamtx-lb:ports.hls, got 8888 for both (ports.iceTcpBase + 0)",
+      "mediamtx-lb:instances[0].iceTcpPort: must not be one of the ports MediaMTX itself listens on inside the instance (1935, 8888, 8889, 9997, 9998), got 8888 (ports.iceTcpBase + slot 0)",
+  },
+  {
+    name: "ICE port on MediaMTX's own API port (no host clash)",
+    raw: { instances: [{ name: "a", iceTcpPort: 9997 }] },
+    error:
+      "mediamtx-lb:instances[0].iceTcpPort: must not be one of the ports MediaMTX itself listens on inside the instance (1935, 8888, 8889, 9997, 9998), got 9997",
+  },
+  {
+    name: "privileged frontend port",
+    raw: { instances: ONE, ports: { hls: 80 } },
+    error: "mediamtx-lb:ports.hls: must be an integer 1024-65535, got 80",
+  },
+  {
+    name: "slot out of range",
+    raw: { instances: [{ name: "a", slot: 240 }] },
+    error: "mediamtx-lb:instances[0].slot: must be an integer 0-239, got 240",
+  },
+  {
+    name: "pinned slot taken by another instance's position",
+    raw: { instances: [{ name: "a" }, { name: "b", slot: 0 }] },
+    error:
+      "mediamtx-lb:instances[1].slot: must be unique, got 0 (also mediamtx-lb:instances[0], its position); pin the slots of the instances after a removed one",
+  },
+  {
+    name: "a removed middle instance without pinned slots",
+    raw: { instances: [{ name: "a" }, { name: "c", slot: 2 }, { name: "d" }] },
+    error:
+      "mediamtx-lb:instances[2].slot: must be unique, got 2, its position (also mediamtx-lb:instances[1]); pin the slots of the instances after a removed one",
   },
   {
     name: "frontend port vs pinned ICE port",
@@ -257,7 +285,7 @@ const BAD: readonly BadCase[] = [
     name: "derived ICE port beyond 65535",
     raw: { instances: TWO, ports: { iceTcpBase: 65535 } },
     error:
-      "mediamtx-lb:instances[1].iceTcpPort: must be at most 65535 (lower ports.iceTcpBase or pin iceTcpPort), got 65536 (ports.iceTcpBase 65535 + 1)",
+      "mediamtx-lb:instances[1].iceTcpPort: must be at most 65535 (lower ports.iceTcpBase or pin iceTcpPort), got 65536 (ports.iceTcpBase 65535 + slot 1)",
   },
   // top level
   {
@@ -435,8 +463,8 @@ describe("validateConfig: malformed configs", () => {
       "mediamtx-lb:instances[0].weight: must be an integer 0-256, got 300",
       'mediamtx-lb:instances[1].name: must be unique, got "a" (also mediamtx-lb:instances[0].name)',
       "mediamtx-lb:health.fall: must be an integer 1-100, got 0",
-      "mediamtx-lb:instances[0].iceTcpPort: must differ from mediamtx-lb:ports.hls, got 8888 for both (ports.iceTcpBase + 0)",
-      "mediamtx-lb:instances[1].iceTcpPort: must differ from mediamtx-lb:ports.webrtc, got 8889 for both (ports.iceTcpBase + 1)",
+      "mediamtx-lb:instances[0].iceTcpPort: must not be one of the ports MediaMTX itself listens on inside the instance (1935, 8888, 8889, 9997, 9998), got 8888 (ports.iceTcpBase + slot 0)",
+      "mediamtx-lb:instances[1].iceTcpPort: must not be one of the ports MediaMTX itself listens on inside the instance (1935, 8888, 8889, 9997, 9998), got 8889 (ports.iceTcpBase + slot 1)",
       `mediamtx-lb:images.haproxy: must be ${IMAGE_ALLOWED}, got "haproxy:latest"`,
       "mediamtx-lb:statsPassword: required (set it with: pulumi config set --secret statsPassword …)",
     ];
@@ -470,6 +498,7 @@ describe("validateConfig: valid configs", () => {
           name: "a",
           weight: 1,
           index: 0,
+          slot: 0,
           iceTcpPort: 8189,
           // fnv1a32("dev") = 0xd55997bc; 0xd55997bc % 250 + 1 = 57
           address: "10.213.57.10",
@@ -497,10 +526,10 @@ describe("validateConfig: valid configs", () => {
         instances: [
           { name: "edge-2", weight: 0 },
           { name: "edge-1", weight: 256, iceTcpPort: 20000 },
-          { name: "edge-3" },
+          { name: "edge-3", slot: 5 },
         ],
         health: { interval: "500ms", timeout: "500ms", fall: 1, rise: 100 },
-        ports: { rtmp: 1936, hls: 80, webrtc: 443, iceTcpBase: 30000, stats: 9000 },
+        ports: { rtmp: 1936, hls: 8080, webrtc: 8443, iceTcpBase: 30000, stats: 9000 },
         bindAddress: "0.0.0.0",
         publicHost: "Media.Example.com",
         images: {
@@ -521,6 +550,7 @@ describe("validateConfig: valid configs", () => {
         name: "edge-2",
         weight: 0,
         index: 0,
+        slot: 0,
         iceTcpPort: 30000,
         address: "192.168.40.10",
         containerName: "prod.eu-1-mediamtx-edge-2",
@@ -529,6 +559,7 @@ describe("validateConfig: valid configs", () => {
         name: "edge-1",
         weight: 256,
         index: 1,
+        slot: 1,
         iceTcpPort: 20000,
         address: "192.168.40.11",
         containerName: "prod.eu-1-mediamtx-edge-1",
@@ -537,13 +568,15 @@ describe("validateConfig: valid configs", () => {
         name: "edge-3",
         weight: 1,
         index: 2,
-        iceTcpPort: 30002,
-        address: "192.168.40.12",
+        // A pinned slot fixes the address and the derived ICE port, whatever the position.
+        slot: 5,
+        iceTcpPort: 30005,
+        address: "192.168.40.15",
         containerName: "prod.eu-1-mediamtx-edge-3",
       },
     ]);
     expect(model.health).toEqual({ intervalMs: 500, timeoutMs: 500, fall: 1, rise: 100 });
-    expect(model.ports).toEqual({ rtmp: 1936, hls: 80, webrtc: 443, iceTcpBase: 30000, stats: 9000 });
+    expect(model.ports).toEqual({ rtmp: 1936, hls: 8080, webrtc: 8443, iceTcpBase: 30000, stats: 9000 });
     expect(model.bindAddress).toBe("0.0.0.0");
     expect(model.publicHost).toBe("Media.Example.com");
     expect(model.images).toEqual({
