@@ -8,7 +8,8 @@
 //   backend whose servers were named differently would silently fall back to balancing.
 // - The Lua names used here (fetch mtx_stream, actions mtx_lookup/mtx_learn, service mtx_router_status,
 //   variables txn.mtx_stream/txn.mtx_owner) are registered by templates/router.lua.mustache.
-// - `backend hls` is ROUTER_HEALTH_BACKEND (router.ts): the on-miss lookup skips instances it reports down.
+// - `backend hls` is HEALTH_BACKEND here (the only one that runs checks; the others track it) and
+//   ROUTER_HEALTH_BACKEND in router.ts: the on-miss lookup skips instances it reports down.
 
 import type { InstanceModel, Model } from "../config/model";
 import { MEDIAMTX_PORTS } from "../config/model";
@@ -46,6 +47,8 @@ export interface HaproxyServerView {
   /** `<address>:<port>` on the stack network. */
   readonly endpoint: string;
   readonly weight: number;
+  /** `check inter 2s fall 3 rise 2` in HEALTH_BACKEND, `track hls/<name>` elsewhere. */
+  readonly health: string;
 }
 
 export interface HaproxyIceView {
@@ -56,6 +59,8 @@ export interface HaproxyIceView {
   readonly serverName: string;
   /** `<address>:<iceTcpPort>`: MediaMTX listens on the same port number it advertises. */
   readonly endpoint: string;
+  /** `track hls/<name>`. */
+  readonly health: string;
 }
 
 export interface HaproxyView {
@@ -67,10 +72,8 @@ export interface HaproxyView {
   readonly statsUserlist: string;
   /** `timeout check` value. */
   readonly checkTimeout: string;
-  /** Lines placed in every backend: the MediaMTX control API health check. */
+  /** Lines placed in HEALTH_BACKEND: the MediaMTX control API health check. */
   readonly httpCheck: readonly string[];
-  /** Suffix of every server line: `check inter 2s fall 3 rise 2`. */
-  readonly serverCheck: string;
   readonly httpLogFormat: string;
   readonly statsBind: string;
   readonly rtmp: { readonly bind: string; readonly servers: readonly HaproxyServerView[] };
@@ -80,11 +83,23 @@ export interface HaproxyView {
   readonly ice: readonly HaproxyIceView[];
 }
 
-function toServers(instances: readonly InstanceModel[], port: number): readonly HaproxyServerView[] {
+/**
+ * The one backend whose servers run health checks. Every other backend's server `track`s its namesake
+ * here: one control-API check per instance per interval instead of one per backend, and every backend
+ * agrees on an instance's state at every moment (the router's on-miss lookup reads this one too).
+ */
+export const HEALTH_BACKEND = "hls";
+
+function toServers(
+  instances: readonly InstanceModel[],
+  port: number,
+  health: (instance: InstanceModel) => string,
+): readonly HaproxyServerView[] {
   return instances.map((instance) => ({
     name: instance.name,
     endpoint: `${instance.address}:${port}`,
     weight: instance.weight,
+    health: health(instance),
   }));
 }
 
@@ -92,6 +107,9 @@ function toServers(instances: readonly InstanceModel[], port: number): readonly 
 export function toHaproxyView(model: Model): HaproxyView {
   const bind = (port: number): string => `${model.bindAddress}:${port}`;
   const { health } = model;
+  const check = () =>
+    `check inter ${formatHaproxyDuration(health.intervalMs)} fall ${health.fall} rise ${health.rise}`;
+  const track = (instance: InstanceModel) => `track ${HEALTH_BACKEND}/${instance.name}`;
   return {
     stack: model.stack,
     adminSocket: ADMIN_SOCKET,
@@ -106,17 +124,20 @@ export function toHaproxyView(model: Model): HaproxyView {
       `http-check send meth GET uri ${HEALTH_CHECK_URI}`,
       "http-check expect status 200",
     ],
-    serverCheck: `check inter ${formatHaproxyDuration(health.intervalMs)} fall ${health.fall} rise ${health.rise}`,
     httpLogFormat: HTTP_LOG_FORMAT,
     statsBind: bind(model.ports.stats),
-    rtmp: { bind: bind(model.ports.rtmp), servers: toServers(model.instances, MEDIAMTX_PORTS.rtmp) },
-    hls: { bind: bind(model.ports.hls), servers: toServers(model.instances, MEDIAMTX_PORTS.hls) },
-    webrtc: { bind: bind(model.ports.webrtc), servers: toServers(model.instances, MEDIAMTX_PORTS.webrtc) },
+    rtmp: { bind: bind(model.ports.rtmp), servers: toServers(model.instances, MEDIAMTX_PORTS.rtmp, track) },
+    hls: { bind: bind(model.ports.hls), servers: toServers(model.instances, MEDIAMTX_PORTS.hls, check) },
+    webrtc: {
+      bind: bind(model.ports.webrtc),
+      servers: toServers(model.instances, MEDIAMTX_PORTS.webrtc, track),
+    },
     ice: model.instances.map((instance) => ({
       proxy: `ice_${instance.name}`,
       bind: bind(instance.iceTcpPort),
       serverName: instance.name,
       endpoint: `${instance.address}:${instance.iceTcpPort}`,
+      health: track(instance),
     })),
   };
 }

@@ -6,6 +6,7 @@ import {
   bindPorts,
   hasHealthCheck,
   httpAuthUserlists,
+  isHealthFollowed,
   parseHaproxyCfg,
   parseHaproxyDuration,
   sectionsOfKind,
@@ -98,10 +99,11 @@ describe("parseHaproxyCfg on the rendered dev config", () => {
     expect(servers).toHaveLength(model.instances.length * 4);
     for (const server of servers) {
       expect(text[server.lineNo - 1]).toContain(`server ${server.name} ${server.address}`);
-      expect(hasHealthCheck(server)).toBe(true);
+      expect(isHealthFollowed(server, servers), `${server.section.name}/${server.name}`).toBe(true);
+      expect(hasHealthCheck(server)).toBe(server.section.name === "hls");
     }
-    const rtmp = servers.filter((s) => s.section.name === "rtmp");
-    expect(rtmp.map((s) => [s.name, serverOption(s, "weight"), serverOption(s, "inter")])).toEqual([
+    const hls = servers.filter((s) => s.section.name === "hls");
+    expect(hls.map((s) => [s.name, serverOption(s, "weight"), serverOption(s, "inter")])).toEqual([
       ["mtx-1", "2", "2s"],
       ["mtx-2", "1", "2s"],
       ["mtx-3", "1", "2s"],

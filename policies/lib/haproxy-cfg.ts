@@ -147,6 +147,18 @@ export function hasHealthCheck(server: ServerLine): boolean {
   return server.options.lastIndexOf("check") > server.options.lastIndexOf("no-check");
 }
 
+/**
+ * Whether HAProxy follows the server's health: its own `check`, or `track <backend>/<server>` naming a
+ * server of `all` that has one (HAProxy then mirrors that server's state).
+ */
+export function isHealthFollowed(server: ServerLine, all: readonly ServerLine[]): boolean {
+  if (hasHealthCheck(server)) return true;
+  const tracked = serverOption(server, "track");
+  if (tracked === undefined) return false;
+  const [backend, name] = tracked.includes("/") ? tracked.split("/", 2) : [server.section.name, tracked];
+  return all.some((s) => s.section.name === backend && s.name === name && hasHealthCheck(s));
+}
+
 export interface BindLine {
   readonly section: CfgSection;
   /** TCP ports this bind listens on; ranges (`8000-8002`) are expanded. */

@@ -32,7 +32,7 @@ describe("#health-interval-sane", () => {
     assertHasViolation(
       outcome,
       'ConfigDir "dev-haproxy-config": files["haproxy.cfg"] line',
-      '"inter 100ms" on server mtx-1 in backend rtmp and 11 more server line(s) is outside 500ms-30s',
+      '"inter 100ms" on server mtx-1 in backend hls and 2 more server line(s) is outside 500ms-30s',
       "set mediamtx-lb:health.interval within 500ms-30s",
     );
     expect(outcome.violations).toHaveLength(1);
@@ -43,7 +43,7 @@ describe("#health-interval-sane", () => {
       healthIntervalSane,
       haproxyConfigDir(fixtureModel("single", withInterval(60_000))),
     );
-    assertHasViolation(outcome, '"inter 1m" on server solo in backend rtmp and 3 more server line(s)');
+    assertHasViolation(outcome, '"inter 1m" on server solo in backend hls is outside 500ms-30s');
   });
 
   it("takes its bounds from the policy config", async () => {

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { hasHealthCheck, serverLines } from "../lib/haproxy-cfg";
+import { isHealthFollowed, serverLines } from "../lib/haproxy-cfg";
 import { cfgLocation, requireHaproxyCfg } from "../lib/resources";
 
 /**
@@ -8,16 +8,19 @@ import { cfgLocation, requireHaproxyCfg } from "../lib/resources";
  */
 export const serversHealthChecked: ResourceValidationPolicy = {
   name: "servers-health-checked",
-  description: 'Every server line in the rendered haproxy.cfg has "check".',
+  description:
+    'Every server line in the rendered haproxy.cfg has "check" or tracks a server that has ("track backend/server").',
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
     const cfg = requireHaproxyCfg(args);
-    for (const server of serverLines(cfg)) {
-      if (hasHealthCheck(server)) continue;
+    const servers = serverLines(cfg);
+    for (const server of servers) {
+      if (isHealthFollowed(server, servers)) continue;
       reportViolation(
         `${cfgLocation(args.name, server.lineNo)}: server ${server.name} in ${server.section.kind} ` +
-          `${server.section.name} has no "check", so HAProxy keeps routing to it when it is down; ` +
-          'add "check inter <interval> fall <n> rise <n>" (templates/haproxy.cfg.mustache, serverCheck)',
+          `${server.section.name} has no "check" (nor tracks a checked server), so HAProxy keeps routing to it ` +
+          'when it is down; add "check inter <interval> fall <n> rise <n>" or "track hls/<server>" ' +
+          "(templates/haproxy.cfg.mustache, serverHealth)",
       );
     }
   },

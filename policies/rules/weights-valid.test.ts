@@ -37,7 +37,7 @@ describe("#weights-valid", () => {
     const model = fixtureModel("dev");
     const cfg = editText(renderHaproxyConfig(model), "weight 2 check", "weight 2.5 check");
     const outcome = await runResourcePolicy(weightsValid, haproxyConfigDir(model, { haproxyCfg: cfg }));
-    assertHasViolation(outcome, "server mtx-1 in backend rtmp has weight 2.5");
+    assertHasViolation(outcome, "server mtx-1 in backend hls has weight 2.5");
   });
 
   it("fails a backend whose servers all weigh 0", async () => {

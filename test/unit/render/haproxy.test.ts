@@ -64,10 +64,11 @@ describe("toHaproxyView", () => {
   });
 
   it.each(BALANCED_BACKENDS)("lists %s servers in config order with weights and port %i", (proxy, port) => {
+    const health = (name: string) => (proxy === "hls" ? "check inter 2s fall 3 rise 2" : `track hls/${name}`);
     expect(toHaproxyView(model())[proxy].servers).toEqual([
-      { name: "a", endpoint: `10.213.7.10:${port}`, weight: 2 },
-      { name: "b", endpoint: `10.213.7.11:${port}`, weight: 1 },
-      { name: "c", endpoint: `10.213.7.12:${port}`, weight: 0 },
+      { name: "a", endpoint: `10.213.7.10:${port}`, weight: 2, health: health("a") },
+      { name: "b", endpoint: `10.213.7.11:${port}`, weight: 1, health: health("b") },
+      { name: "c", endpoint: `10.213.7.12:${port}`, weight: 0, health: health("c") },
     ]);
   });
 
@@ -80,9 +81,9 @@ describe("toHaproxyView", () => {
       "check inter 1m fall 100 rise 100",
       "30s",
     ],
-  ])("health %o → '%s', timeout check %s", (health, serverCheck, checkTimeout) => {
+  ])("health %o → '%s' on hls servers, timeout check %s", (health, serverCheck, checkTimeout) => {
     const view = toHaproxyView(model({ health }));
-    expect(view.serverCheck).toBe(serverCheck);
+    expect(view.hls.servers.map((s) => s.health)).toEqual([serverCheck, serverCheck, serverCheck]);
     expect(view.checkTimeout).toBe(checkTimeout);
   });
 
@@ -100,7 +101,13 @@ describe("toHaproxyView", () => {
     [1, "b", "ice_b", "127.0.0.1:8190", "10.213.7.11:8190"],
     [2, "c", "ice_c", "127.0.0.1:9000", "10.213.7.12:9000"],
   ])("ICE-TCP pair %i: %s → %s on %s to %s", (index, serverName, proxy, bind, endpoint) => {
-    expect(toHaproxyView(model()).ice[index]).toEqual({ proxy, bind, serverName, endpoint });
+    expect(toHaproxyView(model()).ice[index]).toEqual({
+      proxy,
+      bind,
+      serverName,
+      endpoint,
+      health: `track hls/${serverName}`,
+    });
   });
 
   it("uses the container paths", () => {
@@ -130,7 +137,7 @@ describe("renderHaproxyConfig", () => {
         `default_backend ice_${name}`,
       ]);
       expect(section(CFG, `backend ice_${name}`).lines.filter((l) => l.startsWith("server "))).toEqual([
-        `server ${name} ${address}:${iceTcpPort} check inter 2s fall 3 rise 2`,
+        `server ${name} ${address}:${iceTcpPort} track hls/${name}`,
       ]);
     }
     expect(sections(CFG).filter((s) => s.header.startsWith("frontend ice_"))).toHaveLength(THREE.length);
@@ -138,10 +145,11 @@ describe("renderHaproxyConfig", () => {
 
   it.each(BALANCED_BACKENDS)("renders weights on every %s server", (proxy, port) => {
     const servers = section(CFG, `backend ${proxy}`).lines.filter((l) => l.startsWith("server "));
+    const health = (name: string) => (proxy === "hls" ? "check inter 2s fall 3 rise 2" : `track hls/${name}`);
     expect(servers.map((l) => l.replace(/ cookie \S+/, ""))).toEqual([
-      `server a 10.213.7.10:${port} weight 2 check inter 2s fall 3 rise 2`,
-      `server b 10.213.7.11:${port} weight 1 check inter 2s fall 3 rise 2`,
-      `server c 10.213.7.12:${port} weight 0 check inter 2s fall 3 rise 2`,
+      `server a 10.213.7.10:${port} weight 2 ${health("a")}`,
+      `server b 10.213.7.11:${port} weight 1 ${health("b")}`,
+      `server c 10.213.7.12:${port} weight 0 ${health("c")}`,
     ]);
   });
 
@@ -171,16 +179,26 @@ describe("renderHaproxyConfig", () => {
     for (const other of others) expect(other.lines.join("\n"), other.header).not.toMatch(/cookie/);
   });
 
-  it("ends every server line with the same check fragment and gives every backend the API check", () => {
+  it("checks each instance once, in backend hls, and every other server tracks its namesake there", () => {
     const backends = sections(CFG).filter((s) => s.header.startsWith("backend "));
     expect(backends).toHaveLength(3 + THREE.length);
     for (const backend of backends) {
       const servers = backend.lines.filter((l) => l.startsWith("server "));
       expect(servers.length, backend.header).toBeGreaterThan(0);
-      for (const line of servers) expect(line, backend.header).toMatch(/ check inter 2s fall 3 rise 2$/);
-      expect(backend.lines, backend.header).toEqual(
-        expect.arrayContaining([...toHaproxyView(model()).httpCheck]),
-      );
+      const checked = backend.header === "backend hls";
+      for (const line of servers) {
+        const name = line.split(" ")[1];
+        expect(line, backend.header).toMatch(
+          checked ? / check inter 2s fall 3 rise 2$/ : new RegExp(` track hls/${name}$`),
+        );
+      }
+      const httpCheck = toHaproxyView(model()).httpCheck;
+      if (checked) expect(backend.lines).toEqual(expect.arrayContaining([...httpCheck]));
+      else
+        expect(
+          backend.lines.filter((l) => httpCheck.includes(l)),
+          backend.header,
+        ).toEqual([]);
     }
   });
 
@@ -193,7 +211,7 @@ describe("renderHaproxyConfig", () => {
       .flatMap((s) => s.lines)
       .filter((l) => l.startsWith("bind ") || l.startsWith("server "));
     for (const line of addressLines) expect(line).not.toMatch(/:(9997|9998)\b/);
-    expect(CFG.match(/9997/g)).toHaveLength(3 + THREE.length); // only `http-check connect port 9997`
+    expect(CFG.match(/9997/g)).toHaveLength(1); // only `http-check connect port 9997` in backend hls
     expect(CFG).not.toContain("9998");
   });
 
