@@ -84,14 +84,14 @@ describe("API cost", () => {
     idle: {
       seconds: 20,
       viewerRequests: 0,
-      calls: { health: 80, poll: 40, lookup: 0, other: 0 },
+      calls: { health: 20, poll: 40, lookup: 0, other: 0 },
       routerPolls: 40,
       routerLookups: 0,
     },
     load: {
       seconds: 20,
       viewerRequests: 200_000,
-      calls: { health: 80, poll: 41, lookup: 0, other: 0 },
+      calls: { health: 20, poll: 41, lookup: 0, other: 0 },
       routerPolls: 41,
       routerLookups: 0,
     },
@@ -100,7 +100,8 @@ describe("API cost", () => {
   it("rates calls and scales them to 10 000 viewer requests", () => {
     const s = summarizeApiCost(result);
     expect(s.boundPerS).toBe(2);
-    expect(s.expectedHealthPerS).toBe(4);
+    // One check per instance per interval (backend hls; the others track it): 2 / 2 s.
+    expect(s.expectedHealthPerS).toBe(1);
     expect(s.load.routerPerS).toBeCloseTo(2.05, 9);
     expect(s.routerCallsPer10k).toBeCloseTo(2.05, 9);
     expect(s.lookupsPer10k).toBe(0);

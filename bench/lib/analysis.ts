@@ -158,8 +158,8 @@ export function summarizeApiCost(r: ApiCostResult): ApiCostSummary {
     r.load.viewerRequests > 0 ? (n / r.load.viewerRequests) * 10_000 : Number.NaN;
   return {
     boundPerS: (r.instances * 1000) / r.pollIntervalMs,
-    // Every instance is checked by the rtmp, hls and webrtc backends and its own ice_<name> backend.
-    expectedHealthPerS: (4 * r.instances * 1000) / r.healthIntervalMs,
+    // Only backend hls checks an instance; the rtmp, webrtc and ice_<name> servers track it.
+    expectedHealthPerS: (r.instances * 1000) / r.healthIntervalMs,
     idle: { routerPerS: idleRouterPerS, healthPerS: r.idle.calls.health / r.idle.seconds },
     load: { routerPerS: loadRouterPerS, healthPerS: r.load.calls.health / r.load.seconds },
     viewerRequests: r.load.viewerRequests,
