@@ -282,9 +282,10 @@ export function buildReport(inputs: StatusInputs): StatusReport {
       byStatus.set(s.status, [...(byStatus.get(s.status) ?? []), s]);
     }
     for (const [status, list] of byStatus) {
-      const first = list[0];
-      const check = first
-        ? [first.checkStatus, first.checkCode, first.checkDesc].filter(Boolean).join(" ")
+      // Only backend hls runs checks (the others track it): quote the server that has a check result.
+      const checked = list.find((s) => s.checkStatus !== "") ?? list[0];
+      const check = checked
+        ? [checked.checkStatus, checked.checkCode, checked.checkDesc].filter(Boolean).join(" ")
         : "";
       const names = list.map((s) => (s.backend === `${ICE_PREFIX}${label}` ? "ice" : s.backend)).join(", ");
       problems.push(`${label}: ${status} in ${names}${check ? ` (last check: ${check})` : ""}`);

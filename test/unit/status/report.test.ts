@@ -274,6 +274,27 @@ describe("buildReport problems", () => {
       ],
     ],
     [
+      "an instance down everywhere whose tracking servers carry no check result of their own",
+      (i) =>
+        withServers(i, (s) =>
+          s.server !== "a"
+            ? s
+            : s.backend === "hls"
+              ? {
+                  ...s,
+                  status: "DOWN",
+                  checkStatus: "L4CON",
+                  checkCode: "",
+                  checkDesc: "Layer4 connection problem",
+                }
+              : { ...s, status: "DOWN", checkStatus: "", checkCode: "", checkDesc: "" },
+        ),
+      [
+        "a: DOWN in rtmp, hls, webrtc (last check: L4CON Layer4 connection problem)",
+        "s: owner a is DOWN in hls: HAProxy redispatches to an instance without it",
+      ],
+    ],
+    [
       "asking about a stream nobody publishes",
       () => ({ stream: "ghost" }),
       ["ghost: not in the router's map and live nowhere: nothing publishes it"],
