@@ -45,6 +45,9 @@ export interface PortsModel {
 
 export type HlsVariant = "lowLatency" | "mpegts" | "fmp4";
 
+/** `all`: one log line per request and TCP session; `errors`: only failed or abnormal ones (dontlog-normal). */
+export type RequestLogging = "all" | "errors";
+
 export interface Model {
   /** Pulumi stack name; prefixes every Docker object so stacks can share a host. */
   readonly stack: string;
@@ -59,6 +62,7 @@ export interface Model {
   readonly images: { readonly haproxy: string; readonly mediamtx: string };
   readonly routing: { readonly pollIntervalMs: number };
   readonly hls: { readonly variant: HlsVariant };
+  readonly logging: { readonly requests: RequestLogging };
   /** Stack network: IPv4 /24 CIDR; .1 is the gateway (HAProxy's source address), instances from .10. */
   readonly network: { readonly subnet: string; readonly gateway: string };
   /** Host directory holding the bind-mounted configs of this stack (absolute). */

@@ -13,6 +13,7 @@ import {
   MEDIAMTX_PORTS,
   type Model,
   type PortsModel,
+  type RequestLogging,
 } from "./model";
 
 const NAMESPACE = "mediamtx-lb";
@@ -25,6 +26,7 @@ const TOP_LEVEL_KEYS = [
   "hostDir",
   "images",
   "instances",
+  "logging",
   "ports",
   "publicHost",
   "routing",
@@ -39,6 +41,8 @@ const PORT_KEYS = ["hls", "iceTcpBase", "rtmp", "stats", "webrtc"] as const;
 const IMAGE_KEYS = ["haproxy", "mediamtx"] as const;
 const ROUTING_KEYS = ["pollInterval"] as const;
 const HLS_KEYS = ["variant"] as const;
+const LOGGING_KEYS = ["requests"] as const;
+const REQUEST_LOGGING: readonly RequestLogging[] = ["all", "errors"];
 
 const HLS_VARIANTS: readonly HlsVariant[] = ["lowLatency", "mpegts", "fmp4"];
 
@@ -54,6 +58,7 @@ const DEFAULTS = {
   images: { haproxy: "haproxy:2.8", mediamtx: "bluenviron/mediamtx:1.20.0" },
   routing: { pollInterval: "1s" },
   hls: { variant: "lowLatency" },
+  logging: { requests: "all" },
   statsUser: "admin",
 } as const;
 
@@ -619,6 +624,16 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
     `one of ${HLS_VARIANTS.join(", ")}`,
   );
 
+  const loggingSection = readSection(problems, "logging", raw.logging, LOGGING_KEYS);
+  const requestLogging = readString(
+    problems,
+    "logging.requests",
+    loggingSection.requests,
+    DEFAULTS.logging.requests,
+    (text) => REQUEST_LOGGING.some((known) => known === text),
+    `one of ${REQUEST_LOGGING.join(", ")}`,
+  );
+
   const subnet = readSubnet(problems, raw.subnet, stack);
   const hostDir = readHostDir(problems, raw.hostDir, ctx);
   const statsUser = readString(
@@ -672,6 +687,7 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
     images: { haproxy: present(haproxyImage), mediamtx: present(mediamtxImage) },
     routing: { pollIntervalMs: present(pollIntervalMs) },
     hls: { variant: toHlsVariant(present(variant)) },
+    logging: { requests: present(REQUEST_LOGGING.find((known) => known === requestLogging)) },
     network: { subnet: `${a}.${b}.${c}.0/24`, gateway: `${a}.${b}.${c}.1` },
     hostDir: present(hostDir),
     stats: { user: present(statsUser) },

@@ -75,6 +75,8 @@ export interface HaproxyView {
   /** Lines placed in HEALTH_BACKEND: the MediaMTX control API health check. */
   readonly httpCheck: readonly string[];
   readonly httpLogFormat: string;
+  /** false for `logging.requests: errors`: `option dontlog-normal` in defaults. */
+  readonly logNormalRequests: boolean;
   readonly statsBind: string;
   readonly rtmp: { readonly bind: string; readonly servers: readonly HaproxyServerView[] };
   readonly hls: { readonly bind: string; readonly servers: readonly HaproxyServerView[] };
@@ -125,6 +127,7 @@ export function toHaproxyView(model: Model): HaproxyView {
       "http-check expect status 200",
     ],
     httpLogFormat: HTTP_LOG_FORMAT,
+    logNormalRequests: model.logging.requests === "all",
     statsBind: bind(model.ports.stats),
     rtmp: { bind: bind(model.ports.rtmp), servers: toServers(model.instances, MEDIAMTX_PORTS.rtmp, track) },
     hls: { bind: bind(model.ports.hls), servers: toServers(model.instances, MEDIAMTX_PORTS.hls, check) },

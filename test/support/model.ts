@@ -33,6 +33,7 @@ export function testModel(overrides: Partial<Model> = {}): Model {
     images: { haproxy: "haproxy:2.8", mediamtx: "bluenviron/mediamtx:1.20.0" },
     routing: { pollIntervalMs: 1_000 },
     hls: { variant: "lowLatency" },
+    logging: { requests: "all" },
     network: { subnet: "10.213.7.0/24", gateway: "10.213.7.1" },
     hostDir: "/home/tester/.local/state/mediamtx-lb/t",
     stats: { user: "admin" },

@@ -45,7 +45,7 @@ const IMAGE_ALLOWED =
   'an image reference pinned by a tag other than latest or an @sha256 digest, like "haproxy:2.8"';
 const HOST_DIR_ALLOWED = 'an absolute path (no whitespace, no "." or ".." segments, not "/")';
 const TOP_LEVEL_ALLOWED =
-  "bindAddress, health, hls, hostDir, images, instances, ports, publicHost, routing, statsPassword, statsUser, subnet";
+  "bindAddress, health, hls, hostDir, images, instances, logging, ports, publicHost, routing, statsPassword, statsUser, subnet";
 
 const BAD: readonly BadCase[] = [
   // instances
@@ -375,6 +375,16 @@ const BAD: readonly BadCase[] = [
     error: 'mediamtx-lb:hls.variant: must be one of lowLatency, mpegts, fmp4, got "ll"',
   },
   {
+    name: "unknown request logging",
+    raw: { instances: ONE, logging: { requests: "none" } },
+    error: 'mediamtx-lb:logging.requests: must be one of all, errors, got "none"',
+  },
+  {
+    name: "unknown logging key",
+    raw: { instances: ONE, logging: { level: "debug" } },
+    error: "mediamtx-lb:logging.level: unknown key (allowed: requests)",
+  },
+  {
     name: "subnet with host bits",
     raw: { instances: ONE, subnet: "10.213.7.5/24" },
     error:
@@ -512,6 +522,7 @@ describe("validateConfig: valid configs", () => {
       images: { haproxy: "haproxy:2.8", mediamtx: "bluenviron/mediamtx:1.20.0" },
       routing: { pollIntervalMs: 1000 },
       hls: { variant: "lowLatency" },
+      logging: { requests: "all" },
       network: { subnet: "10.213.57.0/24", gateway: "10.213.57.1" },
       hostDir: "/home/ops/.local/state/mediamtx-lb/dev",
       stats: { user: "admin" },
@@ -538,6 +549,7 @@ describe("validateConfig: valid configs", () => {
         },
         routing: { pollInterval: "1m" },
         hls: { variant: "fmp4" },
+        logging: { requests: "errors" },
         subnet: "192.168.40.0/24",
         hostDir: "/srv//mediamtx-lb/",
         statsUser: "ops.admin_1",
@@ -585,6 +597,7 @@ describe("validateConfig: valid configs", () => {
     });
     expect(model.routing).toEqual({ pollIntervalMs: 60_000 });
     expect(model.hls).toEqual({ variant: "fmp4" });
+    expect(model.logging).toEqual({ requests: "errors" });
     expect(model.network).toEqual({ subnet: "192.168.40.0/24", gateway: "192.168.40.1" });
     expect(model.hostDir).toBe("/srv/mediamtx-lb");
     expect(model.stats).toEqual({ user: "ops.admin_1" });

@@ -202,6 +202,12 @@ describe("renderHaproxyConfig", () => {
     }
   });
 
+  it("logs every request by default, and only abnormal ones with logging.requests: errors", () => {
+    expect(CFG).not.toContain("dontlog-normal");
+    const quiet = renderHaproxyConfig(model({ logging: { requests: "errors" } }));
+    expect(section(quiet, "defaults").lines).toContain("option dontlog-normal");
+  });
+
   it("never shuts down sessions when a server is marked down (RTMP publishers would drop)", () => {
     expect(CFG).not.toContain("on-marked-down");
   });
