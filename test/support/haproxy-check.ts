@@ -71,19 +71,26 @@ export function checkHaproxyConfig(
 
 function runOnHost(dir: string): HaproxyCheckResult {
   mkdirSync(HAPROXY_DIR, { recursive: true });
-  // unshare --mount makes mounts private to the new namespace (util-linux default propagation), so the
-  // bind mount disappears with the process and other users of the host never see it.
-  return run("unshare", [
+  return run("unshare", withDirOnHaproxyDir(dir, CHECK_ARGS));
+}
+
+/**
+ * `unshare` arguments that run the host's HAProxy with `dir` bind-mounted on HAPROXY_DIR. unshare
+ * --mount makes mounts private to the new namespace (util-linux default propagation), so the bind
+ * mount disappears with the process and other users of the host never see it; exec keeps one pid.
+ */
+export function withDirOnHaproxyDir(dir: string, haproxyArgs: readonly string[]): string[] {
+  return [
     "--mount",
     "sh",
     "-c",
-    'mount --bind "$1" "$2" && shift 2 && exec "$@"',
+    'mkdir -p "$2" && mount --bind "$1" "$2" && shift 2 && exec "$@"',
     "sh",
     dir,
     HAPROXY_DIR,
     HOST_HAPROXY,
-    ...CHECK_ARGS,
-  ]);
+    ...haproxyArgs,
+  ];
 }
 
 function run(command: string, args: readonly string[]): HaproxyCheckResult {

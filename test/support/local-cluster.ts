@@ -29,7 +29,7 @@ import { INITIAL_SERVER_STATE, renderHaproxyConfig, renderHaproxySecrets } from 
 import { renderMediamtxConfig } from "../../infra/render/mediamtx";
 import { HAPROXY_CONFIG, HAPROXY_DIR, HAPROXY_SECRETS } from "../../infra/render/paths";
 import { renderRouterLua, renderStreamsMap } from "../../infra/render/router";
-import { HOST_HAPROXY } from "./haproxy-check";
+import { withDirOnHaproxyDir } from "./haproxy-check";
 import { fetchStats } from "./haproxy-stats";
 import type { Cluster, ClusterInstance, Design } from "./routing-scenarios";
 
@@ -224,21 +224,9 @@ export class LocalCluster implements Cluster {
     this.haproxy =
       this.haproxyImage === undefined
         ? // Private mount namespace: the bind mount on HAPROXY_DIR vanishes with the process.
-          spawn(
-            "unshare",
-            [
-              "--mount",
-              "sh",
-              "-c",
-              'mkdir -p "$2" && mount --bind "$1" "$2" && shift 2 && exec "$@"',
-              "sh",
-              haproxyDir,
-              HAPROXY_DIR,
-              HOST_HAPROXY,
-              ...haproxyArgs,
-            ],
-            { stdio: ["ignore", "pipe", "pipe"] },
-          )
+          spawn("unshare", withDirOnHaproxyDir(haproxyDir, haproxyArgs), {
+            stdio: ["ignore", "pipe", "pipe"],
+          })
         : // Attached `docker run`: its output is the container's; stop() removes the container.
           spawn(
             "docker",

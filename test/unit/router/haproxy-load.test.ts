@@ -8,9 +8,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HAPROXY_CONFIG, HAPROXY_DIR, ROUTER_LUA, STREAMS_MAP } from "../../../infra/render/paths";
+import { HAPROXY_CONFIG, ROUTER_LUA, STREAMS_MAP } from "../../../infra/render/paths";
 import { renderRouterLua, renderStreamsMap } from "../../../infra/render/router";
-import { checkHaproxyConfig, HOST_HAPROXY } from "../../support/haproxy-check";
+import { checkHaproxyConfig, HOST_HAPROXY, withDirOnHaproxyDir } from "../../support/haproxy-check";
 import { type FakeInstance, startFakeInstance } from "./fake-instance";
 import { routerModel } from "./model";
 
@@ -160,24 +160,10 @@ describe("router.lua in HAProxy 2.6", () => {
         "router.lua": renderRouterLua(model),
         "streams.map": renderStreamsMap(),
       });
-      // Same private bind mount as checkHaproxyConfig; exec keeps one pid to stop.
-      haproxy = spawn(
-        "unshare",
-        [
-          "--mount",
-          "sh",
-          "-c",
-          'mkdir -p "$2" && mount --bind "$1" "$2" && shift 2 && exec "$@"',
-          "sh",
-          dir,
-          HAPROXY_DIR,
-          HOST_HAPROXY,
-          "-db",
-          "-f",
-          HAPROXY_CONFIG,
-        ],
-        { stdio: ["ignore", "pipe", "pipe"] },
-      );
+      // Same private bind mount as checkHaproxyConfig.
+      haproxy = spawn("unshare", withDirOnHaproxyDir(dir, ["-db", "-f", HAPROXY_CONFIG]), {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       haproxy.stdout?.on("data", (chunk) => {
         haproxyLog += chunk;
       });
