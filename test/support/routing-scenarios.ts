@@ -51,7 +51,7 @@ export interface Design {
   /** Backends the HLS and WebRTC frontends forward to (their server counters show any contact). */
   readonly httpBackends: readonly string[];
   readonly health: { readonly intervalMs: number; readonly fall: number; readonly rise: number };
-  /** The access log so far (one line per request; `%ci:%cp … %b/%s …`). */
+  /** The access log so far, append-only (one line per request; `%ci:%cp … %b/%s …`). */
   logs(): Promise<string>;
   /** True while the proxy process that started the run is still serving (no crash, no restart). */
   alive(): Promise<boolean>;
@@ -582,6 +582,9 @@ export async function hostilePaths(
 ): Promise<Measurement & { readonly contacted: readonly string[] }> {
   const requests = hostileRequests(opts.existingStream);
   const before = await serverSessions(design.stats, design.httpBackends);
+  // Only lines logged from here on: a client port of this batch may have been used by an earlier
+  // request of the run, whose line (sent to a server) must not be taken for this one.
+  const logOffset = (await design.logs()).length;
   const sent: { request: HostileRequest; status: number | undefined; localPort: number; error?: string }[] =
     [];
   for (const request of requests) {
@@ -596,7 +599,10 @@ export async function hostilePaths(
     sent.push({ request, ...r });
   }
   const lineOf = (log: string, localPort: number) =>
-    log.split("\n").find((l) => l.includes(`:${localPort} [`));
+    log
+      .slice(logOffset)
+      .split("\n")
+      .find((l) => l.includes(`:${localPort} [`));
   let log = "";
   const deadline = Date.now() + 5_000;
   do {

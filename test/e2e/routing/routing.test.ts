@@ -106,7 +106,9 @@ async function stackDesign(model: Model): Promise<Design> {
     healthProxy: "hls",
     httpBackends: ["hls", "webrtc"],
     health: { intervalMs: model.health.intervalMs, fall: model.health.fall, rise: model.health.rise },
-    logs: () => dockerOut(["logs", container]),
+    // stdout only (HAProxy's `log stdout`): an append-only text, so later lines always come after earlier ones.
+    logs: async () =>
+      (await execFileAsync("docker", ["logs", container], { maxBuffer: 256 * 1024 * 1024 })).stdout,
     alive: async () => initial.startsWith("true ") && (await identity()) === initial,
   };
 }
