@@ -75,16 +75,7 @@ export class BenchStack {
 
   /** Removes what an interrupted earlier run left: the stack (via Pulumi if its state is there), then by label. */
   async removeLeftovers(): Promise<void> {
-    if (existsSync(this.work.state) && existsSync(this.work.configFile)) {
-      await pulumi(this.work, [
-        "destroy",
-        "--stack",
-        this.name,
-        "--yes",
-        "--skip-preview",
-        ...this.configArgs(),
-      ]);
-    }
+    if (existsSync(this.work.state) && existsSync(this.work.configFile)) await this.destroyResources();
     await removeLabelled(this.name);
     for (const dir of [this.work.state, this.work.project, this.work.host])
       rmSync(dir, { recursive: true, force: true });
@@ -129,8 +120,8 @@ export class BenchStack {
     return pulumi(this.work, ["preview", "--stack", this.name, ...this.configArgs(), ...extra], extraEnv);
   }
 
-  async destroy(): Promise<TimedResult> {
-    const r = await pulumi(this.work, [
+  private destroyResources(): Promise<TimedResult> {
+    return pulumi(this.work, [
       "destroy",
       "--stack",
       this.name,
@@ -138,6 +129,10 @@ export class BenchStack {
       "--skip-preview",
       ...this.configArgs(),
     ]);
+  }
+
+  async destroy(): Promise<TimedResult> {
+    const r = await this.destroyResources();
     if (r.code === 0)
       await pulumi(this.work, ["stack", "rm", this.name, "--yes", "--cwd", this.work.project]);
     await removeLabelled(this.name);
