@@ -5,12 +5,12 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { dump, load } from "js-yaml";
+import { LABELS } from "../../infra/config/names";
 import { type CommandResult, docker, run } from "./process";
 import { BENCH_STACK, type BenchSpec, benchStackConfig } from "./stack-config";
 
 export const REPO_ROOT = resolve(__dirname, "..", "..");
 const PULUMI = resolve(REPO_ROOT, "scripts", "pulumi");
-const STACK_LABEL = "mediamtx-lb.stack";
 
 export interface WorkPaths {
   readonly root: string;
@@ -146,7 +146,7 @@ export class BenchStack {
 
 /** Containers and networks labelled with this stack (the stack's own and the bench's plain proxy). */
 export async function removeLabelled(stack: string): Promise<void> {
-  const filter = `label=${STACK_LABEL}=${stack}`;
+  const filter = `label=${LABELS.stack}=${stack}`;
   const containers = (await docker(["ps", "-aq", "--filter", filter])).split("\n").filter(Boolean);
   if (containers.length > 0) await docker(["rm", "-f", ...containers]);
   const networks = (await docker(["network", "ls", "-q", "--filter", filter])).split("\n").filter(Boolean);

@@ -1,6 +1,7 @@
 // Where a stream lives, asked from the host straight at each instance's control API (the stack
 // grants its subnet, and the host reaches the instances from the subnet's gateway address).
-import { instanceAddress, instanceNames } from "./stack-config";
+import type { Model } from "../../infra/config/model";
+import { MEDIAMTX_PORTS } from "../../infra/config/model";
 
 export interface Owner {
   readonly index: number;
@@ -18,12 +19,11 @@ export function parseRfc3339Ms(text: string): number {
   return ms;
 }
 
-export async function findOwner(instances: number, stream: string): Promise<Owner | undefined> {
-  const names = instanceNames(instances);
+/** The first of the model's first `instances` instances that has `stream` ready. */
+export async function findOwner(model: Model, instances: number, stream: string): Promise<Owner | undefined> {
   const answers = await Promise.all(
-    names.map(async (name, index) => {
-      const address = instanceAddress(index);
-      const res = await fetch(`http://${address}:9997/v3/paths/get/${stream}`, {
+    model.instances.slice(0, instances).map(async ({ name, index, address }) => {
+      const res = await fetch(`http://${address}:${MEDIAMTX_PORTS.api}/v3/paths/get/${stream}`, {
         signal: AbortSignal.timeout(2000),
       }).catch(() => undefined);
       if (!res || res.status !== 200) {
@@ -40,6 +40,7 @@ export async function findOwner(instances: number, stream: string): Promise<Owne
 
 /** Live paths an instance lists (all pages), with the time and bytes one full listing takes. */
 export async function listPaths(
+  model: Model,
   index: number,
   perPage: number,
 ): Promise<{ items: number; pages: number; bytes: number; ms: number }> {
@@ -50,7 +51,7 @@ export async function listPaths(
   let bytes = 0;
   while (page < pageCount) {
     const res = await fetch(
-      `http://${instanceAddress(index)}:9997/v3/paths/list?itemsPerPage=${perPage}&page=${page}`,
+      `http://${model.instances[index]?.address}:${MEDIAMTX_PORTS.api}/v3/paths/list?itemsPerPage=${perPage}&page=${page}`,
       { signal: AbortSignal.timeout(10_000) },
     );
     const text = await res.text();

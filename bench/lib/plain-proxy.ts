@@ -3,10 +3,14 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import Mustache from "mustache";
+import type { Model } from "../../infra/config/model";
+import { MEDIAMTX_PORTS } from "../../infra/config/model";
+import { LABELS } from "../../infra/config/names";
 import { docker, run } from "./process";
-import { BENCH_STACK, instanceAddress, instanceNames, PLAIN_PORT_BASE } from "./stack-config";
+import { BENCH_STACK, PLAIN_PORT_BASE } from "./stack-config";
 
-export const PLAIN_CONTAINER = `${BENCH_STACK}-plain-haproxy`;
+/** Not part of the stack: the bench's own container, labelled with the bench stack for clean-up. */
+export const PLAIN_CONTAINER = "bench-plain-haproxy";
 const TEMPLATE = resolve(__dirname, "..", "templates", "plain-haproxy.cfg.mustache");
 const CONFIG_DIR_IN_CONTAINER = "/usr/local/etc/haproxy";
 
@@ -21,24 +25,34 @@ export function plainPort(index: number): number {
 }
 
 /** Internal. Exported for testing. */
-export function toPlainView(instances: number): { listeners: PlainListenerView[] } {
+export function toPlainView(model: Model, instances: number): { listeners: PlainListenerView[] } {
   return {
-    listeners: instanceNames(instances).map((name, i) => ({
+    listeners: model.instances.slice(0, instances).map(({ name, address }, i) => ({
       name,
       bind: `127.0.0.1:${plainPort(i)}`,
-      endpoint: `${instanceAddress(i)}:8888`,
+      endpoint: `${address}:${MEDIAMTX_PORTS.hls}`,
     })),
   };
 }
 
-export function renderPlainConfig(instances: number): string {
-  return Mustache.render(readFileSync(TEMPLATE, "utf8"), toPlainView(instances), {}, { escape: String });
+export function renderPlainConfig(model: Model, instances: number): string {
+  return Mustache.render(
+    readFileSync(TEMPLATE, "utf8"),
+    toPlainView(model, instances),
+    {},
+    { escape: String },
+  );
 }
 
 /** (Re)starts the plain proxy for `instances` instances; waits until the first listener answers. */
-export async function startPlainProxy(dir: string, image: string, instances: number): Promise<void> {
+export async function startPlainProxy(
+  model: Model,
+  dir: string,
+  image: string,
+  instances: number,
+): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}/haproxy.cfg`, renderPlainConfig(instances));
+  writeFileSync(`${dir}/haproxy.cfg`, renderPlainConfig(model, instances));
   await run("docker", ["rm", "-f", PLAIN_CONTAINER]);
   await docker([
     "run",
@@ -48,9 +62,9 @@ export async function startPlainProxy(dir: string, image: string, instances: num
     "--network",
     "host",
     "--label",
-    `mediamtx-lb.stack=${BENCH_STACK}`,
+    `${LABELS.stack}=${BENCH_STACK}`,
     "--label",
-    "mediamtx-lb.role=bench-plain-proxy",
+    `${LABELS.role}=bench-plain-proxy`,
     "-v",
     `${dir}:${CONFIG_DIR_IN_CONTAINER}:ro`,
     image,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { benchStackConfig, durationMs, instanceAddress, instanceNames } from "./stack-config";
+import { benchModel, benchStackConfig, durationMs, instanceNames } from "./stack-config";
 
 describe("bench stack config", () => {
   it("gives every instance weight 1 unless told, on the bench ports and subnet", () => {
@@ -18,9 +18,14 @@ describe("bench stack config", () => {
     expect(() => instanceNames(n)).toThrow(/instances must be 1-8/);
   });
 
-  it("places instance i at .10 + i", () => {
-    expect(instanceAddress(0)).toBe("10.213.206.10");
-    expect(instanceAddress(7)).toBe("10.213.206.17");
+  it("is a valid stack config; the program places instance i at .10 + i", () => {
+    const model = benchModel("/tmp/h");
+    expect(model.instances.map((i) => i.address)).toEqual(
+      Array.from({ length: 8 }, (_, i) => `10.213.206.${10 + i}`),
+    );
+    expect(model.gateway.containerName).toBe("bench-haproxy");
+    expect(model.gateway.adminSocket).toBe("/tmp/h/haproxy/run/admin.sock");
+    expect(model.local.hls).toBe("http://127.0.0.1:26888");
   });
 
   it.each([

@@ -1,6 +1,9 @@
 // The bench stack: its own name, ports (26000-26999) and subnet, so it runs beside dev and e2e stacks
 // without touching them. Pure: spec → the `mediamtx-lb:` config the stack reads.
 
+import type { Model } from "../../infra/config/model";
+import { validateConfig } from "../../infra/config/validate";
+
 export const BENCH_STACK = "bench";
 export const BENCH_SUBNET_PREFIX = "10.213.206";
 export const BENCH_PORTS = {
@@ -49,9 +52,17 @@ export function instanceNames(count: number): string[] {
   return INSTANCE_NAMES.slice(0, count);
 }
 
-/** Static address of instance `index` on the stack network (the stack puts instances at .10, .11, ...). */
-export function instanceAddress(index: number): string {
-  return `${BENCH_SUBNET_PREFIX}.${10 + index}`;
+/**
+ * The bench stack as the program models it, with every instance the bench may run (`spec` defaults to
+ * the largest): container names, addresses, the admin socket and the stats URL come from the program's
+ * own derivation (infra/config/names.ts), so a rename there reaches the bench at compile time.
+ */
+export function benchModel(hostDir: string, spec: BenchSpec = { instances: INSTANCE_NAMES.length }): Model {
+  return validateConfig(benchStackConfig(spec, hostDir), {
+    stack: BENCH_STACK,
+    homeDir: hostDir,
+    statsPasswordSet: true,
+  });
 }
 
 /** `mediamtx-lb:` keys (short) → values for one spec. */

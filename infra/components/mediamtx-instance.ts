@@ -3,7 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import type { InstanceModel, Model } from "../config/model";
 import { ConfigDir } from "../providers/config-dir";
 import { MEDIAMTX_CONFIG, MEDIAMTX_DIR } from "../render/paths";
-import { dockerLabels } from "./labels";
 
 export interface MediamtxInstanceArgs {
   readonly model: Model;
@@ -13,11 +12,6 @@ export interface MediamtxInstanceArgs {
   readonly networkName: pulumi.Input<string>;
   /** The image resource, so the container waits for a pull; the container itself takes the pinned name. */
   readonly image: pulumi.Resource;
-}
-
-/** Host directory for one instance's config; its name never depends on order or weight. */
-export function instanceConfigDir(model: Model, instance: InstanceModel): string {
-  return `${model.hostDir}/mediamtx-${instance.name}`;
 }
 
 /**
@@ -35,7 +29,7 @@ export class MediamtxInstance extends pulumi.ComponentResource {
     // MediaMTX watches its config file and reloads it in place, so a changed file needs no restart.
     const configDir = new ConfigDir(
       `${name}-config`,
-      { dir: instanceConfigDir(model, instance), files: { "mediamtx.yml": args.config } },
+      { dir: instance.configDir, files: { "mediamtx.yml": args.config } },
       { parent: this },
     );
 
@@ -45,9 +39,7 @@ export class MediamtxInstance extends pulumi.ComponentResource {
         name: instance.containerName,
         image: model.images.mediamtx,
         command: [MEDIAMTX_CONFIG],
-        volumes: [
-          { hostPath: instanceConfigDir(model, instance), containerPath: MEDIAMTX_DIR, readOnly: true },
-        ],
+        volumes: [{ hostPath: instance.configDir, containerPath: MEDIAMTX_DIR, readOnly: true }],
         networksAdvanced: [
           { name: args.networkName, ipv4Address: instance.address, aliases: [instance.name] },
         ],
@@ -55,7 +47,7 @@ export class MediamtxInstance extends pulumi.ComponentResource {
         mustRun: true,
         destroyGraceSeconds: 10,
         logOpts: { "max-size": "10m", "max-file": "3" },
-        labels: [...dockerLabels(model, "mediamtx"), { label: "mediamtx-lb.instance", value: instance.name }],
+        labels: [...instance.labels],
       },
       { parent: this, dependsOn: [configDir, args.image], deleteBeforeReplace: true },
     );

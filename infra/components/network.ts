@@ -1,7 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { Model } from "../config/model";
-import { dockerLabels } from "./labels";
 
 export interface StackNetworkArgs {
   readonly model: Model;
@@ -17,10 +16,10 @@ export class StackNetwork extends pulumi.ComponentResource {
     const network = new docker.Network(
       `${name}-network`,
       {
-        name: `${model.stack}-net`,
+        name: model.network.name,
         driver: "bridge",
         ipamConfigs: [{ subnet: model.network.subnet, gateway: model.network.gateway }],
-        labels: dockerLabels(model, "network"),
+        labels: [...model.network.labels],
       },
       { parent: this },
     );

@@ -1,6 +1,8 @@
 // The validated, typed model of one stack. `validateConfig` (validate.ts) is the only producer;
 // renderers and components only consume it. No Pulumi types here: the model is plain data so the
-// renderers stay pure and testable.
+// renderers stay pure and testable. Every derived name and address comes from ./names.ts.
+
+import type { DockerLabel, Endpoints, GatewayNames, LocalUrls, NetworkNames, ProxyNames } from "./names";
 
 /** Ports MediaMTX listens on inside every instance container (never published to the host). */
 export const MEDIAMTX_PORTS = {
@@ -24,8 +26,15 @@ export interface InstanceModel {
   readonly iceTcpPort: number;
   /** Static address on the stack network; HAProxy (host network) reaches the instance here. */
   readonly address: string;
-  /** Docker container name: `${stack}-mediamtx-${name}`. */
+  /** Docker container name (names.ts). */
   readonly containerName: string;
+  /** Pulumi name of the instance component. */
+  readonly resourceName: string;
+  /** Host directory bind-mounted as the instance's config directory. */
+  readonly configDir: string;
+  /** HAProxy frontend/backend of this instance's ICE-TCP port. */
+  readonly iceProxy: string;
+  readonly labels: readonly DockerLabel[];
 }
 
 export interface HealthModel {
@@ -64,7 +73,20 @@ export interface Model {
   readonly hls: { readonly variant: HlsVariant };
   readonly logging: { readonly requests: RequestLogging };
   /** Stack network: IPv4 /24 CIDR; .1 is the gateway (HAProxy's source address), instances from .10. */
-  readonly network: { readonly subnet: string; readonly gateway: string };
+  readonly network: NetworkNames & { readonly subnet: string; readonly gateway: string };
+  /** The HAProxy container and its bind-mounted config directory. */
+  readonly gateway: GatewayNames;
+  /** HAProxy frontend and backend names in haproxy.cfg. */
+  readonly proxies: ProxyNames;
+  /** Pulumi names of the stack-wide resources that are not components. */
+  readonly resources: {
+    readonly images: { readonly haproxy: string; readonly mediamtx: string };
+    readonly smokeChecks: string;
+  };
+  /** Base URLs dialled from the deploying host (smoke checks, status): the bind address, 0.0.0.0 as loopback. */
+  readonly local: LocalUrls;
+  /** What clients use (stack output `endpoints`): URLs on publicHost. */
+  readonly endpoints: Endpoints;
   /** Host directory holding the bind-mounted configs of this stack (absolute). */
   readonly hostDir: string;
   readonly stats: { readonly user: string };

@@ -15,6 +15,15 @@ import {
   type PortsModel,
   type RequestLogging,
 } from "./model";
+import {
+  endpoints,
+  instanceNames,
+  localUrls,
+  PROXIES,
+  STACK_PATTERN,
+  STATS_USER_PATTERN as STATS_USER,
+  stackNames,
+} from "./names";
 
 const NAMESPACE = "mediamtx-lb";
 
@@ -65,13 +74,9 @@ const DEFAULTS = {
 /** Frontend ports HAProxy binds on the host, in the order collisions are reported. */
 const FRONTEND_PORT_KEYS = ["rtmp", "hls", "webrtc", "stats"] as const;
 
-// Docker names allow `[a-zA-Z0-9][a-zA-Z0-9_.-]*`. Lowercase only, because the stack name is also a
-// directory under hostDir and two stacks differing only in case would share it on a case-insensitive disk.
-const STACK_PATTERN = /^[a-z0-9][a-z0-9_.-]*$/;
 const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const HOST_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const DURATION = /^([0-9]+)(ms|s|m)$/;
-const STATS_USER = /^[A-Za-z0-9_.-]{1,64}$/;
 // Octets without leading zeros: "010" is octal to inet_aton but decimal to others, so reject it outright.
 const IPV4 = /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})$/;
 
@@ -662,10 +667,17 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
       slot: present(draft.slot),
       iceTcpPort: present(icePorts[draft.index]),
       address: `${a}.${b}.${c}.${10 + present(draft.slot)}`,
-      containerName: `${stack}-mediamtx-${name}`,
+      ...instanceNames(stack, present(hostDir), name),
     };
   });
 
+  const names = stackNames(stack, present(hostDir));
+  const frontendPorts = {
+    rtmp: present(ports.rtmp),
+    hls: present(ports.hls),
+    webrtc: present(ports.webrtc),
+    stats: present(ports.stats),
+  };
   return {
     stack,
     instances: instanceModels,
@@ -676,11 +688,11 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
       rise: present(health.rise),
     },
     ports: {
-      rtmp: present(ports.rtmp),
-      hls: present(ports.hls),
-      webrtc: present(ports.webrtc),
+      rtmp: frontendPorts.rtmp,
+      hls: frontendPorts.hls,
+      webrtc: frontendPorts.webrtc,
       iceTcpBase: present(ports.iceTcpBase),
-      stats: present(ports.stats),
+      stats: frontendPorts.stats,
     },
     bindAddress: present(bindAddress),
     publicHost: present(publicHost),
@@ -688,9 +700,14 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
     routing: { pollIntervalMs: present(pollIntervalMs) },
     hls: { variant: toHlsVariant(present(variant)) },
     logging: { requests: present(REQUEST_LOGGING.find((known) => known === requestLogging)) },
-    network: { subnet: `${a}.${b}.${c}.0/24`, gateway: `${a}.${b}.${c}.1` },
+    network: { ...names.network, subnet: `${a}.${b}.${c}.0/24`, gateway: `${a}.${b}.${c}.1` },
     hostDir: present(hostDir),
     stats: { user: present(statsUser) },
+    gateway: names.gateway,
+    proxies: PROXIES,
+    resources: { images: names.images, smokeChecks: names.smokeChecks },
+    local: localUrls(present(bindAddress), frontendPorts),
+    endpoints: endpoints(present(publicHost), frontendPorts),
   };
 }
 

@@ -1,5 +1,7 @@
 // scripts/status command line → what to do. Pure.
 
+import { STACK_PATTERN } from "../config/names";
+
 export const DEFAULT_STACK = "dev";
 
 export const USAGE = `Usage: scripts/status [STACK] [--json] [--stream NAME]
@@ -22,8 +24,8 @@ export type StatusCommand =
   | { readonly kind: "run"; readonly stack: string; readonly json: boolean; readonly stream?: string }
   | { readonly kind: "error"; readonly message: string };
 
-// Pulumi stack names as validateConfig accepts them (STACK_PATTERN in infra/config/validate.ts).
-const STACK = /^[a-z0-9][a-z0-9_.-]*$/;
+// Pulumi stack names as validateConfig accepts them.
+const STACK = STACK_PATTERN;
 
 export function parseStatusArgs(argv: readonly string[]): StatusCommand {
   let stack: string | undefined;

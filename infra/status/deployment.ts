@@ -4,6 +4,7 @@
 
 import type { Model } from "../config/model";
 import { MEDIAMTX_PORTS } from "../config/model";
+import { instanceNames } from "../config/names";
 import { ADMIN_SOCKET, HAPROXY_DIR } from "../render/paths";
 import type { ContainerInfo } from "./docker-containers";
 import type { DeployedInstance } from "./report";
@@ -88,10 +89,13 @@ export function deployedInstances(
   model: Model,
   containers: readonly ContainerInfo[],
 ): DeployedInstance[] {
-  const network = `${model.stack}-net`;
+  const network = model.network.name;
   return outputs.map((o) => {
     const configured = model.instances.find((i) => i.name === o.name);
-    const containerName = o.container ?? configured?.containerName ?? `${model.stack}-mediamtx-${o.name}`;
+    const containerName =
+      o.container ??
+      configured?.containerName ??
+      instanceNames(model.stack, model.hostDir, o.name).containerName;
     const docker = containers.find((c) => c.name === containerName)?.addresses[network];
     return {
       name: o.name,
@@ -115,23 +119,14 @@ export function configDrift(outputs: readonly OutputInstance[], model: Model): s
 }
 
 /**
- * Base URL of the stats frontend from the host. Like the smoke checks (infra/index.ts), dial the bind
- * address, with 0.0.0.0 dialled as loopback: the public host name may not resolve here.
- */
-export function statsBaseUrl(model: Model): string {
-  const host = model.bindAddress === "0.0.0.0" ? "127.0.0.1" : model.bindAddress;
-  return `http://${host}:${model.ports.stats}`;
-}
-
-/**
  * The admin socket on the host: inside the host directory bind-mounted at HAPROXY_DIR. The mount Docker
- * reports wins; without it (container gone) the config's hostDir. Coupling: gatewayConfigDir()
- * (infra/components/gateway.ts) mounts `<hostDir>/haproxy` there.
+ * reports wins (the config may have changed since the last `up`); without it (container gone) the
+ * model's.
  */
 export function adminSocketPath(model: Model, haproxy: ContainerInfo | undefined): string {
   const mount = haproxy?.mounts.find((m) => m.destination === HAPROXY_DIR);
-  const dir = mount?.source ?? `${model.hostDir}/haproxy`;
-  return `${dir}${ADMIN_SOCKET.slice(HAPROXY_DIR.length)}`;
+  if (mount === undefined) return model.gateway.adminSocket;
+  return `${mount.source}${ADMIN_SOCKET.slice(HAPROXY_DIR.length)}`;
 }
 
 /** MediaMTX's Prometheus endpoint of one instance, on the stack network (metrics action granted to it). */

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { ROLE_LABEL as PROGRAM_ROLE_LABEL } from "../../infra/components/labels";
 import {
   fixtureModel,
   haproxyConfigDir,
@@ -23,7 +22,6 @@ describe("couplings with the program", () => {
   if (instance === undefined) throw new Error("dev fixture has no instance");
 
   it("uses the program's role label and value", () => {
-    expect(ROLE_LABEL).toBe(PROGRAM_ROLE_LABEL);
     expect(labelValue(mediamtxContainer(model, instance).props.labels, ROLE_LABEL)).toBe(MEDIAMTX_ROLE);
   });
 

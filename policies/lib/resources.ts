@@ -3,20 +3,21 @@
 // `unknown` and checks shapes itself.
 //
 // Couplings (checked in resources.test.ts against the program's own constants):
-// - ROLE_LABEL / MEDIAMTX_ROLE: infra/components/labels.ts (ROLE_LABEL) and mediamtx-instance.ts.
+// - MEDIAMTX_ROLE: the role infra/config/names.ts gives instance containers.
 // - CONFIG_DIR_TYPE and the `files` / `secretFiles` inputs: infra/providers/config-dir.ts (ConfigDir).
 // - HAPROXY_CFG: the file name infra/index.ts hands the gateway's ConfigDir.
 
 import * as docker from "@pulumi/docker";
 import type { ResourceValidationArgs } from "@pulumi/policy";
 import { parseImageReference } from "../../infra/config/image-ref";
+import { LABELS } from "../../infra/config/names";
 import { type HaproxyCfg, parseHaproxyCfg } from "./haproxy-cfg";
 
 /** Type token of every `pulumi.dynamic.Resource`; ConfigDir is one. */
 export const CONFIG_DIR_TYPE = "pulumi-nodejs:dynamic:Resource";
 export const HAPROXY_CFG = "haproxy.cfg";
 
-export const ROLE_LABEL = "mediamtx-lb.role";
+export const ROLE_LABEL = LABELS.role;
 export const MEDIAMTX_ROLE = "mediamtx";
 /** Last path component of MediaMTX images: bluenviron/mediamtx, mediamtx-lb/mediamtx. */
 const MEDIAMTX_REPOSITORY = "mediamtx";

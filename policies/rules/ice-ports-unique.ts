@@ -1,9 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { instanceOfIceProxy } from "../../infra/config/names";
 import { bindLines } from "../lib/haproxy-cfg";
 import { cfgLocation, requireHaproxyCfg } from "../lib/resources";
-
-/** Frontends named `ice_<instance>` carry one instance's ICE-TCP port (infra/render/haproxy.ts). */
-export const ICE_FRONTEND_PREFIX = "ice_";
 
 const FIX =
   "give every instance its own port, distinct from ports.rtmp/hls/webrtc/stats (mediamtx-lb:ports.iceTcpBase or instances[].iceTcpPort)";
@@ -23,7 +21,8 @@ export const icePortsUnique: ResourceValidationPolicy = {
     const binds = bindLines(cfg);
     const firstBinder = new Map<number, { section: string; lineNo: number }>();
     // Other frontends first, so an ICE port is reported against the rtmp/hls/… frontend it collides with.
-    const isIce = (name: string) => name.startsWith(ICE_FRONTEND_PREFIX);
+    // ICE-TCP frontends carry one instance's port each; the program names them (infra/config/names.ts).
+    const isIce = (name: string) => instanceOfIceProxy(name) !== undefined;
     const ordered = [
       ...binds.filter((b) => !isIce(b.section.name)),
       ...binds.filter((b) => isIce(b.section.name)),

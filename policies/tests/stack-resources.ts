@@ -3,9 +3,7 @@
 // the components' own helpers. Only the fields the program passes are set, with the program's values;
 // policies/tests/program.test.ts checks the real program's resources against the same rules.
 
-import { gatewayConfigDir, gatewayContainerName, HAPROXY_ARGS } from "../../infra/components/gateway";
-import { dockerLabels } from "../../infra/components/labels";
-import { instanceConfigDir } from "../../infra/components/mediamtx-instance";
+import { HAPROXY_ARGS } from "../../infra/components/gateway";
 import type { InstanceModel, Model } from "../../infra/config/model";
 import { renderHaproxyConfig, renderHaproxySecrets } from "../../infra/render/haproxy";
 import { HAPROXY_DIR, MEDIAMTX_CONFIG, MEDIAMTX_DIR } from "../../infra/render/paths";
@@ -53,16 +51,16 @@ export interface ConfigDirOverrides {
 export function haproxyConfigDir(model: Model, overrides: ConfigDirOverrides = {}): FakeResource {
   return {
     type: CONFIG_DIR_TYPE,
-    name: `${model.stack}-haproxy-config`,
+    name: `${model.gateway.resourceName}-config`,
     props: {
-      dir: gatewayConfigDir(model),
+      dir: model.gateway.configDir,
       files: { "haproxy.cfg": overrides.haproxyCfg ?? renderHaproxyConfig(model) },
       secretFiles: overrides.secretFiles ?? {
         "secrets.cfg": renderHaproxySecrets(model.stats.user, TEST_STATS_PASSWORD),
       },
       writableDirs: ["run"],
       validate: { image: model.images.haproxy, mountPath: HAPROXY_DIR, command: [...HAPROXY_ARGS, "-c"] },
-      reload: { container: gatewayContainerName(model), signal: "SIGUSR2" },
+      reload: { container: model.gateway.containerName, signal: "SIGUSR2" },
     },
     opts: { additionalSecretOutputs: overrides.additionalSecretOutputs ?? ["secretFiles"] },
   };
@@ -72,9 +70,9 @@ export function haproxyConfigDir(model: Model, overrides: ConfigDirOverrides = {
 export function mediamtxConfigDir(model: Model, instance: InstanceModel): FakeResource {
   return {
     type: CONFIG_DIR_TYPE,
-    name: `${model.stack}-mediamtx-${instance.name}-config`,
+    name: `${instance.resourceName}-config`,
     props: {
-      dir: instanceConfigDir(model, instance),
+      dir: instance.configDir,
       files: { "mediamtx.yml": "# rendered by infra/render/mediamtx.ts\n" },
       secretFiles: {},
       writableDirs: [],
@@ -91,22 +89,20 @@ export function mediamtxContainer(
 ): FakeResource {
   return {
     type: CONTAINER_TYPE,
-    name: `${model.stack}-mediamtx-${instance.name}-container`,
+    name: `${instance.resourceName}-container`,
     props: {
       name: instance.containerName,
       image: model.images.mediamtx,
       command: [MEDIAMTX_CONFIG],
-      volumes: [
-        { hostPath: instanceConfigDir(model, instance), containerPath: MEDIAMTX_DIR, readOnly: true },
-      ],
+      volumes: [{ hostPath: instance.configDir, containerPath: MEDIAMTX_DIR, readOnly: true }],
       networksAdvanced: [
-        { name: `${model.stack}-net`, ipv4Address: instance.address, aliases: [instance.name] },
+        { name: model.network.name, ipv4Address: instance.address, aliases: [instance.name] },
       ],
       restart: "unless-stopped",
       mustRun: true,
       destroyGraceSeconds: 10,
       logOpts: { "max-size": "10m", "max-file": "3" },
-      labels: [...dockerLabels(model, "mediamtx"), { label: "mediamtx-lb.instance", value: instance.name }],
+      labels: [...instance.labels],
       ...props,
     },
   };
@@ -116,19 +112,19 @@ export function mediamtxContainer(
 export function haproxyContainer(model: Model, props: Record<string, unknown> = {}): FakeResource {
   return {
     type: CONTAINER_TYPE,
-    name: `${model.stack}-haproxy-container`,
+    name: `${model.gateway.resourceName}-container`,
     props: {
-      name: gatewayContainerName(model),
+      name: model.gateway.containerName,
       image: model.images.haproxy,
       command: HAPROXY_ARGS,
       networkMode: "host",
       stopSignal: "SIGUSR1",
-      volumes: [{ hostPath: gatewayConfigDir(model), containerPath: HAPROXY_DIR }],
+      volumes: [{ hostPath: model.gateway.configDir, containerPath: HAPROXY_DIR }],
       restart: "unless-stopped",
       mustRun: true,
       destroyGraceSeconds: 30,
       logOpts: { "max-size": "10m", "max-file": "3" },
-      labels: dockerLabels(model, "haproxy"),
+      labels: [...model.gateway.labels],
       ...props,
     },
   };
@@ -138,7 +134,7 @@ export function haproxyContainer(model: Model, props: Record<string, unknown> = 
 export function remoteImage(model: Model, role: "haproxy" | "mediamtx", name?: string): FakeResource {
   return {
     type: REMOTE_IMAGE_TYPE,
-    name: `${model.stack}-image-${role}`,
+    name: model.resources.images[role],
     props: { name: name ?? model.images[role], keepLocally: true },
   };
 }

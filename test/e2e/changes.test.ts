@@ -1,5 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Model } from "../../infra/config/model";
+import { instanceNames } from "../../infra/config/names";
 import { HlsClient } from "../support/hls";
 import { eventually, publishRtmp, stopProcess } from "../support/publisher";
 import { pulumi, removeLeftoverE2eObjects, TEST_STATS_PASSWORD, TestStack } from "../support/stack";
@@ -27,9 +29,16 @@ const containerSteps = (steps: Step[], op: string) =>
     .filter((s) => s.op === op && s.urn.includes("docker:index/container:Container"))
     .map((s) => s.urn.split("::").pop());
 
+/** The backends that carry instance `name`: one per protocol and its own ICE-TCP proxy. */
+function backendsOf(model: Model, name: string): string[] {
+  const instance = model.instances.find((i) => i.name === name);
+  if (instance === undefined) throw new Error(`no instance ${name} in the config`);
+  return [model.proxies.rtmp, model.proxies.hls, model.proxies.webrtc, instance.iceProxy];
+}
+
 /** Reloads the HAProxy master confirmed so far (it logs to stderr). */
 function reloads(stack: TestStack): number {
-  const r = spawnSync("docker", ["logs", `${stack.name}-haproxy`], { encoding: "utf8" });
+  const r = spawnSync("docker", ["logs", stack.model.gateway.containerName], { encoding: "utf8" });
   return `${r.stdout ?? ""}${r.stderr ?? ""}`.split("Loading success.").length - 1;
 }
 
@@ -196,14 +205,15 @@ describe("routing changes on a live stack", () => {
     ];
     stack.writeConfig({ ...base, health: { ...base.health, interval: "2s" }, instances: three });
     const p = await plan(stack);
-    expect(containerSteps(p.steps, "create")).toEqual([`${stack.name}-mediamtx-c-container`]);
+    const c = stack.model.instances.find((i) => i.name === "c");
+    expect(containerSteps(p.steps, "create")).toEqual([`${c?.resourceName}-container`]);
     expect(containerSteps(p.steps, "replace")).toEqual([]);
     expect(containerSteps(p.steps, "delete")).toEqual([]);
     const r = await stack.up();
     expect(r.code, r.stdout + r.stderr).toBe(0);
     // The smoke checks of this `up` already waited for every server to be steadily UP.
     const rows = await statsRows();
-    for (const be of ["rtmp", "hls", "webrtc", "ice_c"])
+    for (const be of backendsOf(stack.model, "c"))
       expect(rows.find((f) => f[0] === be && f[1] === "c")?.[17]).toBe("UP");
     expect((await plan(stack)).summary).toEqual({ same: expect.any(Number) });
   });
@@ -215,14 +225,15 @@ describe("routing changes on a live stack", () => {
     ];
     stack.writeConfig({ ...base, health: { ...base.health, interval: "2s" }, instances: withoutB });
     const p = await plan(stack);
-    expect(containerSteps(p.steps, "delete")).toEqual([`${stack.name}-mediamtx-b-container`]);
+    const removed = instanceNames(stack.name, stack.hostDir, "b");
+    expect(containerSteps(p.steps, "delete")).toEqual([`${removed.resourceName}-container`]);
     expect(containerSteps(p.steps, "replace")).toEqual([]);
     expect(containerSteps(p.steps, "create")).toEqual([]);
     const r = await stack.up();
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const rows = await statsRows();
     expect(rows.some((f) => f[1] === "b")).toBe(false);
-    for (const be of ["rtmp", "hls", "webrtc", "ice_c"])
+    for (const be of backendsOf(stack.model, "c"))
       expect(rows.find((f) => f[0] === be && f[1] === "c")?.[17]).toBe("UP");
     expect((await plan(stack)).summary).toEqual({ same: expect.any(Number) });
   });

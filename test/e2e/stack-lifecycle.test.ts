@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { iceProxyName } from "../../infra/config/names";
 import { HlsClient } from "../support/hls";
 import { eventually, publishRtmp, stopProcess } from "../support/publisher";
 import { docker, removeLeftoverE2eObjects, TEST_STATS_PASSWORD, TestStack } from "../support/stack";
@@ -66,7 +67,7 @@ describe("stack lifecycle", () => {
         expect(row(backend, server)?.[17], `${backend}/${server}`).toBe("UP");
         expect(row(backend, server)?.[18], `${backend}/${server} weight`).toBe(weight);
       }
-      expect(row(`ice_${server}`, server)?.[17]).toBe("UP");
+      expect(row(iceProxyName(server), server)?.[17]).toBe("UP");
     }
   });
 

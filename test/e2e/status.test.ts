@@ -2,6 +2,7 @@ import { type ChildProcess, execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { iceProxyName } from "../../infra/config/names";
 import { haproxySnapshot } from "../../infra/status/collect";
 import type { StatusReport } from "../../infra/status/report";
 import { HlsClient } from "../support/hls";
@@ -135,7 +136,7 @@ describe("scripts/status", () => {
     for (const i of healthy.instances) {
       expect(i.backends.map((b) => [b.backend, b.status])).toEqual([
         ...BACKEND_COLUMNS.map((b) => [b, "UP"]),
-        [`ice_${i.name}`, "UP"],
+        [iceProxyName(i.name), "UP"],
       ]);
       expect(i.router?.pollOk).toBe(true);
       expect(i.metricsUrl).toMatch(/^http:\/\/10\.213\.204\.\d+:9998\/metrics$/);
@@ -283,7 +284,7 @@ describe("scripts/status", () => {
     const orphans = before.streams.filter((s) => s.routedTo === victim).map((s) => s.name);
     expect(orphans.length).toBeGreaterThan(0);
     const pollErrors = before.router.counters?.pollErrors ?? 0;
-    await docker(["stop", `${stack.name}-mediamtx-${victim}`]);
+    await docker(["stop", stack.model.instances.find((i) => i.name === victim)?.containerName ?? victim]);
 
     // The router's poll of a stopped address hangs on connect retries before it counts an error,
     // so wait for that too (and for HAProxy's fall 2 x inter 1s).

@@ -1,6 +1,8 @@
 // Hand-built Models for renderer and router tests: plausible values that satisfy the type without going
-// through validateConfig, so a test states only what it is about.
+// through validateConfig, so a test states only what it is about. Derived names come from the model's
+// own module (infra/config/names.ts), as validateConfig takes them.
 import type { InstanceModel, Model } from "../../infra/config/model";
+import { endpoints, instanceNames, localUrls, PROXIES, stackNames } from "../../infra/config/names";
 
 export interface InstanceSpec {
   readonly name: string;
@@ -9,8 +11,15 @@ export interface InstanceSpec {
   readonly address?: string;
 }
 
+const STACK = "t";
+const HOST_DIR = "/home/tester/.local/state/mediamtx-lb/t";
+
 /** Instances in the order given (index = position); addresses .10, .11, … of 10.213.7.0/24 unless given. */
-export function testInstances(specs: readonly InstanceSpec[]): InstanceModel[] {
+export function testInstances(
+  specs: readonly InstanceSpec[],
+  stack = STACK,
+  hostDir = HOST_DIR,
+): InstanceModel[] {
   return specs.map((spec, index) => ({
     name: spec.name,
     weight: spec.weight ?? 1,
@@ -18,25 +27,33 @@ export function testInstances(specs: readonly InstanceSpec[]): InstanceModel[] {
     slot: index,
     iceTcpPort: spec.iceTcpPort ?? 8189 + index,
     address: spec.address ?? `10.213.7.${10 + index}`,
-    containerName: `t-mediamtx-${spec.name}`,
+    ...instanceNames(stack, hostDir, spec.name),
   }));
 }
 
+/** A model for stack "t"; `overrides` replace whole fields (names are not re-derived from them). */
 export function testModel(overrides: Partial<Model> = {}): Model {
+  const names = stackNames(STACK, HOST_DIR);
+  const ports = { rtmp: 1935, hls: 8888, webrtc: 8889, iceTcpBase: 8189, stats: 8404 };
   return {
-    stack: "t",
+    stack: STACK,
     instances: testInstances([{ name: "a" }, { name: "b" }, { name: "c" }]),
     health: { intervalMs: 2_000, timeoutMs: 1_000, fall: 3, rise: 2 },
-    ports: { rtmp: 1935, hls: 8888, webrtc: 8889, iceTcpBase: 8189, stats: 8404 },
+    ports,
     bindAddress: "127.0.0.1",
     publicHost: "127.0.0.1",
     images: { haproxy: "haproxy:2.8", mediamtx: "bluenviron/mediamtx:1.20.0" },
     routing: { pollIntervalMs: 1_000 },
     hls: { variant: "lowLatency" },
     logging: { requests: "all" },
-    network: { subnet: "10.213.7.0/24", gateway: "10.213.7.1" },
-    hostDir: "/home/tester/.local/state/mediamtx-lb/t",
+    network: { ...names.network, subnet: "10.213.7.0/24", gateway: "10.213.7.1" },
+    hostDir: HOST_DIR,
     stats: { user: "admin" },
+    gateway: names.gateway,
+    proxies: PROXIES,
+    resources: { images: names.images, smokeChecks: names.smokeChecks },
+    local: localUrls("127.0.0.1", ports),
+    endpoints: endpoints("127.0.0.1", ports),
     ...overrides,
   };
 }

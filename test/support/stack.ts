@@ -1,9 +1,13 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { dump } from "js-yaml";
+import type { Model } from "../../infra/config/model";
+import { LABELS } from "../../infra/config/names";
+import { validateConfig } from "../../infra/config/validate";
 
 const run = promisify(execFile);
 export const REPO_ROOT = resolve(__dirname, "..", "..");
@@ -39,7 +43,7 @@ export async function docker(args: string[]): Promise<string> {
 
 /** Removes containers and networks of e2e stacks that an interrupted earlier run left behind (by label). */
 export async function removeLeftoverE2eObjects(prefix = "e2e-"): Promise<void> {
-  const label = "mediamtx-lb.stack";
+  const label = LABELS.stack;
   const containers = (
     await docker(["ps", "-a", "--filter", `label=${label}`, "--format", `{{.ID}} {{.Label "${label}"}}`])
   )
@@ -82,6 +86,11 @@ export class TestStack {
 
   get hostDir(): string {
     return String(this.config.hostDir);
+  }
+
+  /** The stack's model as the program derives it from the current config: container names, proxies, URLs. */
+  get model(): Model {
+    return validateConfig(this.config, { stack: this.name, homeDir: homedir(), statsPasswordSet: true });
   }
 
   async init(): Promise<void> {

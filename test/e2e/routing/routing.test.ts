@@ -14,6 +14,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Model } from "../../../infra/config/model";
 import { validateConfig } from "../../../infra/config/validate";
+import { fetchRouterStatus, statsEndpoint } from "../../../infra/haproxy/stats-frontend";
 import {
   type Cluster,
   type Design,
@@ -34,6 +35,7 @@ const execFileAsync = promisify(execFile);
 
 const PORTS = { rtmp: 22935, hls: 22888, webrtc: 22889, iceTcpBase: 22189, stats: 22404 };
 const SEED_PORTS = { rtmp: 22936, hls: 22898, webrtc: 22899, ice: 22289, stats: 22414 };
+const STATS = statsEndpoint(`http://127.0.0.1:${PORTS.stats}`, "admin", TEST_STATS_PASSWORD);
 const POLL_INTERVAL_MS = 1_000;
 const BASE_CONFIG = {
   images: { haproxy: "mediamtx-lb/haproxy:3.0", mediamtx: "mediamtx-lb/mediamtx:1.20.0" },
@@ -87,7 +89,7 @@ function containerOf(model: Model, name: string): string {
 
 /** Our design: the stack's HAProxy container (host network), logs from `docker logs`. */
 async function stackDesign(model: Model): Promise<Design> {
-  const container = `${model.stack}-haproxy`;
+  const container = model.gateway.containerName;
   const identity = async () =>
     (
       await dockerOut([
@@ -102,7 +104,7 @@ async function stackDesign(model: Model): Promise<Design> {
     label: "ours",
     host: "127.0.0.1",
     ports: { rtmp: PORTS.rtmp, hls: PORTS.hls, webrtc: PORTS.webrtc },
-    stats: { url: `http://127.0.0.1:${PORTS.stats}/stats`, credentials: `admin:${TEST_STATS_PASSWORD}` },
+    stats: STATS,
     healthProxy: "hls",
     httpBackends: ["hls", "webrtc"],
     health: { intervalMs: model.health.intervalMs, fall: model.health.fall, rise: model.health.rise },
@@ -114,9 +116,7 @@ async function stackDesign(model: Model): Promise<Design> {
 }
 
 async function routerOwners(): Promise<Map<string, string>> {
-  const authorization = `Basic ${Buffer.from(`admin:${TEST_STATS_PASSWORD}`).toString("base64")}`;
-  const res = await fetch(`http://127.0.0.1:${PORTS.stats}/router`, { headers: { authorization } });
-  const status = (await res.json()) as { entries: { stream: string; server: string }[] };
+  const status = await fetchRouterStatus(STATS);
   return new Map(status.entries.map((e) => [e.stream, e.server]));
 }
 

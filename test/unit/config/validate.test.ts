@@ -513,6 +513,15 @@ describe("validateConfig: valid configs", () => {
           // fnv1a32("dev") = 0xd55997bc; 0xd55997bc % 250 + 1 = 57
           address: "10.213.57.10",
           containerName: "dev-mediamtx-a",
+          resourceName: "dev-mediamtx-a",
+          configDir: "/home/ops/.local/state/mediamtx-lb/dev/mediamtx-a",
+          iceProxy: "ice_a",
+          labels: [
+            { label: "mediamtx-lb.project", value: "mediamtx-lb" },
+            { label: "mediamtx-lb.role", value: "mediamtx" },
+            { label: "mediamtx-lb.stack", value: "dev" },
+            { label: "mediamtx-lb.instance", value: "a" },
+          ],
         },
       ],
       health: { intervalMs: 2000, timeoutMs: 1000, fall: 3, rise: 2 },
@@ -523,9 +532,48 @@ describe("validateConfig: valid configs", () => {
       routing: { pollIntervalMs: 1000 },
       hls: { variant: "lowLatency" },
       logging: { requests: "all" },
-      network: { subnet: "10.213.57.0/24", gateway: "10.213.57.1" },
+      network: {
+        name: "dev-net",
+        resourceName: "dev",
+        labels: [
+          { label: "mediamtx-lb.project", value: "mediamtx-lb" },
+          { label: "mediamtx-lb.role", value: "network" },
+          { label: "mediamtx-lb.stack", value: "dev" },
+        ],
+        subnet: "10.213.57.0/24",
+        gateway: "10.213.57.1",
+      },
       hostDir: "/home/ops/.local/state/mediamtx-lb/dev",
       stats: { user: "admin" },
+      gateway: {
+        containerName: "dev-haproxy",
+        resourceName: "dev-haproxy",
+        configDir: "/home/ops/.local/state/mediamtx-lb/dev/haproxy",
+        adminSocket: "/home/ops/.local/state/mediamtx-lb/dev/haproxy/run/admin.sock",
+        labels: [
+          { label: "mediamtx-lb.project", value: "mediamtx-lb" },
+          { label: "mediamtx-lb.role", value: "haproxy" },
+          { label: "mediamtx-lb.stack", value: "dev" },
+        ],
+      },
+      proxies: { stats: "stats", rtmp: "rtmp", hls: "hls", webrtc: "webrtc", health: "hls" },
+      resources: {
+        images: { haproxy: "dev-image-haproxy", mediamtx: "dev-image-mediamtx" },
+        smokeChecks: "dev-smoke",
+      },
+      local: {
+        host: "127.0.0.1",
+        stats: "http://127.0.0.1:8404",
+        hls: "http://127.0.0.1:8888",
+        webrtc: "http://127.0.0.1:8889",
+      },
+      endpoints: {
+        rtmp: "rtmp://127.0.0.1:1935",
+        hls: "http://127.0.0.1:8888",
+        webrtc: "http://127.0.0.1:8889",
+        stats: "http://127.0.0.1:8404/stats",
+        metrics: "http://127.0.0.1:8404/metrics",
+      },
     };
     expect(validateConfig({ instances: ONE }, CTX)).toEqual(expected);
   });
@@ -557,7 +605,7 @@ describe("validateConfig: valid configs", () => {
       },
       { ...CTX, stack: "prod.eu-1" },
     );
-    expect(model.instances).toEqual([
+    expect(model.instances.map(({ configDir, iceProxy, resourceName, labels, ...rest }) => rest)).toEqual([
       {
         name: "edge-2",
         weight: 0,
@@ -598,9 +646,43 @@ describe("validateConfig: valid configs", () => {
     expect(model.routing).toEqual({ pollIntervalMs: 60_000 });
     expect(model.hls).toEqual({ variant: "fmp4" });
     expect(model.logging).toEqual({ requests: "errors" });
-    expect(model.network).toEqual({ subnet: "192.168.40.0/24", gateway: "192.168.40.1" });
+    expect(model.network).toMatchObject({
+      name: "prod.eu-1-net",
+      subnet: "192.168.40.0/24",
+      gateway: "192.168.40.1",
+    });
     expect(model.hostDir).toBe("/srv/mediamtx-lb");
     expect(model.stats).toEqual({ user: "ops.admin_1" });
+    // Derived names follow the stack and the normalised hostDir.
+    expect(model.instances[0]).toMatchObject({
+      configDir: "/srv/mediamtx-lb/mediamtx-edge-2",
+      iceProxy: "ice_edge-2",
+      resourceName: "prod.eu-1-mediamtx-edge-2",
+    });
+    expect(model.gateway).toMatchObject({
+      containerName: "prod.eu-1-haproxy",
+      configDir: "/srv/mediamtx-lb/haproxy",
+      adminSocket: "/srv/mediamtx-lb/haproxy/run/admin.sock",
+    });
+    // The host dials the bind address (0.0.0.0 as loopback); clients get the public host.
+    expect(model.local).toEqual({
+      host: "127.0.0.1",
+      stats: "http://127.0.0.1:9000",
+      hls: "http://127.0.0.1:8080",
+      webrtc: "http://127.0.0.1:8443",
+    });
+    expect(model.endpoints).toEqual({
+      rtmp: "rtmp://Media.Example.com:1936",
+      hls: "http://Media.Example.com:8080",
+      webrtc: "http://Media.Example.com:8443",
+      stats: "http://Media.Example.com:9000/stats",
+      metrics: "http://Media.Example.com:9000/metrics",
+    });
+  });
+
+  it("dials a specific bind address as it is", () => {
+    const model = validateConfig({ instances: ONE, bindAddress: "10.1.2.3", ports: { stats: 9404 } }, CTX);
+    expect(model.local.stats).toBe("http://10.1.2.3:9404");
   });
 
   it("accepts 32 instances and a pinned ICE port equal to its own derived one", () => {

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import { instanceNames, stackNames } from "../../../infra/config/names";
 
 // The resource graph under Pulumi mocks: which resources the program declares and with what inputs.
 // Real behaviour (routing, reloads) is proven in test/e2e; this checks names, ports and isolation fast.
@@ -50,7 +51,10 @@ describe.each([1, 2, 5])("program with %i instance(s)", (n) => {
     const containers = byType(created, "docker:index/container:Container");
     expect(byType(created, "docker:index/network:Network")).toHaveLength(1);
     expect(containers.map((c) => c.inputs.name).sort()).toEqual(
-      [...instancesOf(n).map((i) => `graph-mediamtx-${i.name}`), "graph-haproxy"].sort(),
+      [
+        ...instancesOf(n).map((i) => instanceNames("graph", "/unused", i.name).containerName),
+        stackNames("graph", "/unused").gateway.containerName,
+      ].sort(),
     );
   });
 

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { Model } from "../../../infra/config/model";
 import {
   HEALTH_CHECK_URI,
+  haproxyConfigFingerprint,
+  haproxyWeights,
   INITIAL_SERVER_STATE,
   quoteHaproxyWord,
   renderHaproxyConfig,
@@ -88,7 +90,7 @@ describe("toHaproxyView", () => {
   });
 
   it("checks MediaMTX's control API, not the proxied port", () => {
-    expect(toHaproxyView(model()).httpCheck).toEqual([
+    expect(toHaproxyView(model()).hls.httpCheck).toEqual([
       "option httpchk",
       "http-check connect port 9997",
       `http-check send meth GET uri ${HEALTH_CHECK_URI}`,
@@ -192,7 +194,7 @@ describe("renderHaproxyConfig", () => {
           checked ? / check inter 2s fall 3 rise 2$/ : new RegExp(` track hls/${name}$`),
         );
       }
-      const httpCheck = toHaproxyView(model()).httpCheck;
+      const httpCheck = toHaproxyView(model()).hls.httpCheck;
       if (checked) expect(backend.lines).toEqual(expect.arrayContaining([...httpCheck]));
       else
         expect(
@@ -325,5 +327,49 @@ describe("renderHaproxySecrets", () => {
 describe("INITIAL_SERVER_STATE", () => {
   it("is the bare state-file format version", () => {
     expect(INITIAL_SERVER_STATE).toBe("1\n");
+  });
+});
+
+describe("haproxyWeights", () => {
+  it("lists every weighted server, backend by backend in config order", () => {
+    const rows = (backend: string) => [
+      { backend, server: "a", weight: 2 },
+      { backend, server: "b", weight: 1 },
+      { backend, server: "c", weight: 0 },
+    ];
+    expect(haproxyWeights(model())).toEqual([...rows("rtmp"), ...rows("hls"), ...rows("webrtc")]);
+  });
+
+  it("names every weight the rendered config sets (the fingerprint ignores exactly these)", () => {
+    const written = sections(renderHaproxyConfig(model())).flatMap((section) =>
+      section.lines.flatMap((line) => {
+        const m = /^server (\S+) .*\bweight (\d+)\b/.exec(line);
+        return m ? [`${section.header.replace(/^backend /, "")}/${m[1]} ${m[2]}`] : [];
+      }),
+    );
+    expect(written).toEqual(haproxyWeights(model()).map((w) => `${w.backend}/${w.server} ${w.weight}`));
+  });
+});
+
+describe("haproxyConfigFingerprint", () => {
+  const reweighted = testInstances([
+    { name: "a", weight: 7 },
+    { name: "b", weight: 0 },
+    { name: "c", weight: 256, iceTcpPort: 9000 },
+  ]);
+
+  it("ignores the weights", () => {
+    expect(haproxyConfigFingerprint(model({ instances: reweighted }))).toBe(
+      haproxyConfigFingerprint(model()),
+    );
+    expect(haproxyConfigFingerprint(model())).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it.each<[string, Partial<Model>]>([
+    ["a health interval", { health: { ...testModel().health, intervalMs: 9000 } }],
+    ["an instance more", { instances: testInstances([...THREE, { name: "d", weight: 1 }]) }],
+    ["request logging", { logging: { requests: "errors" } }],
+  ])("changes with %s", (_label, overrides) => {
+    expect(haproxyConfigFingerprint(model(overrides))).not.toBe(haproxyConfigFingerprint(model()));
   });
 });

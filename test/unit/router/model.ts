@@ -13,7 +13,7 @@ export function routerModel(instances: readonly InstanceSpec[], pollIntervalMs =
     stack: "test",
     instances: testInstances(instances),
     routing: { pollIntervalMs },
-    network: { subnet: "172.30.0.0/24", gateway: "172.30.0.1" },
+    network: { ...testModel().network, subnet: "172.30.0.0/24", gateway: "172.30.0.1" },
     hostDir: "/tmp/mediamtx-lb-test",
   });
 }

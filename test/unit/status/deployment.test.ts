@@ -10,7 +10,6 @@ import {
   pulumiFailure,
   rawConfigFromPulumiJson,
   StackNotUpError,
-  statsBaseUrl,
 } from "../../../infra/status/deployment";
 import { container } from "./inputs";
 
@@ -108,20 +107,6 @@ describe("deployedInstances and configDrift", () => {
 });
 
 describe("endpoints", () => {
-  it("dials the bind address, loopback for 0.0.0.0", () => {
-    expect(statsBaseUrl(model())).toBe("http://127.0.0.1:8404");
-    expect(
-      statsBaseUrl(
-        model({ ...rawConfigFromPulumiJson(CONFIG_JSON), bindAddress: "0.0.0.0", publicHost: "tv.example" }),
-      ),
-    ).toBe("http://127.0.0.1:8404");
-    expect(
-      statsBaseUrl(
-        model({ ...rawConfigFromPulumiJson(CONFIG_JSON), bindAddress: "10.1.2.3", ports: { stats: 9404 } }),
-      ),
-    ).toBe("http://10.1.2.3:9404");
-  });
-
   it("finds the admin socket below HAProxy's bind mount, else below the config's hostDir", () => {
     const haproxy = container("s1-haproxy", {
       mounts: [{ source: "/srv/mlb/s1/haproxy", destination: "/usr/local/etc/haproxy" }],

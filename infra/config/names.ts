@@ -1,0 +1,179 @@
+// Every name and address the stack derives from its config: Docker objects, host directories, HAProxy
+// proxies, labels. This is the only module that builds them; validateConfig puts them into the Model,
+// and components, renderers, status, smoke checks, the bench and tests read them from the Model (or from
+// stack outputs). A rename here is then a compile-time change everywhere, not an e2e failure.
+// Pure: no Pulumi types, no I/O.
+
+// Paths inside the gateway container are constants of their own leaf module.
+import { ADMIN_SOCKET, HAPROXY_DIR } from "../render/paths";
+
+/**
+ * Stack names as Docker object prefixes and host directory names. Lowercase only: the stack name is also
+ * a directory under hostDir, and two stacks differing only in case would share it on a case-insensitive
+ * disk. Docker itself allows `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.
+ */
+export const STACK_PATTERN = /^[a-z0-9][a-z0-9_.-]*$/;
+
+/** Stats user names: one HAProxy config word, no quoting needed. */
+export const STATS_USER_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** The value of LABELS.project on every Docker object the stack creates. */
+export const PROJECT = "mediamtx-lb";
+
+/** Every Docker object carries these, so tests and operators can find (and clean up) a stack's leftovers by label. */
+export const LABELS = {
+  project: "mediamtx-lb.project",
+  stack: "mediamtx-lb.stack",
+  role: "mediamtx-lb.role",
+  /** On instance containers only: the instance name from the config. */
+  instance: "mediamtx-lb.instance",
+} as const;
+
+export type Role = "network" | "haproxy" | "mediamtx";
+
+export interface DockerLabel {
+  readonly label: string;
+  readonly value: string;
+}
+
+/**
+ * HAProxy proxy names in haproxy.cfg. The frontend and backend of a protocol share its name.
+ * `health` is the one backend whose servers run checks; every other server tracks its namesake there,
+ * and the router's on-miss lookup reads server health from it.
+ */
+export const PROXIES = {
+  stats: "stats",
+  rtmp: "rtmp",
+  hls: "hls",
+  webrtc: "webrtc",
+  health: "hls",
+} as const;
+
+export type ProxyNames = typeof PROXIES;
+
+const ICE_PROXY_PREFIX = "ice_";
+
+/** Frontend and backend of one instance's ICE-TCP port. */
+export function iceProxyName(instance: string): string {
+  return `${ICE_PROXY_PREFIX}${instance}`;
+}
+
+/** The instance an ICE-TCP proxy belongs to, or undefined for any other proxy. */
+export function instanceOfIceProxy(proxy: string): string | undefined {
+  return proxy.startsWith(ICE_PROXY_PREFIX) ? proxy.slice(ICE_PROXY_PREFIX.length) : undefined;
+}
+
+function labels(stack: string, role: Role): DockerLabel[] {
+  return [
+    { label: LABELS.project, value: PROJECT },
+    { label: LABELS.role, value: role },
+    { label: LABELS.stack, value: stack },
+  ];
+}
+
+export interface InstanceNames {
+  /** Docker container name. */
+  readonly containerName: string;
+  /** Pulumi name of the instance component (never depends on order or weight: a rename is a replacement). */
+  readonly resourceName: string;
+  /** Host directory bind-mounted as the instance's config directory. */
+  readonly configDir: string;
+  /** HAProxy frontend/backend of the instance's ICE-TCP port. */
+  readonly iceProxy: string;
+  readonly labels: readonly DockerLabel[];
+}
+
+/** Names of one instance; also used for an instance that is deployed but no longer in the config. */
+export function instanceNames(stack: string, hostDir: string, name: string): InstanceNames {
+  return {
+    containerName: `${stack}-mediamtx-${name}`,
+    resourceName: `${stack}-mediamtx-${name}`,
+    configDir: `${hostDir}/mediamtx-${name}`,
+    iceProxy: iceProxyName(name),
+    labels: [...labels(stack, "mediamtx"), { label: LABELS.instance, value: name }],
+  };
+}
+
+export interface GatewayNames {
+  readonly containerName: string;
+  readonly resourceName: string;
+  /** Host directory bind-mounted at HAPROXY_DIR (render/paths.ts). */
+  readonly configDir: string;
+  /** The Runtime API socket as seen from the host (inside configDir). */
+  readonly adminSocket: string;
+  readonly labels: readonly DockerLabel[];
+}
+
+export interface NetworkNames {
+  readonly name: string;
+  readonly resourceName: string;
+  readonly labels: readonly DockerLabel[];
+}
+
+export interface StackNames {
+  readonly network: NetworkNames;
+  readonly gateway: GatewayNames;
+  /** Pulumi names of the two image resources. */
+  readonly images: { readonly haproxy: string; readonly mediamtx: string };
+  readonly smokeChecks: string;
+}
+
+export function stackNames(stack: string, hostDir: string): StackNames {
+  return {
+    network: { name: `${stack}-net`, resourceName: stack, labels: labels(stack, "network") },
+    gateway: {
+      containerName: `${stack}-haproxy`,
+      resourceName: `${stack}-haproxy`,
+      configDir: `${hostDir}/haproxy`,
+      adminSocket: `${hostDir}/haproxy${ADMIN_SOCKET.slice(HAPROXY_DIR.length)}`,
+      labels: labels(stack, "haproxy"),
+    },
+    images: { haproxy: `${stack}-image-haproxy`, mediamtx: `${stack}-image-mediamtx` },
+    smokeChecks: `${stack}-smoke`,
+  };
+}
+
+export interface LocalUrls {
+  /** The bind address, with 0.0.0.0 dialled as loopback: the public host name may not resolve here. */
+  readonly host: string;
+  readonly stats: string;
+  readonly hls: string;
+  readonly webrtc: string;
+}
+
+export interface Endpoints {
+  readonly rtmp: string;
+  readonly hls: string;
+  readonly webrtc: string;
+  readonly stats: string;
+  readonly metrics: string;
+}
+
+interface FrontendPorts {
+  readonly rtmp: number;
+  readonly hls: number;
+  readonly webrtc: number;
+  readonly stats: number;
+}
+
+/** Base URLs dialled from the deploying host (smoke checks, status). */
+export function localUrls(bindAddress: string, ports: FrontendPorts): LocalUrls {
+  const host = bindAddress === "0.0.0.0" ? "127.0.0.1" : bindAddress;
+  return {
+    host,
+    stats: `http://${host}:${ports.stats}`,
+    hls: `http://${host}:${ports.hls}`,
+    webrtc: `http://${host}:${ports.webrtc}`,
+  };
+}
+
+/** What clients use (stack output `endpoints`). */
+export function endpoints(publicHost: string, ports: FrontendPorts): Endpoints {
+  return {
+    rtmp: `rtmp://${publicHost}:${ports.rtmp}`,
+    hls: `http://${publicHost}:${ports.hls}`,
+    webrtc: `http://${publicHost}:${ports.webrtc}`,
+    stats: `http://${publicHost}:${ports.stats}/stats`,
+    metrics: `http://${publicHost}:${ports.stats}/metrics`,
+  };
+}
