@@ -1,15 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { Model } from "../../../infra/config/model";
 import {
-  type ConfigContext,
-  ConfigError,
   defaultSubnet,
   fnv1a32,
   isPinnedImageReference,
   parseDuration,
   parseIpv4,
-  validateConfig,
-} from "../../../infra/config/validate";
+} from "../../../infra/config/fields";
+import type { Model } from "../../../infra/config/model";
+import { type ConfigContext, ConfigError, validateConfig } from "../../../infra/config/validate";
 
 const CTX: ConfigContext = { stack: "dev", homeDir: "/home/ops", statsPasswordSet: true };
 const ONE = [{ name: "a" }];
