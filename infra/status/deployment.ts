@@ -5,6 +5,7 @@
 import type { Model } from "../config/model";
 import { MEDIAMTX_PORTS } from "../config/model";
 import { instanceNames } from "../config/names";
+import { isRecord, stringOr } from "../lib/untyped";
 import { ADMIN_SOCKET, HAPROXY_DIR } from "../render/paths";
 import type { ContainerInfo } from "./docker-containers";
 import type { DeployedInstance } from "./report";
@@ -15,10 +16,6 @@ export class StackNotUpError extends Error {
 }
 
 const NAMESPACE = "mediamtx-lb:";
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function firstLine(text: string): string {
   return (
@@ -59,7 +56,7 @@ export function parseOutputs(stack: string, json: unknown): OutputInstance[] {
   return instances.filter(isRecord).map((i) => ({
     name: String(i.name ?? ""),
     weight: typeof i.weight === "number" ? i.weight : Number(i.weight),
-    container: typeof i.container === "string" ? i.container : undefined,
+    container: stringOr(i.container, undefined),
   }));
 }
 

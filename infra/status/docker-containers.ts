@@ -1,5 +1,7 @@
 // `docker inspect` JSON → the few container facts the status needs. Pure.
 
+import { isRecord, numberOr, recordsIn, stringOr } from "../lib/untyped";
+
 export interface ContainerInfo {
   /** Without Docker's leading "/". */
   readonly name: string;
@@ -20,12 +22,8 @@ export interface ContainerInfo {
   readonly mounts: readonly { readonly source: string; readonly destination: string }[];
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function str(value: unknown): string {
-  return typeof value === "string" ? value : "";
+  return stringOr(value, "");
 }
 
 /** Docker prints "0001-01-01T00:00:00Z" for a time that never happened. */
@@ -52,20 +50,21 @@ export function parseDockerInspect(json: unknown): ContainerInfo[] {
     if (isRecord(networks)) {
       for (const [k, v] of Object.entries(networks)) addresses[k] = isRecord(v) ? str(v.IPAddress) : "";
     }
-    const mounts = Array.isArray(item.Mounts)
-      ? item.Mounts.filter(isRecord).map((m) => ({ source: str(m.Source), destination: str(m.Destination) }))
-      : [];
+    const mounts = recordsIn(item.Mounts).map((m) => ({
+      source: str(m.Source),
+      destination: str(m.Destination),
+    }));
     return {
       name: str(item.Name).replace(/^\//, ""),
       labels,
       status: str(state.Status),
       running: state.Running === true,
-      exitCode: typeof state.ExitCode === "number" ? state.ExitCode : 0,
+      exitCode: numberOr(state.ExitCode, 0),
       oomKilled: state.OOMKilled === true,
       error: str(state.Error),
       startedAt: time(state.StartedAt),
       finishedAt: time(state.FinishedAt),
-      restartCount: typeof item.RestartCount === "number" ? item.RestartCount : 0,
+      restartCount: numberOr(item.RestartCount, 0),
       addresses,
       mounts,
     };

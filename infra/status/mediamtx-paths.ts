@@ -3,6 +3,8 @@
 // {type, id} or null, tracks, readers [{type, id}], bytesReceived. A configured path can exist before
 // anyone publishes, so "live" means available/ready, never mere presence.
 
+import { isRecord, numberOr, recordsIn, stringOr, stringsIn } from "../lib/untyped";
+
 export interface PathReader {
   /** e.g. hlsSession, hlsMuxer, webRTCSession, rtmpConn. */
   readonly type: string;
@@ -25,10 +27,6 @@ export interface PathsPage {
   readonly pageCount: number;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** One page of /v3/paths/list. Throws on a body that is not a path list. */
 export function parsePathsPage(json: unknown): PathsPage {
   if (!isRecord(json) || !Array.isArray(json.items)) {
@@ -36,19 +34,15 @@ export function parsePathsPage(json: unknown): PathsPage {
   }
   const items = json.items.filter(isRecord).map((item): LivePath => {
     const source = isRecord(item.source) ? item.source : undefined;
-    const readers = Array.isArray(item.readers) ? item.readers.filter(isRecord) : [];
     return {
-      name: typeof item.name === "string" ? item.name : "",
+      name: stringOr(item.name, ""),
       ready: item.available === true || item.ready === true,
-      sourceType: typeof source?.type === "string" ? source.type : undefined,
-      tracks: Array.isArray(item.tracks) ? item.tracks.filter((t): t is string => typeof t === "string") : [],
-      readers: readers.map((r) => ({
-        type: typeof r.type === "string" ? r.type : "",
-        id: typeof r.id === "string" ? r.id : "",
-      })),
-      bytesReceived: typeof item.bytesReceived === "number" ? item.bytesReceived : undefined,
+      sourceType: stringOr(source?.type, undefined),
+      tracks: stringsIn(item.tracks),
+      readers: recordsIn(item.readers).map((r) => ({ type: stringOr(r.type, ""), id: stringOr(r.id, "") })),
+      bytesReceived: numberOr(item.bytesReceived, undefined),
     };
   });
-  const pageCount = typeof json.pageCount === "number" ? json.pageCount : 1;
+  const pageCount = numberOr(json.pageCount, 1);
   return { items: items.filter((p) => p.name !== ""), pageCount };
 }

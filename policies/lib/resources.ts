@@ -11,6 +11,7 @@ import * as docker from "@pulumi/docker";
 import type { ResourceValidationArgs } from "@pulumi/policy";
 import { parseImageReference } from "../../infra/config/image-ref";
 import { LABELS } from "../../infra/config/names";
+import { isRecord } from "../../infra/lib/untyped";
 import { type HaproxyCfg, parseHaproxyCfg } from "./haproxy-cfg";
 
 /** Type token of every `pulumi.dynamic.Resource`; ConfigDir is one. */
@@ -21,10 +22,6 @@ export const ROLE_LABEL = LABELS.role;
 export const MEDIAMTX_ROLE = "mediamtx";
 /** Last path component of MediaMTX images: bluenviron/mediamtx, mediamtx-lb/mediamtx. */
 const MEDIAMTX_REPOSITORY = "mediamtx";
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Value of Docker label `key` in a Container's `labels` input ([{label, value}]); undefined if absent. */
 export function labelValue(labels: unknown, key: string): string | undefined {

@@ -2,6 +2,8 @@
 // "which instance holds this stream" that routing tests compare the proxy against. The API answers the
 // stack subnet, and the host reaches the Docker network from its gateway address, which is in it.
 
+import { isRecord, numberOr, stringOr } from "../../infra/lib/untyped";
+
 export interface ApiInstance {
   readonly name: string;
   /** `http://<address>:9997` */
@@ -84,16 +86,13 @@ export async function waitGone(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${stream} to disappear`);
 }
 
-function toPathState(body: unknown): PathState | undefined {
-  if (typeof body !== "object" || body === null) return undefined;
-  const item = body as Record<string, unknown>;
-  const source = item.source as { type?: unknown } | null | undefined;
-  const bytes = typeof item.inboundBytes === "number" ? item.inboundBytes : item.bytesReceived;
+function toPathState(item: unknown): PathState | undefined {
+  if (!isRecord(item)) return undefined;
   return {
     name: String(item.name),
     ready: item.available === true || item.ready === true,
-    sourceType: source && typeof source.type === "string" ? source.type : undefined,
-    bytesReceived: typeof bytes === "number" ? bytes : 0,
+    sourceType: isRecord(item.source) ? stringOr(item.source.type, undefined) : undefined,
+    bytesReceived: numberOr(item.inboundBytes, numberOr(item.bytesReceived, 0)),
     readers: Array.isArray(item.readers) ? item.readers.length : 0,
   };
 }

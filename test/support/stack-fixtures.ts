@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { load } from "js-yaml";
 import type { Model } from "../../infra/config/model";
 import { validateConfig } from "../../infra/config/validate";
+import { isRecord } from "../../infra/lib/untyped";
 
 export const FIXTURES_DIR = resolve(__dirname, "..", "fixtures");
 
@@ -48,8 +49,4 @@ export function loadFixtureModel(name: string): Model {
     homeDir: FIXTURE_HOME,
     statsPasswordSet: true,
   });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
