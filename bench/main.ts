@@ -2,10 +2,10 @@
 // Wiring only; each measurement lives in bench/scenarios/, the arithmetic in bench/lib/analysis.ts.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { statsEndpoint } from "../infra/haproxy/stats-frontend";
 import { isFullRun, parseArgs, type ScenarioName, USAGE } from "./lib/args";
 import { BenchStack, pulumi, REPO_ROOT, workPaths } from "./lib/bench-stack";
 import { type BenchContext, RTMP_BASE, STATS_BASE } from "./lib/context";
-import { statsClient } from "./lib/haproxy-stats";
 import { load1, machineInfo, versions } from "./lib/machine";
 import { Publishers, prepareClips } from "./lib/media";
 import { buildNotes } from "./lib/notes";
@@ -110,7 +110,7 @@ async function main(): Promise<number> {
     const ctx: BenchContext = {
       work,
       stack,
-      stats: statsClient(STATS_BASE, STATS_USER, STATS_PASSWORD),
+      stats: statsEndpoint(STATS_BASE, STATS_USER, STATS_PASSWORD),
       publishers,
       clips,
       profile,

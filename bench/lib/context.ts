@@ -1,6 +1,6 @@
 // Everything a measurement needs, built once by main.ts.
+import type { StatsEndpoint } from "../../infra/haproxy/stats-frontend";
 import type { BenchStack, WorkPaths } from "./bench-stack";
-import type { StatsClient } from "./haproxy-stats";
 import { openSession } from "./hls";
 import { findOwner, type Owner } from "./instances";
 import type { Clips, Publishers } from "./media";
@@ -11,7 +11,7 @@ import { BENCH_PORTS, BENCH_STACK } from "./stack-config";
 export interface BenchContext {
   readonly work: WorkPaths;
   readonly stack: BenchStack;
-  readonly stats: StatsClient;
+  readonly stats: StatsEndpoint;
   readonly publishers: Publishers;
   readonly clips: Clips;
   readonly profile: Profile;

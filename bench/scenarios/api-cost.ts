@@ -1,8 +1,9 @@
 // 2. Control-API cost: every request HAProxy sends to an instance's API, counted on the bridge while
 // the stack idles and while wrk fetches a playlist through the router as fast as it can.
+import { requiredCounter } from "../../infra/haproxy/router-status";
+import { fetchRouterStatus } from "../../infra/haproxy/stats-frontend";
 import { countByKind, startApiCapture } from "../lib/api-capture";
 import { type BenchContext, bridgeInterface, HLS_BASE } from "../lib/context";
-import { fetchRouterStatus } from "../lib/haproxy-stats";
 import { openSession } from "../lib/hls";
 import { sleep } from "../lib/process";
 import type { ApiCostResult, ApiWindow } from "../lib/results";
@@ -23,8 +24,8 @@ async function window(ctx: BenchContext, iface: string, traffic: () => Promise<n
     seconds: elapsedS,
     viewerRequests,
     calls: countByKind(calls),
-    routerPolls: after.counters.polls - before.counters.polls,
-    routerLookups: after.counters.lookups - before.counters.lookups,
+    routerPolls: requiredCounter(after, "polls") - requiredCounter(before, "polls"),
+    routerLookups: requiredCounter(after, "lookups") - requiredCounter(before, "lookups"),
   };
 }
 

@@ -1,7 +1,8 @@
 // 4. Failover: `docker kill` an instance, time until HAProxy's stats mark it DOWN in each backend that
 // carries it; `docker start` it, time until UP again. Compared with inter × fall and inter × rise.
+import { backendsOf, type HaproxyStats, isDown, isUp, serverStatus } from "../../infra/haproxy/stats-csv";
+import { fetchStats } from "../../infra/haproxy/stats-frontend";
 import { type BenchContext, instanceContainer } from "../lib/context";
-import { backendsOf, fetchStats, isDown, isUp, type StatsRow, serverStatus } from "../lib/haproxy-stats";
 import { docker, sleep, waitFor } from "../lib/process";
 import type { FailoverCycle, FailoverResult } from "../lib/results";
 import { DEFAULT_HEALTH, durationMs, instanceNames } from "../lib/stack-config";
@@ -20,15 +21,15 @@ async function timeUntil(
   const at: Record<string, number> = {};
   const deadline = since + timeoutMs;
   while (Object.keys(at).length < backends.length && Date.now() < deadline) {
-    let rows: StatsRow[] = [];
+    let stats: HaproxyStats = { servers: [], backends: [] };
     try {
-      rows = await fetchStats(ctx.stats);
+      stats = await fetchStats(ctx.stats);
     } catch {
       // A stats fetch that fails is simply retried on the next step.
     }
     const now = Date.now();
     for (const b of backends)
-      if (at[b] === undefined && done(serverStatus(rows, b, server))) at[b] = now - since;
+      if (at[b] === undefined && done(serverStatus(stats, b, server))) at[b] = now - since;
     await sleep(STEP_MS);
   }
   for (const b of backends) if (at[b] === undefined) at[b] = Number.NaN;
@@ -47,8 +48,8 @@ export async function runFailover(ctx: BenchContext): Promise<FailoverResult> {
     `failover: ${ctx.profile.failover.cycles} × kill/start ${container} (backends ${backends.join(", ")})`,
   );
   const allUp = async () => {
-    const rows = await fetchStats(ctx.stats);
-    return backends.every((b) => isUp(serverStatus(rows, b, server))) ? true : undefined;
+    const stats = await fetchStats(ctx.stats);
+    return backends.every((b) => isUp(serverStatus(stats, b, server))) ? true : undefined;
   };
   const cycles: FailoverCycle[] = [];
   for (let c = 0; c < ctx.profile.failover.cycles; c++) {

@@ -5,6 +5,9 @@
 // - one full listing per instance timed from the host (the requests the poller makes);
 // - the Lua tasks' CPU per poll (HAProxy task profiling: hlua_process_task) and HAProxy's idle CPU;
 // - router vs plain proxy on one stream's media playlist, interleaved (latency at c=1, throughput at c=8).
+import { requiredCounter } from "../../infra/haproxy/router-status";
+import { runtimeApi } from "../../infra/haproxy/runtime-api";
+import { fetchRouterStatus } from "../../infra/haproxy/stats-frontend";
 import { countByKind, startApiCapture } from "../lib/api-capture";
 import { containerCpuNs } from "../lib/cgroup";
 import {
@@ -15,8 +18,6 @@ import {
   HLS_BASE,
   waitPlayable,
 } from "../lib/context";
-import { adminCommand, parseTaskProfile, taskCpu } from "../lib/haproxy-admin";
-import { fetchRouterStatus } from "../lib/haproxy-stats";
 import { type HlsSession, openSession } from "../lib/hls";
 import { listPaths } from "../lib/instances";
 import { PLAIN_CONTAINER, plainPort, startPlainProxy } from "../lib/plain-proxy";
@@ -24,11 +25,14 @@ import { sleep } from "../lib/process";
 import type { GrowthCell, GrowthResult, LoadMode, Target, WrkSample } from "../lib/results";
 import { DEFAULT_POLL_INTERVAL, durationMs, IMAGES } from "../lib/stack-config";
 import { median, rotation } from "../lib/summary";
+import { parseTaskProfile, taskCpu } from "../lib/task-profile";
 import { measure, type TargetEndpoint } from "./data-plane";
 
 /** Coupling: PATHS_PER_PAGE in infra/render/router.ts (the poller's page size). */
 const PATHS_PER_PAGE = 100;
 const RAMP_TIMEOUT_MS = 240_000;
+/** Generous: the bench asks while the proxy is under load. */
+const ADMIN_TIMEOUT_MS = 10_000;
 
 export function growthStream(i: number): string {
   return `grow/${String(i).padStart(4, "0")}`;
@@ -43,7 +47,7 @@ async function waitMapSize(
   const deadline = Date.now() + timeoutMs;
   let last = -1;
   while (Date.now() < deadline) {
-    last = (await fetchRouterStatus(ctx.stats)).counters.mapSize;
+    last = requiredCounter(await fetchRouterStatus(ctx.stats), "mapSize");
     if (done(last)) return last;
     await sleep(500);
   }
@@ -53,20 +57,21 @@ async function waitMapSize(
 /** An idle window: the poller's Lua CPU (task profiling), HAProxy's CPU and the router's API calls on the wire. */
 async function profileWindow(ctx: BenchContext, seconds: number) {
   const socket = `${ctx.work.host}/${ADMIN_SOCKET_IN_HOST_DIR}`;
+  const adminCommand = (command: string) => runtimeApi(socket, command, ADMIN_TIMEOUT_MS);
   const capture = await startApiCapture(await bridgeInterface());
-  await adminCommand(socket, "set profiling tasks off");
-  await adminCommand(socket, "set profiling tasks on");
+  await adminCommand("set profiling tasks off");
+  await adminCommand("set profiling tasks on");
   const before = await fetchRouterStatus(ctx.stats);
   const cpuBefore = await containerCpuNs(GATEWAY_CONTAINER);
   const started = performance.now();
   await sleep(seconds * 1000);
-  const profile = parseTaskProfile(await adminCommand(socket, "show profiling tasks"));
+  const profile = parseTaskProfile(await adminCommand("show profiling tasks"));
   const elapsedS = (performance.now() - started) / 1000;
   const cpuNs = (await containerCpuNs(GATEWAY_CONTAINER)) - cpuBefore;
   const after = await fetchRouterStatus(ctx.stats);
-  await adminCommand(socket, "set profiling tasks off");
+  await adminCommand("set profiling tasks off");
   const calls = countByKind(await capture.stop());
-  const polls = after.counters.polls - before.counters.polls;
+  const polls = requiredCounter(after, "polls") - requiredCounter(before, "polls");
   const lua = taskCpu(profile, "hlua_process_task");
   return {
     polls,
@@ -75,7 +80,7 @@ async function profileWindow(ctx: BenchContext, seconds: number) {
     luaCpuMsPerPoll: polls > 0 ? lua.cpuMs / polls : Number.NaN,
     haproxyIdleCpuPct: (cpuNs / 1e9 / elapsedS) * 100,
     claimed: after.instances.map((i) => i.claimed),
-    mapSize: after.counters.mapSize,
+    mapSize: requiredCounter(after, "mapSize"),
   };
 }
 

@@ -1,9 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
+import { isUp, serverStatus } from "../haproxy/stats-csv";
+import { fetchStats, statsEndpoint } from "../haproxy/stats-frontend";
 
 // Smoke checks after the containers: an `up` that leaves a proxy unable to route fails, naming
 // what failed. They re-run only when `trigger` changes (config hashes, container ids), so a no-op
 // preview stays a no-op. A dynamic provider (not @pulumi/command, whose plugin cannot be built
-// here); self-contained, it requires only Node built-ins and uses Node's global fetch.
+// here); self-contained, it requires only Node built-ins and uses Node's global fetch. Pulumi serializes
+// what it calls from infra/haproxy/ into the state with it: those functions must stay free of module state.
 
 export interface SmokeInputs {
   readonly statsUrl: string;
@@ -21,7 +24,7 @@ export interface SmokeInputs {
 /** Internal. Exported for testing. Resolves with the list of passed checks or throws listing the failures. */
 export async function runSmokeChecks(inputs: SmokeInputs): Promise<string[]> {
   const net = require("node:net") as typeof import("node:net");
-  const auth = `Basic ${Buffer.from(`${inputs.statsUser}:${inputs.statsPassword}`).toString("base64")}`;
+  const stats = statsEndpoint(inputs.statsUrl, inputs.statsUser, inputs.statsPassword);
   const deadline = Date.now() + inputs.timeoutMs;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -54,18 +57,12 @@ export async function runSmokeChecks(inputs: SmokeInputs): Promise<string[]> {
     {
       name: "every server UP",
       run: async () => {
-        const r = await get(`${inputs.statsUrl}/stats;csv`, { headers: { authorization: auth } });
-        if (r.status !== 200) return `GET /stats;csv answered ${r.status}`;
-        const status = new Map<string, string>();
-        for (const line of r.body.split("\n")) {
-          const f = line.split(",");
-          if (f.length > 17 && f[0] && f[1]) status.set(`${f[0]}/${f[1]}`, f[17] ?? "");
-        }
+        const current = await fetchStats(stats);
         const bad = Object.entries(inputs.servers).flatMap(([backend, names]) =>
           names
-            .map((n) => [`${backend}/${n}`, status.get(`${backend}/${n}`) ?? "missing"] as const)
+            .map((n) => [`${backend}/${n}`, serverStatus(current, backend, n) ?? "missing"] as const)
             // "UP 1/3" is a server on its way down: only a steady UP passes.
-            .filter(([, s]) => s !== "UP"),
+            .filter(([, s]) => !isUp(s)),
         );
         return bad.length === 0 ? undefined : `not UP: ${bad.map(([k, s]) => `${k}=${s}`).join(" ")}`;
       },

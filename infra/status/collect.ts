@@ -5,11 +5,13 @@
 // Parsing and merging live in the pure modules beside this one.
 
 import { execFile } from "node:child_process";
-import { createConnection } from "node:net";
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { STACK_LABEL } from "../components/labels";
 import { validateConfig } from "../config/validate";
+import { runtimeApi } from "../haproxy/runtime-api";
+import { parseShowInfo, parseStatCsv } from "../haproxy/stats-csv";
+import { fetchRouterStatus, fetchStats } from "../haproxy/stats-frontend";
 import {
   adminSocketPath,
   configDrift,
@@ -23,10 +25,8 @@ import {
   statsBaseUrl,
 } from "./deployment";
 import { type ContainerInfo, parseDockerInspect } from "./docker-containers";
-import { parseShowInfo, parseStatCsv } from "./haproxy-stats";
 import { type LivePath, parsePathsPage } from "./mediamtx-paths";
 import type { HaproxySnapshot, Result, StatusInputs } from "./report";
-import { parseRouterStatus, type RouterStatus } from "./router-status";
 
 export const PULUMI_SCRIPT = resolve(__dirname, "..", "..", "scripts", "pulumi");
 
@@ -94,26 +94,8 @@ async function stackContainers(stack: string): Promise<ContainerInfo[]> {
   return parseDockerInspect(JSON.parse(await docker(["inspect", "--type", "container", ...ids])));
 }
 
-/** One Runtime API command; HAProxy closes the connection after answering (non-interactive mode). */
-export function adminCommand(socketPath: string, command: string): Promise<string> {
-  return new Promise((done, fail) => {
-    const socket = createConnection(socketPath);
-    const chunks: Buffer[] = [];
-    socket.setTimeout(SOCKET_TIMEOUT_MS, () =>
-      socket.destroy(new Error(`no answer within ${SOCKET_TIMEOUT_MS} ms`)),
-    );
-    socket.once("connect", () => socket.end(`${command}\n`));
-    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
-    socket.once("error", (err) => fail(new Error(`admin socket ${socketPath}: ${message(err)}`)));
-    socket.once("close", (hadError) => {
-      if (!hadError) done(Buffer.concat(chunks).toString("utf8"));
-    });
-  });
-}
-
-async function httpGet(url: string, authorization?: string): Promise<string> {
+async function httpGet(url: string): Promise<string> {
   const res = await fetch(url, {
-    headers: authorization ? { authorization } : {},
     redirect: "manual",
     signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
   });
@@ -142,10 +124,14 @@ export async function haproxySnapshot(
   statsUrl: string,
   auth: Result<string>,
 ): Promise<HaproxySnapshot> {
+  const ask = (command: string) =>
+    runtimeApi(socketPath, command, SOCKET_TIMEOUT_MS).catch((err: unknown) => {
+      throw new Error(`admin socket ${socketPath}: ${message(err)}`);
+    });
   let socketError: string;
   try {
-    const stats = parseStatCsv(await adminCommand(socketPath, "show stat"));
-    const info = parseShowInfo(await adminCommand(socketPath, "show info"));
+    const stats = parseStatCsv(await ask("show stat"));
+    const info = parseShowInfo(await ask("show info"));
     return { stats, info, via: "admin socket" };
   } catch (err) {
     socketError = message(err);
@@ -153,7 +139,7 @@ export async function haproxySnapshot(
   if (!auth.ok) throw new Error(`${socketError}; stats page: ${auth.error}`);
   try {
     return {
-      stats: parseStatCsv(await httpGet(`${statsUrl}/stats;csv`, auth.value)),
+      stats: await fetchStats({ base: statsUrl, authorization: auth.value }, HTTP_TIMEOUT_MS),
       info: {},
       via: "stats page",
     };
@@ -214,9 +200,9 @@ export async function collectStatus(options: CollectOptions): Promise<StatusInpu
         auth,
       ),
     ),
-    attempt(async (): Promise<RouterStatus> => {
+    attempt(async () => {
       if (!auth.ok) throw new Error(auth.error);
-      return parseRouterStatus(JSON.parse(await httpGet(`${statsUrl}/router`, auth.value)));
+      return fetchRouterStatus({ base: statsUrl, authorization: auth.value }, HTTP_TIMEOUT_MS);
     }),
     ...instances.map((i) =>
       running.has(i.containerName)

@@ -2,11 +2,11 @@
 // counters and a list of problems in plain words. Pure: the caller passes what it collected and when,
 // so the same inputs always give the same report.
 
+import type { RouterCounters, RouterInstance, RouterStatus } from "../haproxy/router-status";
+import { type BackendStat, type HaproxyStats, type ServerStat, takesNoTraffic } from "../haproxy/stats-csv";
 import { ROUTER_HEALTH_BACKEND } from "../render/router";
 import type { ContainerInfo } from "./docker-containers";
-import { type BackendStat, type HaproxyStats, isDown, type ServerStat } from "./haproxy-stats";
 import type { LivePath } from "./mediamtx-paths";
-import type { RouterCounters, RouterInstance, RouterStatus } from "./router-status";
 
 /** What a collector produced, or why it could not. */
 export type Result<T> =
@@ -368,7 +368,7 @@ export function buildReport(inputs: StatusInputs): StatusReport {
     }
     if (liveOn.length > 1) mine.push(`published on ${liveOn.length} instances (${liveOn.join(", ")})`);
     const status = routedTo === null ? undefined : ownerStatus.get(routedTo);
-    if (status !== undefined && isDown(status)) {
+    if (status !== undefined && takesNoTraffic(status)) {
       mine.push(
         `owner ${routedTo} is ${status} in ${OWNER_BACKEND}: HAProxy redispatches to an instance without it`,
       );

@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HlsVariant } from "../../infra/config/model";
+import { fetchRouterStatus } from "../../infra/haproxy/stats-frontend";
 import { HOST_HAPROXY } from "../support/haproxy-check";
 import { LocalCluster, MEDIAMTX_BINARY } from "../support/local-cluster";
 import {
@@ -44,10 +45,7 @@ function prerequisites(): string | undefined {
 const missing = prerequisites();
 
 async function routerOwners(cluster: LocalCluster): Promise<Map<string, string>> {
-  const { url, authorization } = cluster.routerStatusUrl();
-  const status = (await (await fetch(url, { headers: { authorization } })).json()) as {
-    entries: { stream: string; server: string }[];
-  };
+  const status = await fetchRouterStatus(cluster.design().stats);
   return new Map(status.entries.map((e) => [e.stream, e.server]));
 }
 

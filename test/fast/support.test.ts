@@ -8,7 +8,6 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderSeedConfig } from "../e2e/routing/seed-proxy";
 import { HOST_HAPROXY } from "../support/haproxy-check";
-import { isMarkedDown, isMarkedUp, parseStatsCsv } from "../support/haproxy-stats";
 import { isAnswered, parseMediaPlaylist } from "../support/hls-player";
 import { bindListeners } from "../support/local-cluster";
 import { hostileRequests, placementAgainstWeights } from "../support/routing-scenarios";
@@ -138,33 +137,6 @@ describe("iceFragment", () => {
         "",
       ].join("\r\n"),
     );
-  });
-});
-
-describe("parseStatsCsv and status predicates", () => {
-  const csv = [
-    "# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,",
-    "hls,mtx-1,0,0,0,1,,12,0,0,,0,,0,0,0,0,UP,2,",
-    "hls,mtx-2,0,0,0,1,,3,0,0,,0,,0,0,0,0,DOWN 1/2,1,",
-    "",
-  ].join("\n");
-
-  it("reads proxy, server, sessions, status and weight", () => {
-    expect(parseStatsCsv(csv)).toEqual([
-      { proxy: "hls", server: "mtx-1", sessions: 12, status: "UP", weight: "2" },
-      { proxy: "hls", server: "mtx-2", sessions: 3, status: "DOWN 1/2", weight: "1" },
-    ]);
-  });
-
-  it.each([
-    ["UP", true, false],
-    ["UP 1/3", true, false],
-    ["DOWN", false, true],
-    ["DOWN 1/2", false, true],
-    ["MAINT", false, false],
-    ["no check", false, false],
-  ])("%s: up %s, down %s", (status, up, down) => {
-    expect([isMarkedUp(status), isMarkedDown(status)]).toEqual([up, down]);
   });
 });
 

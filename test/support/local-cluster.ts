@@ -25,12 +25,13 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { HlsVariant, Model } from "../../infra/config/model";
 import { validateConfig } from "../../infra/config/validate";
+import { isUp } from "../../infra/haproxy/stats-csv";
+import { fetchStats, statsEndpoint } from "../../infra/haproxy/stats-frontend";
 import { INITIAL_SERVER_STATE, renderHaproxyConfig, renderHaproxySecrets } from "../../infra/render/haproxy";
 import { renderMediamtxConfig } from "../../infra/render/mediamtx";
 import { HAPROXY_CONFIG, HAPROXY_DIR, HAPROXY_SECRETS } from "../../infra/render/paths";
 import { renderRouterLua, renderStreamsMap } from "../../infra/render/router";
 import { withDirOnHaproxyDir } from "./haproxy-check";
-import { fetchStats } from "./haproxy-stats";
 import type { Cluster, ClusterInstance, Design } from "./routing-scenarios";
 
 const run = promisify(execFile);
@@ -129,10 +130,7 @@ export class LocalCluster implements Cluster {
       label: "ours",
       host,
       ports: { rtmp: this.model.ports.rtmp, hls: this.model.ports.hls, webrtc: this.model.ports.webrtc },
-      stats: {
-        url: `http://${host}:${this.model.ports.stats}/stats`,
-        credentials: `admin:${STATS_PASSWORD}`,
-      },
+      stats: statsEndpoint(`http://${host}:${this.model.ports.stats}`, "admin", STATS_PASSWORD),
       healthProxy: "hls",
       httpBackends: ["hls", "webrtc"],
       health: {
@@ -142,14 +140,6 @@ export class LocalCluster implements Cluster {
       },
       logs: async () => this.haproxyLog,
       alive: async () => this.haproxy?.exitCode === null && this.haproxy.signalCode === null,
-    };
-  }
-
-  /** `http://<bind>:<stats>` with credentials, for /router. */
-  routerStatusUrl(): { url: string; authorization: string } {
-    return {
-      url: `http://${this.model.bindAddress}:${this.model.ports.stats}/router`,
-      authorization: `Basic ${Buffer.from(`admin:${STATS_PASSWORD}`).toString("base64")}`,
     };
   }
 
@@ -257,11 +247,9 @@ export class LocalCluster implements Cluster {
     const design = this.design();
     const deadline = Date.now() + 15_000;
     for (;;) {
-      const rows = await fetchStats(design.stats).catch(() => []);
-      const servers = rows.filter(
-        (r) => r.proxy === "hls" && r.server !== "FRONTEND" && r.server !== "BACKEND",
-      );
-      if (servers.length === this.instances.length && servers.every((r) => r.status === "UP")) return;
+      const stats = await fetchStats(design.stats, 2_000).catch(() => undefined);
+      const servers = stats?.servers.filter((s) => s.backend === "hls") ?? [];
+      if (servers.length === this.instances.length && servers.every((s) => isUp(s.status))) return;
       if (this.haproxy.exitCode !== null) throw new Error(`haproxy exited:\n${this.haproxyLog}`);
       if (Date.now() > deadline)
         throw new Error(`instances not UP after 15 s:\n${this.haproxyLog.slice(-2000)}`);

@@ -7,13 +7,9 @@
 // truth never comes from the proxy under test: owners are read from each instance's control API.
 
 import type { ChildProcess } from "node:child_process";
-import {
-  isMarkedDown,
-  isMarkedUp,
-  type StatsEndpoint,
-  serverSessions,
-  timeUntilStatus,
-} from "./haproxy-stats";
+import { isMarkedDown, isMarkedUp } from "../../infra/haproxy/stats-csv";
+import type { StatsEndpoint } from "../../infra/haproxy/stats-frontend";
+import { serverSessions, timeUntilStatus } from "./haproxy-stats";
 import { HlsPlayer, isAnswered, type PlayerRequest } from "./hls-player";
 import { type ApiInstance, getPath, ownersOf, waitGone, waitReady } from "./instance-api";
 import { publishRtmp, stopProcess } from "./publisher";

@@ -7,8 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import Mustache from "mustache";
+import { isUp } from "../../../infra/haproxy/stats-csv";
+import { fetchStats } from "../../../infra/haproxy/stats-frontend";
 import { HOST_HAPROXY } from "../../support/haproxy-check";
-import { fetchStats } from "../../support/haproxy-stats";
 import type { Design } from "../../support/routing-scenarios";
 
 /** HAProxy's defaults for a bare `check`: inter 2s, fall 3, rise 2. */
@@ -80,16 +81,15 @@ export class SeedProxy {
     const proxy = new SeedProxy(child, dir, host, ports);
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const rows = await fetchStats(proxy.design().stats).catch((err: Error) => err);
-      const listed = Array.isArray(rows)
-        ? rows.filter((r) => r.proxy === "hls_streams" && r.server !== "FRONTEND" && r.server !== "BACKEND")
-        : [];
-      if (listed.length === servers.length && listed.every((r) => r.status === "UP")) return proxy;
+      const stats = await fetchStats(proxy.design().stats, 2_000).catch((err: Error) => err);
+      const listed = stats instanceof Error ? [] : stats.servers.filter((s) => s.backend === "hls_streams");
+      if (listed.length === servers.length && listed.every((s) => isUp(s.status))) return proxy;
       if (child.exitCode !== null || Date.now() > deadline) {
         await proxy.stop();
-        const state = Array.isArray(rows)
-          ? rows.map((r) => `${r.proxy}/${r.server} ${r.status}`).join(", ")
-          : rows.message;
+        const state =
+          stats instanceof Error
+            ? stats.message
+            : stats.servers.map((s) => `${s.backend}/${s.server} ${s.status}`).join(", ");
         throw new Error(
           `seed haproxy did not come up (exit ${child.exitCode}; ${state}):\n${proxy.log.slice(-2000)}`,
         );
@@ -104,7 +104,7 @@ export class SeedProxy {
       host: this.host,
       ports: { rtmp: this.ports.rtmp, hls: this.ports.hls, webrtc: this.ports.webrtc },
       sharedIcePort: this.ports.ice,
-      stats: { url: `http://${this.host}:${this.ports.stats}/stats` },
+      stats: { base: `http://${this.host}:${this.ports.stats}` },
       healthProxy: "hls_streams",
       httpBackends: ["hls_streams", "hls_other", "webrtc"],
       health: SEED_HEALTH,

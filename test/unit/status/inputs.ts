@@ -3,11 +3,12 @@
 
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { instanceNames, stackNames } from "../../../infra/config/names";
+import { parseRouterStatus, type RouterStatus } from "../../../infra/haproxy/router-status";
+import { parseShowInfo, parseStatCsv, type ServerStat } from "../../../infra/haproxy/stats-csv";
 import { type ContainerInfo, parseDockerInspect } from "../../../infra/status/docker-containers";
-import { parseShowInfo, parseStatCsv, type ServerStat } from "../../../infra/status/haproxy-stats";
 import { type LivePath, parsePathsPage } from "../../../infra/status/mediamtx-paths";
 import type { StatusInputs } from "../../../infra/status/report";
-import { parseRouterStatus, type RouterStatus } from "../../../infra/status/router-status";
 
 const fixture = (name: string) => readFileSync(resolve(__dirname, "fixtures", name), "utf8");
 
@@ -42,7 +43,7 @@ export function capturedInputs(): StatusInputs {
     stack: STACK,
     collectedAt: COLLECTED_AT,
     pollIntervalMs: 1000,
-    haproxyContainer: `${STACK}-haproxy`,
+    haproxyContainer: stackNames(STACK, "/unused").gateway.containerName,
     instances,
     containers: parseDockerInspect(JSON.parse(fixture("docker-inspect-one-down.json"))),
     haproxy: {
@@ -77,6 +78,7 @@ export function server(backend: string, name: string, fields: Partial<ServerStat
     checkDesc: "Layer7 check passed",
     lastChangeS: 100,
     sessions: 0,
+    sessionsTotal: 0,
     address: "",
     ...fields,
   };
@@ -143,9 +145,12 @@ export function healthyInputs(): StatusInputs {
       name,
       weight: name === "a" ? 2 : 1,
       address: `10.0.0.${10 + i}`,
-      containerName: `t-mediamtx-${name}`,
+      containerName: instanceNames("t", "/unused", name).containerName,
     })),
-    containers: [container("t-haproxy"), ...names.map((n) => container(`t-mediamtx-${n}`))],
+    containers: [
+      container("t-haproxy"),
+      ...names.map((n) => container(instanceNames("t", "/unused", n).containerName)),
+    ],
     haproxy: {
       ok: true,
       value: {

@@ -1,6 +1,8 @@
-// The router's `/router` JSON (service lua.mtx_router_status, templates/router.lua.mustache) → types.
-// Pure. Coupling: the field names below are status_document() in the Lua router; a renamed counter
-// there shows up here as null, and a removed list as a parse error.
+// The router's `/router` JSON (service lua.mtx_router_status) → types, checked: status, bench and tests
+// read it only through parseRouterStatus. Pure. Coupling: the field names below are status_document()
+// in the Lua router; a renamed counter there shows up here as null, and a removed list as a parse error.
+
+import { isRecord, numberOr, recordsIn } from "../lib/untyped";
 
 export interface RouterCounters {
   /** Polls of instance path lists, successful or not (one per instance per poll interval). */
@@ -52,12 +54,8 @@ export interface RouterStatus {
   readonly instances: readonly RouterInstance[];
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function num(value: unknown): number | null {
-  return typeof value === "number" && Number.isFinite(value) ? value : null;
+  return numberOr(value, null);
 }
 
 /** Parsed /router body. Throws when it is not the router's document. */
@@ -76,11 +74,21 @@ export function parseRouterStatus(json: unknown): RouterStatus {
     source: String(e.source ?? ""),
     ageMs: num(e.ageMs) ?? 0,
   }));
-  const instances = (Array.isArray(json.instances) ? json.instances : []).filter(isRecord).map((i) => ({
+  const instances = recordsIn(json.instances).map((i) => ({
     name: String(i.name ?? ""),
     pollOk: i.pollOk === true,
     claimed: num(i.claimed) ?? 0,
     lastPollAgeMs: num(i.lastPollAgeMs),
   }));
   return { counters, entries, instances };
+}
+
+/**
+ * A counter the caller cannot do without (the bench subtracts them): throws naming it when the router
+ * did not report it, instead of computing with null.
+ */
+export function requiredCounter(status: RouterStatus, name: keyof RouterCounters): number {
+  const value = status.counters[name];
+  if (value === null) throw new Error(`router status: counter ${name} missing or not a number`);
+  return value;
 }

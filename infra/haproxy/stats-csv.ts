@@ -1,6 +1,9 @@
-// HAProxy's statistics as text → typed rows. Pure. The admin socket's `show stat` and the stats page's
-// `/stats;csv` print the same CSV, so one parser serves both transports. Columns are found by their
-// header name, never by position: 2.6 and 3.0 print different column sets.
+// HAProxy's statistics as text → typed rows, and what callers ask of them. Pure: no I/O, no module
+// state, no references outside this file, so the smoke checks' dynamic provider (serialized into the
+// state with what it calls) can use it. The admin socket's `show stat` and the stats page's `/stats;csv`
+// print the same CSV, so one parser serves both transports. Columns are found by their name in the
+// header line (`# pxname,svname,...`), never by position: releases add columns (3.0 prints srid,
+// sess_other, ..., proto before the `-` column, where 2.6 has none of them).
 
 /** One server line of one backend (a `show stat` row whose svname is not FRONTEND/BACKEND). */
 export interface ServerStat {
@@ -27,6 +30,8 @@ export interface ServerStat {
   readonly lastChangeS: number | undefined;
   /** Current sessions on this server. */
   readonly sessions: number | undefined;
+  /** Sessions (connections) this server has handled since HAProxy started (`stot`). */
+  readonly sessionsTotal: number | undefined;
   readonly address: string;
 }
 
@@ -87,7 +92,7 @@ function toNumber(text: string | undefined): number | undefined {
  */
 export function parseStatCsv(text: string): HaproxyStats {
   const lines = text.split(/\r?\n/);
-  const headerLine = lines.find((l) => l.startsWith("# "));
+  const headerLine = lines.find((l) => l.startsWith("# pxname,"));
   if (headerLine === undefined) {
     throw new Error(`HAProxy stats: no "# pxname,svname,..." header in ${JSON.stringify(text.slice(0, 80))}`);
   }
@@ -123,6 +128,7 @@ export function parseStatCsv(text: string): HaproxyStats {
       checkDesc: get("check_desc"),
       lastChangeS: toNumber(get("lastchg")),
       sessions: toNumber(get("scur")),
+      sessionsTotal: toNumber(get("stot")),
       address: get("addr"),
     });
   }
@@ -140,11 +146,45 @@ export function parseShowInfo(text: string): Readonly<Record<string, string>> {
   return info;
 }
 
+// Status predicates. HAProxy prints a server's check verdict as UP or DOWN, with "n/m" while the checks
+// are moving it the other way ("UP 1/3": failing, not yet down; "DOWN 1/2": recovering), MAINT for
+// maintenance, DRAIN, NOLB or "no check" otherwise.
+
+/** Steadily UP: not "UP 1/3" (failing, on its way down). */
+export function isUp(status: string | undefined): boolean {
+  return status === "UP";
+}
+
+/** Steadily DOWN: not "DOWN 1/2" (recovering). */
+export function isDown(status: string | undefined): boolean {
+  return status?.startsWith("DOWN") === true && !status.includes("/");
+}
+
+/** On the UP side of the checks' verdict, failing or not ("UP", "UP 1/3"). */
+export function isMarkedUp(status: string | undefined): boolean {
+  return status?.startsWith("UP") === true;
+}
+
+/** On the DOWN side of the checks' verdict, recovering or not ("DOWN", "DOWN 1/2"). */
+export function isMarkedDown(status: string | undefined): boolean {
+  return status?.startsWith("DOWN") === true;
+}
+
 /**
- * Whether a server takes no traffic at all: DOWN (also "DOWN 1/2", recovering) or MAINT (any
- * reason). The same rule as the router's instance_down(). "UP 1/2" (failing, not yet down), DRAIN and
- * NOLB still serve what is routed to them by owner. Internal. Exported for testing.
+ * Whether a server takes no traffic at all: DOWN (also "DOWN 1/2", recovering) or MAINT (any reason).
+ * The same rule as the router's instance_down(). "UP 1/2" (failing, not yet down), DRAIN and NOLB still
+ * serve what is routed to them by owner.
  */
-export function isDown(status: string): boolean {
-  return status.startsWith("DOWN") || status.startsWith("MAINT");
+export function takesNoTraffic(status: string | undefined): boolean {
+  return status?.startsWith("DOWN") === true || status?.startsWith("MAINT") === true;
+}
+
+/** Status of one server in one backend, or undefined when HAProxy has no such server. */
+export function serverStatus(stats: HaproxyStats, backend: string, server: string): string | undefined {
+  return stats.servers.find((s) => s.backend === backend && s.server === server)?.status;
+}
+
+/** Backends that carry a server of that name (an instance's rtmp, hls, webrtc and ice_<name> entries). */
+export function backendsOf(stats: HaproxyStats, server: string): string[] {
+  return stats.servers.filter((s) => s.server === server).map((s) => s.backend);
 }

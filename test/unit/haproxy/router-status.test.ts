@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseRouterStatus } from "../../../infra/status/router-status";
+import { parseRouterStatus, requiredCounter } from "../../../infra/haproxy/router-status";
 
 describe("parseRouterStatus", () => {
   it("reads the captured /router document of a stack with one instance down", () => {
     const json: unknown = JSON.parse(
-      readFileSync(resolve(__dirname, "fixtures", "router-one-down.json"), "utf8"),
+      readFileSync(resolve(__dirname, "..", "status", "fixtures", "router-one-down.json"), "utf8"),
     );
     const status = parseRouterStatus(json);
     expect(status.counters).toEqual({
@@ -40,5 +40,12 @@ describe("parseRouterStatus", () => {
 
   it("rejects a document that is not the router's (an HTML error page parsed as JSON elsewhere)", () => {
     expect(() => parseRouterStatus({ message: "nope" })).toThrow(/counters, entries, instances/);
+  });
+
+  it("gives a counter the caller needs as a number, or an error naming it", () => {
+    const status = parseRouterStatus({ counters: { polls: 7, mapSize: null }, entries: [], instances: [] });
+    expect(requiredCounter(status, "polls")).toBe(7);
+    expect(() => requiredCounter(status, "mapSize")).toThrow("router status: counter mapSize missing");
+    expect(() => requiredCounter(status, "lookups")).toThrow(/counter lookups missing/);
   });
 });

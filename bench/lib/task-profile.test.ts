@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseDurationMs, parseTaskProfile, taskCpu } from "./haproxy-admin";
+import { parseDurationMs, parseTaskProfile, taskCpu } from "./task-profile";
 
 // Shape of HAProxy 3.0's `show profiling tasks` (columns: function calls cpu_tot cpu_avg lat_tot lat_avg).
 const sample = `Tasks activity over 5.000 sec till 0.000 sec ago:

@@ -1,21 +1,6 @@
-// HAProxy's Runtime API over the stack's admin socket (bind-mounted on the host under hostDir), used
-// for task profiling: `show profiling tasks` reports CPU time per task function, which is where the
-// router's poll tasks (hlua_process_task) show their cost.
-import { createConnection } from "node:net";
-
-export function adminCommand(socketPath: string, command: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection(socketPath);
-    let out = "";
-    socket.setTimeout(10_000, () => socket.destroy(new Error(`admin socket: timeout on '${command}'`)));
-    socket.on("connect", () => socket.write(`${command}\n`));
-    socket.on("data", (d) => {
-      out += d.toString("utf8");
-    });
-    socket.on("end", () => resolve(out));
-    socket.on("error", reject);
-  });
-}
+// HAProxy's task profiling, read over the stack's admin socket (infra/haproxy/runtime-api.ts):
+// `show profiling tasks` reports CPU time per task function, which is where the router's poll tasks
+// (hlua_process_task) show their cost.
 
 export interface TaskProfile {
   readonly fn: string;
