@@ -1,11 +1,9 @@
 // StatusReport → one screen of text, or JSON for scripts. Pure: ages come from the report, which holds
 // them relative to its collection time.
 
+import { iceProxyName } from "../config/names";
 import { ROUTER_COUNTER_NAMES } from "../haproxy/router-status";
 import { formatAge, type InstanceView, OWNER_BACKEND, type StatusReport, type StreamView } from "./report";
-
-/** Coupling: infra/render/haproxy.ts names each instance's ICE-TCP proxy `ice_<instance>`. */
-const ICE_PREFIX = "ice_";
 
 /**
  * Left-aligned columns, two spaces apart, no trailing spaces. Cells must not contain newlines.
@@ -23,7 +21,7 @@ export function renderTable(header: readonly string[], rows: readonly (readonly 
 
 /** Backend column of a server: `ice_<instance>` becomes "ice" so every instance shares the column. */
 function columnOf(backend: string, instance: string): string {
-  return backend === `${ICE_PREFIX}${instance}` ? "ice" : backend;
+  return backend === iceProxyName(instance) ? "ice" : backend;
 }
 
 function containerCell(i: InstanceView): string {
