@@ -62,8 +62,8 @@ function samplesOf(
   return samples.filter((s) => s.content === content && s.mode === mode && s.target === target);
 }
 
-/** Same-round pairs of two targets. Internal. Exported for testing. */
-export function paired(
+/** Same-round pairs of two targets. */
+function paired(
   samples: readonly WrkSample[],
   content: Content,
   mode: LoadMode,

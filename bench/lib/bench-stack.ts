@@ -46,7 +46,7 @@ export interface TimedResult extends CommandResult {
   readonly durationMs: number;
 }
 
-export function pulumiEnv(work: WorkPaths): NodeJS.ProcessEnv {
+function pulumiEnv(work: WorkPaths): NodeJS.ProcessEnv {
   return { ...process.env, MEDIAMTX_LB_STATE: work.state, PULUMI_CONFIG_PASSPHRASE: "" };
 }
 
@@ -145,7 +145,7 @@ export class BenchStack {
 }
 
 /** Containers and networks labelled with this stack (the stack's own and the bench's plain proxy). */
-export async function removeLabelled(stack: string): Promise<void> {
+async function removeLabelled(stack: string): Promise<void> {
   const filter = `label=${LABELS.stack}=${stack}`;
   const containers = (await docker(["ps", "-aq", "--filter", filter])).split("\n").filter(Boolean);
   if (containers.length > 0) await docker(["rm", "-f", ...containers]);

@@ -42,7 +42,7 @@ export async function prepareClips(dir: string): Promise<Clips> {
  * connects all its outputs before sending the first packet, about 0.2 s each, so a group is kept small
  * enough to connect well within that.
  */
-export const TEE_GROUP_SIZE = 20;
+const TEE_GROUP_SIZE = 20;
 
 /** Splits stream names into tee groups. Internal. Exported for testing. */
 export function teeGroups(streams: readonly string[], size = TEE_GROUP_SIZE): string[][] {

@@ -17,7 +17,7 @@ import {
 import type { BenchReport } from "./results";
 import type { Spread } from "./summary";
 
-export function fmt(x: number, digits = 2): string {
+function fmt(x: number, digits = 2): string {
   return Number.isFinite(x) ? x.toFixed(digits) : "n/a";
 }
 
@@ -42,7 +42,7 @@ function verdict(met: boolean | undefined): string {
   return met ? "met" : "**not met**";
 }
 
-export function targetsTable(rows: readonly TargetRow[]): string {
+function targetsTable(rows: readonly TargetRow[]): string {
   return table(
     ["#", "measurement", "target", "measured", "verdict"],
     rows.map((r) => [r.id, r.what, r.target, r.measured, verdict(r.met)]),

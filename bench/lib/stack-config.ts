@@ -5,8 +5,8 @@ import type { Model } from "../../infra/config/model";
 import { validateConfig } from "../../infra/config/validate";
 
 export const BENCH_STACK = "bench";
-export const BENCH_SUBNET_PREFIX = "10.213.206";
-export const BENCH_PORTS = {
+const BENCH_SUBNET_PREFIX = "10.213.206";
+const BENCH_PORTS = {
   rtmp: 26935,
   hls: 26888,
   webrtc: 26889,
@@ -23,7 +23,7 @@ export const IMAGES = {
   mediamtx: "mediamtx-lb/mediamtx:1.20.0",
 } as const;
 /** Instance names in config order; 8 is the largest growth step. */
-export const INSTANCE_NAMES = ["a", "b", "c", "d", "e", "f", "g", "h"] as const;
+const INSTANCE_NAMES = ["a", "b", "c", "d", "e", "f", "g", "h"] as const;
 
 export interface BenchHealth {
   /** Duration strings as the stack config takes them ("2s"). */

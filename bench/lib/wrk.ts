@@ -3,7 +3,7 @@
 import { resolve } from "node:path";
 import { mustRun } from "./process";
 
-export const WRK_REPORT_SCRIPT = resolve(__dirname, "wrk-report.lua");
+const WRK_REPORT_SCRIPT = resolve(__dirname, "wrk-report.lua");
 const MARKER = "BENCH-WRK ";
 
 export interface WrkOptions {

@@ -16,7 +16,7 @@ const DURATION = /^([0-9]+)(ms|s|m)$/;
 // Octets without leading zeros: "010" is octal to inet_aton but decimal to others, so reject it outright.
 const IPV4 = /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})$/;
 
-export const MAX_INSTANCES = 32;
+const MAX_INSTANCES = 32;
 /** Slot s puts an instance at .(10 + s) on the stack /24; .10-.249 leaves room below and above. */
 const MAX_SLOT = 239;
 

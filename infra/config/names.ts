@@ -18,7 +18,7 @@ export const STACK_PATTERN = /^[a-z0-9][a-z0-9_.-]*$/;
 export const STATS_USER_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** The value of LABELS.project on every Docker object the stack creates. */
-export const PROJECT = "mediamtx-lb";
+const PROJECT = "mediamtx-lb";
 
 /** Every Docker object carries these, so tests and operators can find (and clean up) a stack's leftovers by label. */
 export const LABELS = {

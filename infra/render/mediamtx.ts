@@ -10,7 +10,7 @@ import { MEDIAMTX_PORTS } from "../config/model";
 import { renderTemplate } from "./templates";
 
 /** Addresses that may use the control API and metrics besides the stack subnet (MediaMTX's own default). */
-export const LOOPBACK_IPS = ["127.0.0.1", "::1"] as const;
+const LOOPBACK_IPS = ["127.0.0.1", "::1"] as const;
 
 export interface MediamtxView {
   readonly stack: string;

@@ -6,10 +6,10 @@ import { join, resolve } from "node:path";
 import Mustache from "mustache";
 
 /** templates/ at the repository root; this file sits at infra/render/. */
-export const TEMPLATES_DIR = resolve(__dirname, "..", "..", "templates");
+const TEMPLATES_DIR = resolve(__dirname, "..", "..", "templates");
 
 /** Reads `templates/<name>` (e.g. "haproxy.cfg.mustache") as UTF-8. */
-export function loadTemplate(name: string): string {
+function loadTemplate(name: string): string {
   return readFileSync(join(TEMPLATES_DIR, name), "utf8");
 }
 

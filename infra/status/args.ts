@@ -2,7 +2,7 @@
 
 import { STACK_PATTERN } from "../config/names";
 
-export const DEFAULT_STACK = "dev";
+const DEFAULT_STACK = "dev";
 
 export const USAGE = `Usage: scripts/status [STACK] [--json] [--stream NAME]
 

@@ -6,7 +6,7 @@ import { imageUseOf } from "../lib/resources";
  * The oldest HAProxy the stack supports: the 2.8 LTS line (lua-load arguments and register_task
  * arguments need it; 2.6 silently ignores lua-load arguments).
  */
-export const MINIMUM_HAPROXY: readonly [number, number] = [2, 8];
+const MINIMUM_HAPROXY: readonly [number, number] = [2, 8];
 
 const MINIMUM_TEXT = MINIMUM_HAPROXY.join(".");
 const FIX = `use haproxy:${MINIMUM_TEXT} or newer (stack config mediamtx-lb:images.haproxy)`;

@@ -7,7 +7,7 @@ export interface HealthIntervalConfig {
   readonly maximumMs: number;
 }
 
-export const HEALTH_INTERVAL_DEFAULTS: HealthIntervalConfig = { minimumMs: 500, maximumMs: 30_000 };
+const HEALTH_INTERVAL_DEFAULTS: HealthIntervalConfig = { minimumMs: 500, maximumMs: 30_000 };
 
 function formatMs(ms: number): string {
   return ms % 1_000 === 0 ? `${ms / 1_000}s` : `${ms}ms`;

@@ -7,7 +7,7 @@ export interface MinimumInstancesConfig {
 }
 
 /** One instance is a valid dev stack; production raises this in its policy config (policies/config/prod.json). */
-export const MINIMUM_INSTANCES_DEFAULT = 1;
+const MINIMUM_INSTANCES_DEFAULT = 1;
 
 function readMinimum(config: { readonly minimum?: unknown }): number {
   const { minimum } = config;

@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 
 /** Restart policies that bring a container back after a crash or a Docker/host restart. */
-export const ALLOWED_RESTART = ["unless-stopped", "always", "on-failure"] as const;
+const ALLOWED_RESTART = ["unless-stopped", "always", "on-failure"] as const;
 
 /**
  * Docker's default restart policy is "no": after a crash or a host reboot an instance (or the gateway)

@@ -10,7 +10,7 @@ import {
 import { cfgLocation, requireHaproxyCfg, secretFilesOf } from "../lib/resources";
 
 /** The ConfigDir input that holds the userlist; ConfigDir declares it in additionalSecretOutputs. */
-export const SECRET_FILES = "secretFiles";
+const SECRET_FILES = "secretFiles";
 
 /** Whether a frontend/listen section serves HAProxy's stats page. */
 function servesStats(section: CfgSection): boolean {

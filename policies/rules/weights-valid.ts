@@ -3,7 +3,7 @@ import { type ServerLine, serverLines, serverOption } from "../lib/haproxy-cfg";
 import { cfgLocation, requireHaproxyCfg } from "../lib/resources";
 
 /** HAProxy's server weight range; 0 drains a server (no new sessions). */
-export const MAX_WEIGHT = 256;
+const MAX_WEIGHT = 256;
 
 const FIX = `use integers 0-${MAX_WEIGHT} in mediamtx-lb:instances[].weight`;
 

@@ -13,7 +13,7 @@ import type { FakeResource } from "./util";
 
 // Written out, as the engine sends them; util.ts's isTypeOf proves the docker classes match them.
 export const CONTAINER_TYPE = "docker:index/container:Container";
-export const REMOTE_IMAGE_TYPE = "docker:index/remoteImage:RemoteImage";
+const REMOTE_IMAGE_TYPE = "docker:index/remoteImage:RemoteImage";
 
 /** Stands in for the stats password (a Pulumi secret, which policies receive unwrapped). */
 export const TEST_STATS_PASSWORD = "s3cret-for-tests";

@@ -64,7 +64,7 @@ function throwNotApplicable(reason?: string): never {
   throw new NotApplicable(reason);
 }
 
-export function createResourceValidationArgs(
+function createResourceValidationArgs(
   resource: FakeResource,
   config: object = {},
   stackTags: ReadonlyMap<string, string> = new Map(),
@@ -86,7 +86,7 @@ export function createResourceValidationArgs(
   };
 }
 
-export function createStackValidationArgs(
+function createStackValidationArgs(
   resources: readonly FakeResource[],
   config: object = {},
   stackTags: ReadonlyMap<string, string> = new Map(),

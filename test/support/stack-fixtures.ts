@@ -8,12 +8,12 @@ import type { Model } from "../../infra/config/model";
 import { validateConfig } from "../../infra/config/validate";
 import { isRecord } from "../../infra/lib/untyped";
 
-export const FIXTURES_DIR = resolve(__dirname, "..", "fixtures");
+const FIXTURES_DIR = resolve(__dirname, "..", "fixtures");
 
 const NAMESPACE_PREFIX = "mediamtx-lb:";
 
 /** Home directory passed to validateConfig; only the default hostDir depends on it. */
-export const FIXTURE_HOME = "/home/tester";
+const FIXTURE_HOME = "/home/tester";
 
 /** Every fixture case (file name without .yaml), sorted so test order is stable. */
 export const FIXTURE_CASES: readonly string[] = readdirSync(FIXTURES_DIR)

@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import Mustache from "mustache";
 import type { Measurement } from "../../support/routing-scenarios";
 
-export const DESIGNS = ["ours", "seed"] as const;
+const DESIGNS = ["ours", "seed"] as const;
 export type DesignLabel = (typeof DESIGNS)[number];
 
 /** Table rows, in order. `unit` says what one counted item is. */
