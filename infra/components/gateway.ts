@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { Model } from "../config/model";
 import { ConfigDir } from "../providers/config-dir";
-import { INITIAL_SERVER_STATE } from "../render/haproxy";
+import { haproxyConfigFingerprint, haproxyWeights, INITIAL_SERVER_STATE } from "../render/haproxy";
 import {
   ADMIN_SOCKET,
   HAPROXY_CONFIG,
@@ -74,6 +74,11 @@ export class Gateway extends pulumi.ComponentResource {
             config: inDir(HAPROXY_CONFIG),
             serverState: inDir(SERVER_STATE_FILE),
             successLog: "Loading success.",
+            // Weights as data and the rest of haproxy.cfg as a digest, so ConfigDir's planner sends a
+            // weights-only change over the Runtime API. Coupling: args.files["haproxy.cfg"] is rendered
+            // from this same model.
+            weights: haproxyWeights(model),
+            configFingerprint: haproxyConfigFingerprint(model),
           },
         },
       },

@@ -11,6 +11,7 @@
 // - `backend hls` is HEALTH_BACKEND here (the only one that runs checks; the others track it) and
 //   ROUTER_HEALTH_BACKEND in router.ts: the on-miss lookup skips instances it reports down.
 
+import { createHash } from "node:crypto";
 import type { InstanceModel, Model } from "../config/model";
 import { MEDIAMTX_PORTS } from "../config/model";
 import { formatHaproxyDuration } from "./durations";
@@ -189,4 +190,50 @@ export function renderHaproxySecrets(user: string, password: string): string {
     quotedPassword: quoteHaproxyWord(password),
   };
   return renderTemplate("haproxy-secrets.cfg.mustache", view);
+}
+
+/** One server's configured weight in haproxy.cfg. */
+export interface HaproxyServerWeight {
+  readonly backend: string;
+  readonly server: string;
+  readonly weight: number;
+}
+
+/** The view's weighted backends (the ICE backends have one server each and no weight). */
+const WEIGHTED_BACKENDS = ["rtmp", "hls", "webrtc"] as const;
+
+/**
+ * Every server weight haproxy.cfg sets, in config order. The gateway hands them to ConfigDir as data, so
+ * a weights-only change becomes `set server <backend>/<server> weight <n>` over the Runtime API instead
+ * of a reload, and a reload pins them in the saved server state.
+ */
+export function haproxyWeights(model: Model): HaproxyServerWeight[] {
+  const view = toHaproxyView(model);
+  return WEIGHTED_BACKENDS.flatMap((key) =>
+    view[key].servers.map((s) => ({ backend: model.proxies[key], server: s.name, weight: s.weight })),
+  );
+}
+
+/**
+ * sha256 of haproxy.cfg rendered with every weight haproxyWeights lists set to 0: two models with equal
+ * fingerprints render configs that differ in those weights only, so ConfigDir compares fingerprints
+ * and weights instead of diffing config text. Neutralized in the view rather than the model, so
+ * anything else a weight might one day decide in the view (a flag, a fragment) still changes the
+ * fingerprint and gets a reload. A digest, not the text: the state and `preview --diff` already carry
+ * haproxy.cfg once.
+ * Coupling: every `weight` the template writes must come from a server of WEIGHTED_BACKENDS.
+ */
+export function haproxyConfigFingerprint(model: Model): string {
+  const view = toHaproxyView(model);
+  const weightless = <B extends { readonly servers: readonly HaproxyServerView[] }>(backend: B): B => ({
+    ...backend,
+    servers: backend.servers.map((s) => ({ ...s, weight: 0 })),
+  });
+  const text = renderTemplate("haproxy.cfg.mustache", {
+    ...view,
+    rtmp: weightless(view.rtmp),
+    hls: weightless(view.hls),
+    webrtc: weightless(view.webrtc),
+  });
+  return createHash("sha256").update(text).digest("hex");
 }

@@ -4,7 +4,7 @@
 //
 // Couplings (checked in resources.test.ts against the program's own constants):
 // - MEDIAMTX_ROLE: the role infra/config/names.ts gives instance containers.
-// - CONFIG_DIR_TYPE and the `files` / `secretFiles` inputs: infra/providers/config-dir.ts (ConfigDir).
+// - CONFIG_DIR_TYPE and the `files` / `secretFiles` inputs: infra/providers/config-dir/ (ConfigDir).
 // - HAPROXY_CFG: the file name infra/index.ts hands the gateway's ConfigDir.
 
 import * as docker from "@pulumi/docker";

@@ -1,12 +1,15 @@
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HAPROXY_ARGS } from "../../infra/components/gateway";
-import { applyConfigDir, type ConfigDirInputs } from "../../infra/providers/config-dir";
+import { runtimeApi } from "../../infra/haproxy/runtime-api";
+import { applyConfigDir, type ConfigDirInputs, type ServerWeight } from "../../infra/providers/config-dir";
 import { HAPROXY_DIR } from "../../infra/render/paths";
+import { haproxyReloadSpec } from "../support/config-dir";
 import { eventually } from "../support/publisher";
 import { docker } from "../support/stack";
 
@@ -28,6 +31,13 @@ frontend stats
     http-request return status 200 content-type text/plain string "serving ${extra.length}"
 ${extra}
 `;
+/** The gateway's reload spec for a config whose weights are `weights`; `weightless` is that config with them neutralized. */
+const haproxyReload = (weightless: string, weights: readonly ServerWeight[]) =>
+  haproxyReloadSpec(container, weights, createHash("sha256").update(weightless).digest("hex"));
+const reloads = () => {
+  const logs = spawnSync("docker", ["logs", container], { encoding: "utf8" });
+  return `${logs.stdout}${logs.stderr}`.split("Loading success.").length - 1;
+};
 
 describe("ConfigDir applying HAProxy configs", () => {
   let dir: string;
@@ -87,8 +97,7 @@ describe("ConfigDir applying HAProxy configs", () => {
       const r = await fetch(`http://127.0.0.1:${port}/`);
       return (await r.text()) === "serving 11" ? true : undefined;
     });
-    const logs = spawnSync("docker", ["logs", container], { encoding: "utf8" });
-    expect(`${logs.stdout}${logs.stderr}`.split("Loading success.").length - 1).toBe(2);
+    expect(reloads()).toBe(2);
     inputs = next;
   });
 
@@ -107,23 +116,13 @@ describe("ConfigDir applying HAProxy configs", () => {
     const taken: Server = createServer();
     await new Promise<void>((r) => taken.listen(port + 1, "127.0.0.1", r));
     try {
-      const withReload: ConfigDirInputs = {
-        ...inputs,
-        reload: {
-          container,
-          signal: "SIGUSR2",
-          haproxy: {
-            socket: "run/admin.sock",
-            config: "haproxy.cfg",
-            serverState: "run/server-state",
-            successLog: "Loading success.",
-          },
-        },
-      };
+      const withReload: ConfigDirInputs = { ...inputs, reload: haproxyReload(config("# reloaded\n"), []) };
       const before = readFileSync(join(dir, "haproxy.cfg"), "utf8");
+      const clashing = config(`frontend clash\n    bind 127.0.0.1:${port + 1}\n`);
       const clash = {
         ...withReload,
-        files: { "haproxy.cfg": config(`frontend clash\n    bind 127.0.0.1:${port + 1}\n`) },
+        files: { "haproxy.cfg": clashing },
+        reload: haproxyReload(clashing, []),
       };
       await expect(applyConfigDir(withReload, clash)).rejects.toThrow(/reload failed[\s\S]*put back/);
       expect(readFileSync(join(dir, "haproxy.cfg"), "utf8")).toBe(before);
@@ -134,6 +133,25 @@ describe("ConfigDir applying HAProxy configs", () => {
     } finally {
       await new Promise((r) => taken.close(r));
     }
+  });
+
+  it("sets a weights-only change over the Runtime API, with no reload", async () => {
+    const withWeight = (weight: number): ConfigDirInputs => {
+      const backend = (w: number) => `backend b\n    server s1 127.0.0.1:9 weight ${w}\n`;
+      return {
+        ...inputs,
+        files: { "haproxy.cfg": config(backend(weight)) },
+        reload: haproxyReload(config(backend(0)), [{ backend: "b", server: "s1", weight }]),
+      };
+    };
+    // State without weights (as an older version wrote it) and a new backend: a reload.
+    expect(await applyConfigDir(inputs, withWeight(1))).toBe("written+reloaded");
+    const before = reloads();
+    expect(await applyConfigDir(withWeight(1), withWeight(3))).toBe("written+runtime-api");
+    expect((await runtimeApi(join(dir, "run/admin.sock"), "get weight b/s1")).trim()).toBe("3 (initial 1)");
+    expect(readFileSync(join(dir, "haproxy.cfg"), "utf8")).toBe(withWeight(3).files["haproxy.cfg"]);
+    expect(reloads()).toBe(before);
+    inputs = withWeight(3);
   });
 
   it("refuses a hostDir that holds someone else's files, before writing anything", async () => {
