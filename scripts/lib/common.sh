@@ -43,23 +43,42 @@ mlb_path() {
   export PATH="$NODE_BIN:$PULUMI_DIR/bin:$MLB_ROOT/node_modules/.bin:$PATH"
 }
 
+# Runs "$@" in a subshell with `set -euo pipefail` and stores its exit status in the variable named by
+# the first argument; never stops the caller. Bash ignores errexit inside anything whose status is
+# tested (`cmd || ...`, `if cmd`, `! cmd`), even after an explicit `set -e` in there, so a builder keeps
+# errexit only when run as a plain statement with errexit off around it. Call it as a plain statement.
+run_strict() {
+  local _var="$1" _errexit=0 _rc
+  shift
+  case $- in *e*) _errexit=1 ;; esac
+  set +e
+  (
+    set -euo pipefail
+    "$@"
+  )
+  _rc=$?
+  if [ "$_errexit" = 1 ]; then set -e; fi
+  printf -v "$_var" '%s' "$_rc"
+}
+
 # Builds into a temp dir beside the cache entry and moves it into place only when complete, so an
-# interrupted build never leaves a half-filled entry behind. Usage: cache_build DIR "FILE..." FN ARGS...
-# The entry counts as built only when every listed file exists and is non-empty; otherwise it is rebuilt.
-# FN receives the temp dir as its first argument.
+# interrupted or failed build never leaves a half-filled entry behind. Usage: cache_build DIR "FILE..."
+# FN ARGS... The entry counts as built only when every listed file exists and is non-empty; otherwise
+# it is rebuilt. FN receives the temp dir as its first argument and runs with errexit on.
 cache_build() {
-  local dir="$1" required="$2" fn="$3" f missing=0
+  local dir="$1" required="$2" fn="$3" f missing=0 rc
   shift 3
   for f in $required; do [ -s "$dir/$f" ] || missing=1; done
-  [ $missing = 0 ] && return 0
-  [ -d "$dir" ] && echo "cache entry $dir is incomplete: rebuilding"
+  if [ $missing = 0 ]; then return 0; fi
+  if [ -d "$dir" ]; then echo "cache entry $dir is incomplete: rebuilding"; fi
   # Leftovers of interrupted builds (any process) and the incomplete entry go first.
   rm -rf "$dir" "$dir".tmp.*
   local tmp="$dir.tmp.$$"
   mkdir -p "$tmp"
-  if ! "$fn" "$tmp" "$@"; then
+  run_strict rc "$fn" "$tmp" "$@"
+  if [ "$rc" != 0 ]; then
     rm -rf "$tmp"
-    return 1
+    die "$fn failed (exit $rc)"
   fi
   for f in $required; do
     [ -s "$tmp/$f" ] || {
@@ -70,20 +89,17 @@ cache_build() {
   mv "$tmp" "$dir"
 }
 
-# Runs one bootstrap step and prints one line with its duration. Output of the step goes to a log
-# that is shown only on failure.
+# Runs one bootstrap step with errexit on and prints one line with its duration. Output of the step
+# goes to a log that is shown only on failure. A step records a stamp or hash only after the work it
+# stands for has succeeded, so a failed step is retried by the next bootstrap.
 step() {
-  local name="$1" start rc log
+  local name="$1" start rc log secs
   shift
   start=$(date +%s.%N)
   log="$(mktemp)"
-  set +e
-  ("$@") >"$log" 2>&1
-  rc=$?
-  set -e
-  local secs
+  run_strict rc "$@" >"$log" 2>&1
   secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-  if [ $rc -eq 0 ]; then
+  if [ "$rc" = 0 ]; then
     printf '  %-22s ok    %6ss\n' "$name" "$secs"
     rm -f "$log"
   else

@@ -18,9 +18,9 @@ readonly DOCKERPROV_TF_SDK_FORK=v2.0.0-20250923233607-7f1981c8674a
 readonly DOCKERPROV_PLUGIN_GO=v0.30.0
 readonly DOCKERPROV_FRAMEWORK=v1.18.0
 
-# Every step ends in `|| return 1`: callers run it under `if !`, where bash ignores set -e.
+# Runs under cache_build with errexit on; every step also ends in `|| return 1`.
 build_docker_provider() (
-  set -uo pipefail
+  set -euo pipefail
   local version="$1" out="$2" work dl
   # cache_build passes the output dir first: accept either order.
   [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || { version="$2" out="$1"; }

@@ -17,14 +17,16 @@ ensure_node() {
   cache_build "$NODE_DIR" node_modules/node/bin/node install_node
 }
 
-# npm ci only when the lock file changed since the last install (its hash is stored in node_modules).
+# npm ci only when the lock file changed since the last successful install (its hash is stored in
+# node_modules, written only after npm ci succeeded).
 ensure_npm_deps() {
-  local want have=""
+  local stamp="$MLB_ROOT/node_modules/.lock-sha256" want have=""
   want="$(sha256sum "$MLB_ROOT/package-lock.json" | cut -d' ' -f1)"
-  [ -f "$MLB_ROOT/node_modules/.lock-sha256" ] && have="$(cat "$MLB_ROOT/node_modules/.lock-sha256")"
-  [ "$want" = "$have" ] && return 0
+  if [ -f "$stamp" ]; then have="$(cat "$stamp")"; fi
+  if [ "$want" = "$have" ]; then return 0; fi
+  rm -f "$stamp"
   (cd "$MLB_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
-  printf '%s\n' "$want" >"$MLB_ROOT/node_modules/.lock-sha256"
+  printf '%s\n' "$want" >"$stamp"
 }
 
 docker_answers() { timeout 10 docker info >/dev/null 2>&1; }
@@ -56,7 +58,7 @@ ensure_host_packages() {
     cmd="${pair%%:*}" pkg="${pair##*:}"
     command -v "$cmd" >/dev/null || missing+=("$pkg")
   done
-  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ ${#missing[@]} -eq 0 ]; then return 0; fi
   [ "$(id -u)" = 0 ] || die "missing host packages (${missing[*]}): apt-get install them as root"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" ||
     { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"; } ||
@@ -143,7 +145,7 @@ build_pulumi() {
 ensure_docker_plugin() {
   cache_build "$DOCKER_PROVIDER_DIR" pulumi-resource-docker build_docker_provider "$DOCKER_PROVIDER_VERSION"
   local listed
-  listed="$("$MLB_ROOT/scripts/pulumi" plugin ls 2>/dev/null | awk '$1 == "docker" && $2 == "resource" { print $3 }')"
+  listed="$("$MLB_ROOT/scripts/pulumi" plugin ls | awk '$1 == "docker" && $2 == "resource" { print $3 }')"
   if ! grep -qx "$DOCKER_PROVIDER_VERSION" <<<"$listed"; then
     "$MLB_ROOT/scripts/pulumi" plugin install resource docker "$DOCKER_PROVIDER_VERSION" \
       --file "$DOCKER_PROVIDER_DIR/pulumi-resource-docker" --reinstall
