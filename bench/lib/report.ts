@@ -15,6 +15,7 @@ import {
   type TargetRow,
 } from "./analysis";
 import type { BenchReport } from "./results";
+import { IMAGES } from "./stack-config";
 import type { Spread } from "./summary";
 
 function fmt(x: number, digits = 2): string {
@@ -66,7 +67,7 @@ function environmentSection(r: BenchReport): string {
         ["date (UTC)", m.date],
         ["machine", `${m.cores} cores (${m.cpuModel}), ${fmt(m.memoryGiB, 1)} GiB memory`],
         ["OS", `${m.os}, kernel ${m.kernel}`],
-        ["HAProxy", `${v.haproxy} (image mediamtx-lb/haproxy:3.0, stack and plain proxy alike)`],
+        ["HAProxy", `${v.haproxy} (image ${IMAGES.haproxy}, stack and plain proxy alike)`],
         ["MediaMTX", v.mediamtx],
         ["Pulumi CLI", v.pulumi],
         ["Node", v.node],

@@ -3,6 +3,7 @@
 
 import type { Model } from "../../infra/config/model";
 import { validateConfig } from "../../infra/config/validate";
+import { localImages } from "../../scripts/lib/versions";
 
 export const BENCH_STACK = "bench";
 const BENCH_SUBNET_PREFIX = "10.213.206";
@@ -18,10 +19,8 @@ export const PLAIN_PORT_BASE = 26801;
 export const STATS_USER = "admin";
 /** A throw-away stack on loopback: a fixed, plain password is fine here. */
 export const STATS_PASSWORD = "bench-stats-password";
-export const IMAGES = {
-  haproxy: "mediamtx-lb/haproxy:3.0",
-  mediamtx: "mediamtx-lb/mediamtx:1.20.0",
-} as const;
+/** The images scripts/bootstrap builds, tagged with the pins in versions.env. */
+export const IMAGES = localImages();
 /** Instance names in config order; 8 is the largest growth step. */
 const INSTANCE_NAMES = ["a", "b", "c", "d", "e", "f", "g", "h"] as const;
 

@@ -4,7 +4,7 @@
 MLB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 MLB_CACHE="${MEDIAMTX_LB_CACHE:-$HOME/.cache/mediamtx-lb}"
 
-# Non-npm pins (MEDIAMTX_VERSION, HLSJS_VERSION, DEBIAN_SUITE, NODE_VERSION).
+# Every non-npm pin (NODE_VERSION, MEDIAMTX_VERSION, DEBIAN_SUITE, HAPROXY_MINOR, DOCKERPROV_*, ...).
 # shellcheck source=../../versions.env
 source "$MLB_ROOT/versions.env"
 
@@ -36,7 +36,8 @@ MLB_PULUMI_HOME="$MLB_CACHE/pulumi-home-$PULUMI_VERSION"
 
 MEDIAMTX_IMAGE="mediamtx-lb/mediamtx:$MEDIAMTX_VERSION"
 # Tagged with HAProxy's major.minor, which the Debian suite fixes (trixie → 3.0).
-HAPROXY_IMAGE_REPO="mediamtx-lb/haproxy"
+# Couplings: scripts/lib/versions.ts builds the same two names for TypeScript.
+HAPROXY_IMAGE="mediamtx-lb/haproxy:$HAPROXY_MINOR"
 
 # Everything the project runs sees the pinned Node and Pulumi first.
 mlb_path() {

@@ -3,20 +3,7 @@
 # npm SDK drives, from the Go module proxy alone (Pulumi's binary releases are out of reach and the
 # official pulumi-docker module is not on the proxy): the kreuzwerker Terraform provider wrapped by
 # pulumi-terraform-bridge, with names mapped to those of the npm SDK. Prints nothing but errors.
-[ -n "${DOCKERPROV_SDK_VERSION:-}" ] && return 0 # sourced twice: the pins below are readonly
-
-# The @pulumi/docker release whose resource and property names the mapping below was checked against.
-readonly DOCKERPROV_SDK_VERSION=5.2.0
-readonly DOCKERPROV_BRIDGE=v3.120.0
-# github.com/kreuzwerker/terraform-provider-docker (its go.mod names it terraform-providers/...).
-readonly DOCKERPROV_UPSTREAM=v0.0.0-20260916201441-96d331c98ff4
-readonly DOCKERPROV_UPSTREAM_SUM=h1:T3HvvZCRd4h2qkMl+SXA2zza26Rdz8xqV81skikQWy4=
-# The bridge's own replace of terraform-plugin-sdk/v2: replaces in dependencies are not honoured.
-readonly DOCKERPROV_TF_SDK_FORK=v2.0.0-20250923233607-7f1981c8674a
-# The newest terraform-plugin-go whose ProviderServer that fork still implements (v0.31 added
-# GenerateResourceConfig), and the plugin framework release built on it.
-readonly DOCKERPROV_PLUGIN_GO=v0.30.0
-readonly DOCKERPROV_FRAMEWORK=v1.18.0
+# The pins (DOCKERPROV_*) are in versions.env.
 
 # Runs under cache_build with errexit on; every step also ends in `|| return 1`.
 build_docker_provider() (
@@ -57,7 +44,7 @@ EOF
   cat >go.mod <<EOF
 module dockerprov
 
-go 1.25.8
+go $DOCKERPROV_GO
 
 require (
 	github.com/pulumi/pulumi-terraform-bridge/v3 $DOCKERPROV_BRIDGE

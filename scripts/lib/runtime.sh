@@ -4,7 +4,6 @@
 
 GO_PROXY="${GOPROXY:-https://proxy.golang.org}"
 GO_PROXY="${GO_PROXY%%,*}"
-GO_MIN_MINOR=26
 
 # Node ≥ 22 is required by @pulumi/pulumi; the npm package `node` ships a real Node binary.
 install_node() {
@@ -87,7 +86,7 @@ require (
 	github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION
 )
 
-replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
+replace github.com/atotto/clipboard => github.com/tgummerer/clipboard $PULUMI_CLIPBOARD_FORK
 EOF
   printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"\n' >"$work/tools.go"
   (
@@ -102,9 +101,9 @@ EOF
 }
 
 # The nodejs language host became its own module (sdk/nodejs/cmd/pulumi-language-nodejs/v3) after
-# sdk v3.68.0, and the module mirror serves no version of that module. v3.68.0 still carries it inside
-# sdk/v3; its protocol (run the program through @pulumi/pulumi's cmd/run) works with the pinned SDK.
-LANGUAGE_HOST_SDK_VERSION=3.68.0
+# sdk v3.68.0, and the module mirror serves no version of that module. v3.68.0
+# (LANGUAGE_HOST_SDK_VERSION) still carries it inside sdk/v3; its protocol (run the program through
+# @pulumi/pulumi's cmd/run) works with the pinned SDK.
 build_language_host() {
   local out="$1" work="$1/.work-lh"
   mkdir -p "$work"
@@ -209,12 +208,12 @@ build_haproxy_rootfs() {
   rm -rf "$r"
 }
 
-haproxy_image() { printf '%s:%s\n' "$HAPROXY_IMAGE_REPO" "$(cat "$HAPROXY_ROOTFS_DIR/haproxy-minor")"; }
-
 ensure_haproxy_image() {
-  local image
-  image="$(haproxy_image)"
-  docker image inspect "$image" >/dev/null 2>&1 && return 0
+  local built
+  built="$(cat "$HAPROXY_ROOTFS_DIR/haproxy-minor")"
+  [ "$built" = "$HAPROXY_MINOR" ] ||
+    die "Debian $DEBIAN_SUITE ships HAProxy $built, but versions.env pins HAPROXY_MINOR=$HAPROXY_MINOR: change them together"
+  docker image inspect "$HAPROXY_IMAGE" >/dev/null 2>&1 && return 0
   docker import \
     --change 'ENTRYPOINT ["docker-entrypoint.sh"]' \
     --change 'CMD ["haproxy", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]' \
@@ -222,5 +221,5 @@ ensure_haproxy_image() {
     --change 'WORKDIR /var/lib/haproxy' \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'LABEL mediamtx-lb.built-by=scripts/bootstrap' \
-    "$HAPROXY_ROOTFS_DIR/rootfs.tar" "$image" >/dev/null
+    "$HAPROXY_ROOTFS_DIR/rootfs.tar" "$HAPROXY_IMAGE" >/dev/null
 }

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { pin } from "../../../scripts/lib/versions";
 
 // One place for pins: npm versions in package.json/package-lock.json; the engine and plugins must match
 // them exactly, and what the cache actually holds must match too.
@@ -41,8 +42,7 @@ describe("npm pins", () => {
 
 describe("plugin pins follow their npm packages", () => {
   it("the docker provider build maps names for the locked @pulumi/docker", () => {
-    const script = readFileSync(resolve(root, "scripts", "lib", "docker-provider.sh"), "utf8");
-    expect(script.match(/DOCKERPROV_SDK_VERSION=(\S+)/)?.[1]).toBe(locked("@pulumi/docker"));
+    expect(pin("DOCKERPROV_SDK_VERSION")).toBe(locked("@pulumi/docker"));
   });
 
   it.runIf(bootstrapped)("the built CLI is the locked @pulumi/pulumi version", () => {
