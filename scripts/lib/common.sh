@@ -28,7 +28,6 @@ DOCKER_PROVIDER_VERSION="$(npm_locked_version @pulumi/docker)"
 NODE_DIR="$MLB_CACHE/node-$NODE_VERSION"
 NODE_BIN="$NODE_DIR/node_modules/node/bin"
 PULUMI_DIR="$MLB_CACHE/pulumi-$PULUMI_VERSION"
-DOCKER_PROVIDER_DIR="$MLB_CACHE/pulumi-resource-docker-$DOCKER_PROVIDER_VERSION"
 MEDIAMTX_DIR="$MLB_CACHE/mediamtx-$MEDIAMTX_VERSION"
 HAPROXY_ROOTFS_DIR="$MLB_CACHE/haproxy-rootfs-$DEBIAN_SUITE"
 # Plugins and credentials of the pinned CLI live here, never in ~/.pulumi.

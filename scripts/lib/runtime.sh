@@ -141,14 +141,19 @@ build_pulumi() {
   "$out/bin/pulumi" version | grep -qx "v$PULUMI_VERSION"
 }
 
+# Installs the cached build unless the installed plugin is byte for byte the same: a rebuild keeps the
+# version, so asking `pulumi plugin ls` for the version would keep a stale plugin.
+# Couplings: Pulumi's layout of an installed plugin, $PULUMI_HOME/plugins/<kind>-<name>-v<version>/.
 ensure_docker_plugin() {
-  cache_build "$DOCKER_PROVIDER_DIR" pulumi-resource-docker build_docker_provider "$DOCKER_PROVIDER_VERSION"
-  local listed
-  listed="$("$MLB_ROOT/scripts/pulumi" plugin ls | awk '$1 == "docker" && $2 == "resource" { print $3 }')"
-  if ! grep -qx "$DOCKER_PROVIDER_VERSION" <<<"$listed"; then
-    "$MLB_ROOT/scripts/pulumi" plugin install resource docker "$DOCKER_PROVIDER_VERSION" \
-      --file "$DOCKER_PROVIDER_DIR/pulumi-resource-docker" --reinstall
-  fi
+  local dir installed
+  dir="$(docker_provider_dir "$DOCKER_PROVIDER_VERSION")"
+  cache_build "$dir" pulumi-resource-docker build_docker_provider "$DOCKER_PROVIDER_VERSION"
+  installed="$MLB_PULUMI_HOME/plugins/resource-docker-v$DOCKER_PROVIDER_VERSION/pulumi-resource-docker"
+  if cmp -s "$dir/pulumi-resource-docker" "$installed"; then return 0; fi
+  "$MLB_ROOT/scripts/pulumi" plugin install resource docker "$DOCKER_PROVIDER_VERSION" \
+    --file "$dir/pulumi-resource-docker" --reinstall
+  cmp -s "$dir/pulumi-resource-docker" "$installed" ||
+    die "pulumi plugin install did not put $dir/pulumi-resource-docker at $installed"
 }
 
 # MediaMTX go:embeds two git-ignored files (VERSION, hls.min.js), and its go.mod replaces gosrt with
