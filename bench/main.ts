@@ -2,10 +2,11 @@
 // Wiring only; each measurement lives in bench/scenarios/, the arithmetic in bench/lib/analysis.ts.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { MEDIAMTX_PORTS } from "../infra/config/model";
 import { statsEndpoint } from "../infra/haproxy/stats-frontend";
 import { isFullRun, parseArgs, type ScenarioName, USAGE } from "./lib/args";
 import { BenchStack, pulumi, REPO_ROOT, workPaths } from "./lib/bench-stack";
-import { type BenchContext, RTMP_BASE, STATS_BASE } from "./lib/context";
+import type { BenchContext } from "./lib/context";
 import { load1, machineInfo, versions } from "./lib/machine";
 import { Publishers, prepareClips } from "./lib/media";
 import { buildNotes } from "./lib/notes";
@@ -14,7 +15,7 @@ import { sleep } from "./lib/process";
 import { FULL, QUICK } from "./lib/profile";
 import { renderMarkdown, renderSummary } from "./lib/report";
 import type { BenchReport, Environment } from "./lib/results";
-import { IMAGES, instanceAddress, STATS_PASSWORD, STATS_USER } from "./lib/stack-config";
+import { benchModel, IMAGES, STATS_PASSWORD, STATS_USER } from "./lib/stack-config";
 import { runApiCost } from "./scenarios/api-cost";
 import { runChangeApply } from "./scenarios/change-apply";
 import { runDataPlane } from "./scenarios/data-plane";
@@ -60,8 +61,9 @@ async function main(): Promise<number> {
   const profile = args.quick ? QUICK : FULL;
   const work = workPaths(process.env.MEDIAMTX_LB_BENCH_DIR ?? "/tmp/mediamtx-lb-bench");
   mkdirSync(work.root, { recursive: true });
+  const model = benchModel(work.host);
   const stack = new BenchStack(work);
-  const publishers = new Publishers(RTMP_BASE, work.logs);
+  const publishers = new Publishers(model.endpoints.rtmp, work.logs);
   const results: Results = {};
   const errors: string[] = [];
   const loadPerScenario: Record<string, number> = {};
@@ -103,14 +105,19 @@ async function main(): Promise<number> {
     await stack.init();
     const up = await stack.mustUp({ instances: 2 });
     log(`bench stack up in ${(up.durationMs / 1000).toFixed(1)} s`);
-    await startPlainProxy(work.plain, IMAGES.haproxy, 2);
+    await startPlainProxy(model, work.plain, IMAGES.haproxy, 2);
     const pulumiVersion = (await pulumi(work, ["version"])).stdout;
     const machine = await machineInfo();
-    const v = await versions(IMAGES.haproxy, `http://${instanceAddress(0)}:9997/v3/info`, pulumiVersion);
+    const v = await versions(
+      IMAGES.haproxy,
+      `http://${model.instances[0]?.address}:${MEDIAMTX_PORTS.api}/v3/info`,
+      pulumiVersion,
+    );
     const ctx: BenchContext = {
+      model,
       work,
       stack,
-      stats: statsEndpoint(STATS_BASE, STATS_USER, STATS_PASSWORD),
+      stats: statsEndpoint(model.local.stats, STATS_USER, STATS_PASSWORD),
       publishers,
       clips,
       profile,

@@ -1,4 +1,6 @@
 // Everything a measurement needs, built once by main.ts.
+
+import type { Model } from "../../infra/config/model";
 import type { StatsEndpoint } from "../../infra/haproxy/stats-frontend";
 import type { BenchStack, WorkPaths } from "./bench-stack";
 import { openSession } from "./hls";
@@ -6,9 +8,10 @@ import { findOwner, type Owner } from "./instances";
 import type { Clips, Publishers } from "./media";
 import { docker, waitFor } from "./process";
 import type { Profile } from "./profile";
-import { BENCH_PORTS, BENCH_STACK } from "./stack-config";
 
 export interface BenchContext {
+  /** The bench stack as the program models it (benchModel): every container name, address and URL. */
+  readonly model: Model;
   readonly work: WorkPaths;
   readonly stack: BenchStack;
   readonly stats: StatsEndpoint;
@@ -18,23 +21,13 @@ export interface BenchContext {
   readonly log: (message: string) => void;
 }
 
-export const HLS_BASE = `http://127.0.0.1:${BENCH_PORTS.hls}`;
-export const RTMP_BASE = `rtmp://127.0.0.1:${BENCH_PORTS.rtmp}`;
-export const STATS_BASE = `http://127.0.0.1:${BENCH_PORTS.stats}`;
-export const GATEWAY_CONTAINER = `${BENCH_STACK}-haproxy`;
-export const ADMIN_SOCKET_IN_HOST_DIR = "haproxy/run/admin.sock";
-
-export function instanceContainer(name: string): string {
-  return `${BENCH_STACK}-mediamtx-${name}`;
-}
-
 /** The Linux bridge of the stack network (Docker names it br-<first 12 hex of the network id>). */
-export async function bridgeInterface(): Promise<string> {
+export async function bridgeInterface(model: Model): Promise<string> {
   const [id, name] = (
     await docker([
       "network",
       "inspect",
-      `${BENCH_STACK}-net`,
+      model.network.name,
       "-f",
       '{{.Id}}|{{index .Options "com.docker.network.bridge.name"}}',
     ])
@@ -43,10 +36,15 @@ export async function bridgeInterface(): Promise<string> {
 }
 
 /** Waits until `stream` is ready on some instance and plays through `base`. */
-export async function waitPlayable(instances: number, stream: string, base = HLS_BASE): Promise<Owner> {
+export async function waitPlayable(
+  model: Model,
+  instances: number,
+  stream: string,
+  base = model.local.hls,
+): Promise<Owner> {
   const owner = await waitFor(
     `${stream} ready on an instance`,
-    () => findOwner(instances, stream),
+    () => findOwner(model, instances, stream),
     30_000,
     200,
   );

@@ -3,7 +3,7 @@
 import { requiredCounter } from "../../infra/haproxy/router-status";
 import { fetchRouterStatus } from "../../infra/haproxy/stats-frontend";
 import { countByKind, startApiCapture } from "../lib/api-capture";
-import { type BenchContext, bridgeInterface, HLS_BASE } from "../lib/context";
+import { type BenchContext, bridgeInterface } from "../lib/context";
 import { openSession } from "../lib/hls";
 import { sleep } from "../lib/process";
 import type { ApiCostResult, ApiWindow } from "../lib/results";
@@ -33,8 +33,8 @@ export async function runApiCost(ctx: BenchContext): Promise<ApiCostResult> {
   const instances = ctx.stack.spec.instances;
   const { windowS } = ctx.profile.apiCost;
   await startDataPlaneStream(ctx);
-  const session = await openSession(HLS_BASE, DATA_PLANE_STREAM);
-  const iface = await bridgeInterface();
+  const session = await openSession(ctx.model.local.hls, DATA_PLANE_STREAM);
+  const iface = await bridgeInterface(ctx.model);
   ctx.log(`api cost: capturing :9997 requests on ${iface}, ${windowS} s idle then ${windowS} s under wrk`);
   const idle = await window(ctx, iface, async () => {
     await sleep(windowS * 1000);
@@ -42,7 +42,7 @@ export async function runApiCost(ctx: BenchContext): Promise<ApiCostResult> {
   });
   const load = await window(ctx, iface, async () => {
     const r = await runWrk({
-      url: `${HLS_BASE}/${DATA_PLANE_STREAM}/${session.variant}`,
+      url: `${ctx.model.local.hls}/${DATA_PLANE_STREAM}/${session.variant}`,
       connections: ctx.profile.dataPlane.connections,
       durationS: windowS,
       headers: { Cookie: session.cookie },

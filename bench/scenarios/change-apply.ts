@@ -2,7 +2,7 @@
 // applying any change (`docker restart <stack>-haproxy`), interleaved, while player-like viewers play
 // every stream through the router over keep-alive connections and RTMP publishers stay connected.
 import type { ChildProcess } from "node:child_process";
-import { type BenchContext, GATEWAY_CONTAINER, HLS_BASE, waitPlayable } from "../lib/context";
+import { type BenchContext, waitPlayable } from "../lib/context";
 import { HlsViewer } from "../lib/hls";
 import { run, sleep } from "../lib/process";
 import type { ChangeApplyResult, ChangeKind, ChangeRun } from "../lib/results";
@@ -11,8 +11,8 @@ import { type BenchSpec, DEFAULT_HEALTH } from "../lib/stack-config";
 const SETTLE_MS = 2000;
 
 /** Master log lines confirming a (re)load; a restart's fresh start logs one too. */
-async function loads(): Promise<number> {
-  const r = await run("docker", ["logs", "--since", "2h", GATEWAY_CONTAINER]);
+async function loads(gatewayContainer: string): Promise<number> {
+  const r = await run("docker", ["logs", "--since", "2h", gatewayContainer]);
   return `${r.stdout}${r.stderr}`.split("Loading success.").length - 1;
 }
 
@@ -35,11 +35,11 @@ export async function runChangeApply(ctx: BenchContext): Promise<ChangeApplyResu
       if (!p || p.exitCode !== null || p.signalCode !== null)
         publishers.set(s, ctx.publishers.one(ctx.clips.tiny, s));
     }
-    for (const s of streams) await waitPlayable(instances, s);
+    for (const s of streams) await waitPlayable(ctx.model, instances, s);
   };
   await ensurePublishers();
   const viewers = streams.flatMap((s) =>
-    Array.from({ length: viewersPerStream }, () => new HlsViewer(HLS_BASE, s, 100)),
+    Array.from({ length: viewersPerStream }, () => new HlsViewer(ctx.model.local.hls, s, 100)),
   );
   for (const v of viewers) v.start();
   ctx.log(
@@ -52,12 +52,12 @@ export async function runChangeApply(ctx: BenchContext): Promise<ChangeApplyResu
   try {
     for (let rep = 0; rep < reps; rep++) {
       for (const kind of ["weights", "interval", "restart"] as ChangeKind[]) {
-        const loadsBefore = await loads();
+        const loadsBefore = await loads(ctx.model.gateway.containerName);
         const alive = [...publishers.values()].filter((p) => p.exitCode === null && p.signalCode === null);
         const startedAt = Date.now();
         let exitCode = 0;
         if (kind === "restart") {
-          const r = await run("docker", ["restart", GATEWAY_CONTAINER]);
+          const r = await run("docker", ["restart", ctx.model.gateway.containerName]);
           exitCode = r.code;
         } else {
           spec = changedSpec(spec, kind);
@@ -71,7 +71,8 @@ export async function runChangeApply(ctx: BenchContext): Promise<ChangeApplyResu
         for (const v of viewers) {
           const w = v.window(startedAt, endedAt + SETTLE_MS);
           requests += w.requests;
-          for (const f of w.failures) failures.push(`${f.status || f.error} ${f.url.replace(HLS_BASE, "")}`);
+          for (const f of w.failures)
+            failures.push(`${f.status || f.error} ${f.url.replace(ctx.model.local.hls, "")}`);
         }
         const lost = alive.filter((p) => p.exitCode !== null || p.signalCode !== null).length;
         const result: ChangeRun = {
@@ -82,7 +83,7 @@ export async function runChangeApply(ctx: BenchContext): Promise<ChangeApplyResu
           requests,
           failed: failures.length,
           failureSamples: [...new Set(failures)].slice(0, 5),
-          reloads: (await loads()) - loadsBefore,
+          reloads: (await loads(ctx.model.gateway.containerName)) - loadsBefore,
           publishersLost: lost,
         };
         runs.push(result);

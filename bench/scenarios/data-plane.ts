@@ -1,8 +1,10 @@
 // 1. Data plane: the same playlist and segment fetched through the stream router, through a plain
 // round-robin HAProxy (single-server backend on the owner: pure proxy cost) and straight from the
 // owner instance, by the same wrk, interleaved round by round.
+import type { Model } from "../../infra/config/model";
+import { MEDIAMTX_PORTS } from "../../infra/config/model";
 import { containerCpuNs } from "../lib/cgroup";
-import { type BenchContext, GATEWAY_CONTAINER, HLS_BASE, waitPlayable } from "../lib/context";
+import { type BenchContext, waitPlayable } from "../lib/context";
 import { fetchText, type HlsSession, newestSegment, openSession, segmentCount } from "../lib/hls";
 import type { Owner } from "../lib/instances";
 import { PLAIN_CONTAINER, plainPort } from "../lib/plain-proxy";
@@ -20,11 +22,11 @@ export interface TargetEndpoint {
   readonly container?: string;
 }
 
-export function dataPlaneTargets(ownerIndex: number, ownerAddress: string): TargetEndpoint[] {
+export function dataPlaneTargets(model: Model, ownerIndex: number, ownerAddress: string): TargetEndpoint[] {
   return [
-    { target: "router", base: HLS_BASE, container: GATEWAY_CONTAINER },
+    { target: "router", base: model.local.hls, container: model.gateway.containerName },
     { target: "plain", base: `http://127.0.0.1:${plainPort(ownerIndex)}`, container: PLAIN_CONTAINER },
-    { target: "direct", base: `http://${ownerAddress}:8888` },
+    { target: "direct", base: `http://${ownerAddress}:${MEDIAMTX_PORTS.hls}` },
   ];
 }
 
@@ -46,14 +48,14 @@ export async function measure(
 /** Publishes the data-plane stream and waits until it plays through the router. */
 export async function startDataPlaneStream(ctx: BenchContext): Promise<Owner> {
   ctx.publishers.one(ctx.clips.main, DATA_PLANE_STREAM);
-  return waitPlayable(ctx.stack.spec.instances, DATA_PLANE_STREAM);
+  return waitPlayable(ctx.model, ctx.stack.spec.instances, DATA_PLANE_STREAM);
 }
 
 export async function runDataPlane(ctx: BenchContext): Promise<DataPlaneResult> {
   const { rounds, durationS, connections } = ctx.profile.dataPlane;
   const instances = ctx.stack.spec.instances;
   const owner = await startDataPlaneStream(ctx);
-  const targets = dataPlaneTargets(owner.index, owner.address);
+  const targets = dataPlaneTargets(ctx.model, owner.index, owner.address);
   const direct = targets.find((t) => t.target === "direct");
   if (!direct) throw new Error("data plane: no direct target");
   const dir = (base: string) => `${base}/${DATA_PLANE_STREAM}`;

@@ -4,7 +4,7 @@
 // - after-ready: starts the moment the owner reports the path ready (a player opened on a "live" signal).
 // Every viewer request carries a `bid` query parameter, so the hls frontend's log says which instance
 // served it. The ready time is MediaMTX's own readyTime for the path.
-import { type BenchContext, GATEWAY_CONTAINER, HLS_BASE } from "../lib/context";
+import type { BenchContext } from "../lib/context";
 import { findOwner, type Owner } from "../lib/instances";
 import { mustRun, sleep, waitFor } from "../lib/process";
 import type { DiscoveryResult, PublishTrace, ViewerRequest } from "../lib/results";
@@ -63,9 +63,12 @@ async function tracePublish(
   const instances = ctx.stack.spec.instances;
   const publishedAt = Date.now();
   const child = ctx.publishers.one(ctx.clips.tiny, stream);
-  const ownerFound = waitFor(`${stream} ready`, () => findOwner(instances, stream), 20_000, 20).catch(
-    () => undefined,
-  );
+  const ownerFound = waitFor(
+    `${stream} ready`,
+    () => findOwner(ctx.model, instances, stream),
+    20_000,
+    20,
+  ).catch(() => undefined);
   const sent: SentRequest[] = [];
   const tag = stream.replaceAll("/", "_");
   let owner: Owner | undefined;
@@ -76,7 +79,7 @@ async function tracePublish(
     Date.now() - publishedAt < 30_000 &&
     (playableAt === undefined || Date.now() < playableAt + tailMs)
   ) {
-    const dir = `${HLS_BASE}/${stream}`;
+    const dir = `${ctx.model.local.hls}/${stream}`;
     // A player's start: index.m3u8 (302 to ?cookieCheck=1 from any instance), then the check itself
     // (200 only from the instance that has the stream).
     const first = `${tag}.${n++}`;
@@ -112,7 +115,7 @@ async function traceAll(ctx: BenchContext, prefix: string, eager: boolean): Prom
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   await sleep(1000);
-  const log = await mustRun("docker", ["logs", "--since", since, GATEWAY_CONTAINER]);
+  const log = await mustRun("docker", ["logs", "--since", since, ctx.model.gateway.containerName]);
   const routes = routesByBid(log);
   return traces.map(({ sent, ...trace }) => ({
     ...trace,

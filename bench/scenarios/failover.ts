@@ -2,7 +2,7 @@
 // carries it; `docker start` it, time until UP again. Compared with inter × fall and inter × rise.
 import { backendsOf, type HaproxyStats, isDown, isUp, serverStatus } from "../../infra/haproxy/stats-csv";
 import { fetchStats } from "../../infra/haproxy/stats-frontend";
-import { type BenchContext, instanceContainer } from "../lib/context";
+import type { BenchContext } from "../lib/context";
 import { docker, sleep, waitFor } from "../lib/process";
 import type { FailoverCycle, FailoverResult } from "../lib/results";
 import { DEFAULT_HEALTH, durationMs, instanceNames } from "../lib/stack-config";
@@ -40,9 +40,10 @@ export async function runFailover(ctx: BenchContext): Promise<FailoverResult> {
   const health = ctx.stack.spec.health ?? DEFAULT_HEALTH;
   const intervalMs = durationMs(health.interval);
   const timeoutMs = durationMs(health.timeout);
-  const names = instanceNames(ctx.stack.spec.instances);
-  const server = names[names.length - 1] ?? "";
-  const container = instanceContainer(server);
+  // The last instance of the running spec.
+  const killed = ctx.model.instances[ctx.stack.spec.instances - 1];
+  if (killed === undefined) throw new Error("failover: the bench stack has no instance");
+  const { name: server, containerName: container } = killed;
   const backends = backendsOf(await fetchStats(ctx.stats), server);
   ctx.log(
     `failover: ${ctx.profile.failover.cycles} × kill/start ${container} (backends ${backends.join(", ")})`,

@@ -10,14 +10,7 @@ import { runtimeApi } from "../../infra/haproxy/runtime-api";
 import { fetchRouterStatus } from "../../infra/haproxy/stats-frontend";
 import { countByKind, startApiCapture } from "../lib/api-capture";
 import { containerCpuNs } from "../lib/cgroup";
-import {
-  ADMIN_SOCKET_IN_HOST_DIR,
-  type BenchContext,
-  bridgeInterface,
-  GATEWAY_CONTAINER,
-  HLS_BASE,
-  waitPlayable,
-} from "../lib/context";
+import { type BenchContext, bridgeInterface, waitPlayable } from "../lib/context";
 import { type HlsSession, openSession } from "../lib/hls";
 import { listPaths } from "../lib/instances";
 import { PLAIN_CONTAINER, plainPort, startPlainProxy } from "../lib/plain-proxy";
@@ -56,18 +49,18 @@ async function waitMapSize(
 
 /** An idle window: the poller's Lua CPU (task profiling), HAProxy's CPU and the router's API calls on the wire. */
 async function profileWindow(ctx: BenchContext, seconds: number) {
-  const socket = `${ctx.work.host}/${ADMIN_SOCKET_IN_HOST_DIR}`;
+  const socket = ctx.model.gateway.adminSocket;
   const adminCommand = (command: string) => runtimeApi(socket, command, ADMIN_TIMEOUT_MS);
-  const capture = await startApiCapture(await bridgeInterface());
+  const capture = await startApiCapture(await bridgeInterface(ctx.model));
   await adminCommand("set profiling tasks off");
   await adminCommand("set profiling tasks on");
   const before = await fetchRouterStatus(ctx.stats);
-  const cpuBefore = await containerCpuNs(GATEWAY_CONTAINER);
+  const cpuBefore = await containerCpuNs(ctx.model.gateway.containerName);
   const started = performance.now();
   await sleep(seconds * 1000);
   const profile = parseTaskProfile(await adminCommand("show profiling tasks"));
   const elapsedS = (performance.now() - started) / 1000;
-  const cpuNs = (await containerCpuNs(GATEWAY_CONTAINER)) - cpuBefore;
+  const cpuNs = (await containerCpuNs(ctx.model.gateway.containerName)) - cpuBefore;
   const after = await fetchRouterStatus(ctx.stats);
   await adminCommand("set profiling tasks off");
   const calls = countByKind(await capture.stop());
@@ -87,9 +80,9 @@ async function profileWindow(ctx: BenchContext, seconds: number) {
 async function routerVsPlain(ctx: BenchContext, instances: number): Promise<WrkSample[]> {
   const { wrkDurationS, rounds } = ctx.profile.growth;
   const stream = growthStream(1);
-  const owner = await waitPlayable(instances, stream);
+  const owner = await waitPlayable(ctx.model, instances, stream);
   const targets: TargetEndpoint[] = [
-    { target: "router", base: HLS_BASE, container: GATEWAY_CONTAINER },
+    { target: "router", base: ctx.model.local.hls, container: ctx.model.gateway.containerName },
     { target: "plain", base: `http://127.0.0.1:${plainPort(owner.index)}`, container: PLAIN_CONTAINER },
   ];
   const samples: WrkSample[] = [];
@@ -130,7 +123,7 @@ export async function runGrowth(ctx: BenchContext): Promise<GrowthResult> {
     const spec = { ...original, instances, weights: {} };
     const up = await ctx.stack.mustUp(spec);
     upMs[instances] = up.durationMs;
-    await startPlainProxy(ctx.work.plain, IMAGES.haproxy, instances);
+    await startPlainProxy(ctx.model, ctx.work.plain, IMAGES.haproxy, instances);
     ctx.log(`growth: ${instances} instances (up ${(up.durationMs / 1000).toFixed(1)} s)`);
     await waitMapSize(ctx, (size) => size === 0, 60_000);
     let live = 0;
@@ -170,7 +163,7 @@ export async function runGrowth(ctx: BenchContext): Promise<GrowthResult> {
       const listings = [];
       for (let i = 0; i < instances; i++) {
         const runs = [];
-        for (let k = 0; k < 5; k++) runs.push(await listPaths(i, PATHS_PER_PAGE));
+        for (let k = 0; k < 5; k++) runs.push(await listPaths(ctx.model, i, PATHS_PER_PAGE));
         listings.push({
           pages: runs[0]?.pages ?? 0,
           ms: median(runs.map((r) => r.ms)),
@@ -208,6 +201,6 @@ export async function runGrowth(ctx: BenchContext): Promise<GrowthResult> {
     await waitMapSize(ctx, (size) => size === 0, 60_000);
   }
   await ctx.stack.mustUp(original);
-  await startPlainProxy(ctx.work.plain, IMAGES.haproxy, original.instances);
+  await startPlainProxy(ctx.model, ctx.work.plain, IMAGES.haproxy, original.instances);
   return { pollIntervalMs, upMs, cells, note: notes.length ? notes.join("; ") : undefined };
 }

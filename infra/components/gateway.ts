@@ -10,11 +10,10 @@ import {
   HAPROXY_SECRETS,
   SERVER_STATE_FILE,
 } from "../render/paths";
-import { dockerLabels } from "./labels";
 
 export interface GatewayArgs {
   readonly model: Model;
-  /** Rendered files, by name in HAPROXY_DIR: haproxy.cfg, router.lua, streams.map. */
+  /** Files by name in HAPROXY_DIR: renderGatewayFiles(model) (infra/render/gateway-files.ts). */
   readonly files: Readonly<Record<string, string>>;
   /** Shown by `preview --diff` beside the files (see render/routing-table.ts). */
   readonly routingTable: string;
@@ -28,14 +27,6 @@ export interface GatewayArgs {
 /** A path inside HAPROXY_DIR, relative to it (the host directory mirrors it). */
 function inDir(containerPath: string): string {
   return containerPath.slice(HAPROXY_DIR.length + 1);
-}
-
-export function gatewayContainerName(model: Model): string {
-  return `${model.stack}-haproxy`;
-}
-
-export function gatewayConfigDir(model: Model): string {
-  return `${model.hostDir}/haproxy`;
 }
 
 /** Arguments after the image's entrypoint, which adds -W -db (master-worker in the foreground). */
@@ -54,12 +45,12 @@ export class Gateway extends pulumi.ComponentResource {
   constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mediamtx-lb:index:Gateway", name, {}, opts);
     const { model } = args;
-    const containerName = gatewayContainerName(model);
+    const { containerName, configDir: hostConfigDir, labels } = model.gateway;
 
     const configDir = new ConfigDir(
       `${name}-config`,
       {
-        dir: gatewayConfigDir(model),
+        dir: hostConfigDir,
         files: { ...args.files },
         secretFiles: { "secrets.cfg": args.secretsConfig },
         summary: args.routingTable,
@@ -95,13 +86,13 @@ export class Gateway extends pulumi.ComponentResource {
         networkMode: "host",
         // SIGUSR1 is HAProxy's graceful stop (the official image sets it as STOPSIGNAL; an imported image cannot).
         stopSignal: "SIGUSR1",
-        volumes: [{ hostPath: gatewayConfigDir(model), containerPath: HAPROXY_DIR }],
+        volumes: [{ hostPath: hostConfigDir, containerPath: HAPROXY_DIR }],
         restart: "unless-stopped",
         mustRun: true,
         // Long RTMP sessions: give the old worker time to finish on stop.
         destroyGraceSeconds: 30,
         logOpts: { "max-size": "10m", "max-file": "3" },
-        labels: dockerLabels(model, "haproxy"),
+        labels: [...labels],
       },
       { parent: this, dependsOn: [configDir, args.image, ...args.instances], deleteBeforeReplace: true },
     );

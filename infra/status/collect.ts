@@ -7,7 +7,7 @@
 import { execFile } from "node:child_process";
 import { homedir } from "node:os";
 import { resolve } from "node:path";
-import { STACK_LABEL } from "../components/labels";
+import { LABELS } from "../config/names";
 import { validateConfig } from "../config/validate";
 import { runtimeApi } from "../haproxy/runtime-api";
 import { parseShowInfo, parseStatCsv } from "../haproxy/stats-csv";
@@ -22,7 +22,6 @@ import {
   pulumiFailure,
   rawConfigFromPulumiJson,
   StackNotUpError,
-  statsBaseUrl,
 } from "./deployment";
 import { type ContainerInfo, parseDockerInspect } from "./docker-containers";
 import { type LivePath, parsePathsPage } from "./mediamtx-paths";
@@ -86,7 +85,7 @@ async function docker(args: readonly string[]): Promise<string> {
 
 /** Every container labelled with the stack (the instances, HAProxy and anything left over). */
 async function stackContainers(stack: string): Promise<ContainerInfo[]> {
-  const ids = (await docker(["ps", "-a", "-q", "--filter", `label=${STACK_LABEL}=${stack}`]))
+  const ids = (await docker(["ps", "-a", "-q", "--filter", `label=${LABELS.stack}=${stack}`]))
     .split("\n")
     .map((l) => l.trim())
     .filter((l) => l !== "");
@@ -181,8 +180,8 @@ export async function collectStatus(options: CollectOptions): Promise<StatusInpu
     );
   }
   const instances = deployedInstances(outputs, model, containers);
-  const haproxyContainer = `${stack}-haproxy`;
-  const statsUrl = statsBaseUrl(model);
+  const haproxyContainer = model.gateway.containerName;
+  const statsUrl = model.local.stats;
   const password = await authorization;
   const auth: Result<string> = password.ok
     ? { ok: true, value: `Basic ${Buffer.from(`${model.stats.user}:${password.value}`).toString("base64")}` }

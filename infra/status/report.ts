@@ -2,9 +2,9 @@
 // counters and a list of problems in plain words. Pure: the caller passes what it collected and when,
 // so the same inputs always give the same report.
 
+import { iceProxyName, PROXIES } from "../config/names";
 import type { RouterCounters, RouterInstance, RouterStatus } from "../haproxy/router-status";
 import { type BackendStat, type HaproxyStats, type ServerStat, takesNoTraffic } from "../haproxy/stats-csv";
-import { ROUTER_HEALTH_BACKEND } from "../render/router";
 import type { ContainerInfo } from "./docker-containers";
 import type { LivePath } from "./mediamtx-paths";
 
@@ -17,10 +17,7 @@ export type Result<T> =
  * The backend whose server state decides whether a stream's owner can serve it: the one whose health
  * the router's lookup trusts.
  */
-export const OWNER_BACKEND = ROUTER_HEALTH_BACKEND;
-
-/** Coupling: infra/render/haproxy.ts names each instance's ICE-TCP proxy `ice_<instance>`. */
-const ICE_PREFIX = "ice_";
+export const OWNER_BACKEND = PROXIES.health;
 
 /** An instance as the stack's last deployment describes it. */
 export interface DeployedInstance {
@@ -264,7 +261,7 @@ export function buildReport(inputs: StatusInputs): StatusReport {
     const container = toContainerView(deployed.containerName, containers.get(deployed.containerName), now);
     const own = servers.filter((s) => s.server === deployed.name);
     const backends = own.map(toBackendServerView);
-    const balanced = own.filter((s) => !s.backend.startsWith(ICE_PREFIX) && s.weight !== undefined);
+    const balanced = own.filter((s) => s.backend !== iceProxyName(s.server) && s.weight !== undefined);
     const weights = [...new Set(balanced.map((s) => s.weight))];
     const paths = inputs.paths[deployed.name];
     const ready = paths?.ok ? paths.value.filter((p) => p.ready) : undefined;
@@ -287,7 +284,7 @@ export function buildReport(inputs: StatusInputs): StatusReport {
       const check = checked
         ? [checked.checkStatus, checked.checkCode, checked.checkDesc].filter(Boolean).join(" ")
         : "";
-      const names = list.map((s) => (s.backend === `${ICE_PREFIX}${label}` ? "ice" : s.backend)).join(", ");
+      const names = list.map((s) => (s.backend === iceProxyName(label) ? "ice" : s.backend)).join(", ");
       problems.push(`${label}: ${status} in ${names}${check ? ` (last check: ${check})` : ""}`);
     }
     const mismatched = weights.filter((w) => w !== deployed.weight);
