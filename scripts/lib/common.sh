@@ -1,5 +1,8 @@
 # Shared by every script: locations, pins and small helpers. Sourcing it has no side effects.
 # shellcheck shell=bash
+# The variables defined here are read by the scripts that source this file, and shellcheck checks
+# each file on its own, so it would call every one of them unused.
+# shellcheck disable=SC2034
 
 MLB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 MLB_CACHE="${MEDIAMTX_LB_CACHE:-$HOME/.cache/mediamtx-lb}"

@@ -41,8 +41,7 @@ ensure_docker_engine() {
   command -v docker >/dev/null || die "docker client missing after installing docker.io"
   mkdir -p "$MLB_CACHE"
   nohup dockerd >"$MLB_CACHE/dockerd.log" 2>&1 &
-  local i
-  for i in $(seq 1 60); do
+  for _ in $(seq 1 60); do
     docker_answers && return 0
     sleep 1
   done
@@ -50,10 +49,12 @@ ensure_docker_engine() {
 }
 
 # Host tools the tests use: HAProxy 2.6 (validates every config beside the image's 3.0), ffmpeg (RTMP
-# publisher), Lua interpreters (router unit tests), debootstrap (HAProxy image rootfs).
+# publisher), Lua interpreters (router unit tests), debootstrap (HAProxy image rootfs), shellcheck
+# (every shell script, unit lane) and luacheck (Debian lua-check: the router's Lua).
 ensure_host_packages() {
-  local missing=() cmd pkg
-  for pair in haproxy:haproxy ffmpeg:ffmpeg lua5.3:lua5.3 lua5.4:lua5.4 debootstrap:debootstrap curl:curl unzip:unzip; do
+  local missing=() pair cmd pkg
+  for pair in haproxy:haproxy ffmpeg:ffmpeg lua5.3:lua5.3 lua5.4:lua5.4 debootstrap:debootstrap curl:curl unzip:unzip \
+    shellcheck:shellcheck luacheck:lua-check; do
     cmd="${pair%%:*}" pkg="${pair##*:}"
     command -v "$cmd" >/dev/null || missing+=("$pkg")
   done
@@ -90,10 +91,9 @@ replace github.com/atotto/clipboard => github.com/tgummerer/clipboard $PULUMI_CL
 EOF
   printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"\n' >"$work/tools.go"
   (
-    cd "$work"
-    export GOFLAGS=-mod=mod CGO_ENABLED=0
-    go mod tidy
-    go build -trimpath -o "$out/bin/pulumi" \
+    cd "$work" || exit 1
+    GOFLAGS=-mod=mod CGO_ENABLED=0 go mod tidy
+    GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -o "$out/bin/pulumi" \
       -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
       github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
   )
@@ -111,10 +111,9 @@ build_language_host() {
     "$GO_MIN_MINOR" "$LANGUAGE_HOST_SDK_VERSION" >"$work/go.mod"
   printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs"\n' >"$work/tools.go"
   (
-    cd "$work"
-    export GOFLAGS=-mod=mod CGO_ENABLED=0
-    go mod tidy
-    go build -trimpath -o "$out/bin/pulumi-language-nodejs" \
+    cd "$work" || exit 1
+    GOFLAGS=-mod=mod CGO_ENABLED=0 go mod tidy
+    GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -o "$out/bin/pulumi-language-nodejs" \
       -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$LANGUAGE_HOST_SDK_VERSION" \
       github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
   )
@@ -171,7 +170,7 @@ build_mediamtx() {
   (cd "$work" && npm pack --silent "hls.js@$HLSJS_VERSION" >/dev/null && tar xzf "hls.js-$HLSJS_VERSION.tgz" package/dist/hls.min.js)
   cp "$work/package/dist/hls.min.js" "$src/internal/servers/hls/hls.min.js"
   (
-    cd "$src"
+    cd "$src" || exit 1
     go mod edit -dropreplace github.com/datarhei/gosrt
     sed -i -E 's/srtlib\.DialWithContext\(ctx, /srtlib.Dial(/' internal/forward/srt/dest.go
     sed -i -E 's/srt\.DialWithContext\(params\.Context, /srt.Dial(/' internal/staticsources/srt/source.go
