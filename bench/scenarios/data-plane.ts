@@ -22,7 +22,7 @@ export interface TargetEndpoint {
   readonly container?: string;
 }
 
-export function dataPlaneTargets(model: Model, ownerIndex: number, ownerAddress: string): TargetEndpoint[] {
+function dataPlaneTargets(model: Model, ownerIndex: number, ownerAddress: string): TargetEndpoint[] {
   return [
     { target: "router", base: model.local.hls, container: model.gateway.containerName },
     { target: "plain", base: `http://127.0.0.1:${plainPort(ownerIndex)}`, container: PLAIN_CONTAINER },

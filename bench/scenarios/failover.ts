@@ -5,7 +5,7 @@ import { fetchStats } from "../../infra/haproxy/stats-frontend";
 import type { BenchContext } from "../lib/context";
 import { docker, sleep, waitFor } from "../lib/process";
 import type { FailoverCycle, FailoverResult } from "../lib/results";
-import { DEFAULT_HEALTH, durationMs, instanceNames } from "../lib/stack-config";
+import { DEFAULT_HEALTH, durationMs } from "../lib/stack-config";
 
 const STEP_MS = 100;
 

@@ -27,7 +27,7 @@ const RAMP_TIMEOUT_MS = 240_000;
 /** Generous: the bench asks while the proxy is under load. */
 const ADMIN_TIMEOUT_MS = 10_000;
 
-export function growthStream(i: number): string {
+function growthStream(i: number): string {
   return `grow/${String(i).padStart(4, "0")}`;
 }
 

@@ -27,7 +27,7 @@ import { type ContainerInfo, parseDockerInspect } from "./docker-containers";
 import { type LivePath, parsePathsPage } from "./mediamtx-paths";
 import type { HaproxySnapshot, Result, StatusInputs } from "./report";
 
-export const PULUMI_SCRIPT = resolve(__dirname, "..", "..", "scripts", "pulumi");
+const PULUMI_SCRIPT = resolve(__dirname, "..", "..", "scripts", "pulumi");
 
 /** Per-request budget: a stopped instance's address never answers, and the status must stay quick. */
 const HTTP_TIMEOUT_MS = 2000;

@@ -16,7 +16,7 @@ import { type HaproxyCfg, parseHaproxyCfg } from "./haproxy-cfg";
 
 /** Type token of every `pulumi.dynamic.Resource`; ConfigDir is one. */
 export const CONFIG_DIR_TYPE = "pulumi-nodejs:dynamic:Resource";
-export const HAPROXY_CFG = "haproxy.cfg";
+const HAPROXY_CFG = "haproxy.cfg";
 
 export const ROLE_LABEL = LABELS.role;
 export const MEDIAMTX_ROLE = "mediamtx";

@@ -67,7 +67,7 @@ export function haproxyConfigDir(model: Model, overrides: ConfigDirOverrides = {
 }
 
 /** One instance's MediaMTX ConfigDir: a dynamic resource without haproxy.cfg. */
-export function mediamtxConfigDir(model: Model, instance: InstanceModel): FakeResource {
+export function mediamtxConfigDir(instance: InstanceModel): FakeResource {
   return {
     type: CONFIG_DIR_TYPE,
     name: `${instance.resourceName}-config`,
@@ -145,7 +145,7 @@ export function stackResources(model: Model): FakeResource[] {
     remoteImage(model, "mediamtx"),
     remoteImage(model, "haproxy"),
     ...model.instances.flatMap((instance) => [
-      mediamtxConfigDir(model, instance),
+      mediamtxConfigDir(instance),
       mediamtxContainer(model, instance),
     ]),
     haproxyConfigDir(model),

@@ -11,7 +11,7 @@ import { isMarkedDown, isMarkedUp } from "../../infra/haproxy/stats-csv";
 import type { StatsEndpoint } from "../../infra/haproxy/stats-frontend";
 import { serverSessions, timeUntilStatus } from "./haproxy-stats";
 import { HlsPlayer, isAnswered, type PlayerRequest } from "./hls-player";
-import { type ApiInstance, getPath, ownersOf, waitGone, waitReady } from "./instance-api";
+import { type ApiInstance, getPath, waitGone, waitReady } from "./instance-api";
 import { publishRtmp, stopProcess } from "./publisher";
 import { rawHttp } from "./raw-http";
 import { WhepReader, WhipPublisher } from "./webrtc";
@@ -630,18 +630,4 @@ export async function hostilePaths(
     else notes.push(`${s.request.frontend} ${s.request.label}: ${problems.join(", ")}`);
   }
   return { ok, total: sent.length, notes, contacted };
-}
-
-/** Streams currently ready per instance (instance API), for diagnostics. */
-export async function streamsByInstance(
-  cluster: Cluster,
-  streams: readonly string[],
-): Promise<Map<string, string[]>> {
-  const result = new Map<string, string[]>();
-  for (const stream of streams) {
-    for (const owner of await ownersOf(cluster.instances, stream)) {
-      result.set(owner, [...(result.get(owner) ?? []), stream]);
-    }
-  }
-  return result;
 }

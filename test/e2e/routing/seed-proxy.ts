@@ -13,7 +13,7 @@ import { HOST_HAPROXY } from "../../support/haproxy-check";
 import type { Design } from "../../support/routing-scenarios";
 
 /** HAProxy's defaults for a bare `check`: inter 2s, fall 3, rise 2. */
-export const SEED_HEALTH = { intervalMs: 2_000, fall: 3, rise: 2 } as const;
+const SEED_HEALTH = { intervalMs: 2_000, fall: 3, rise: 2 } as const;
 
 export interface SeedServer {
   readonly name: string;

@@ -13,7 +13,7 @@ import type { StatusInputs } from "../../../infra/status/report";
 const fixture = (name: string) => readFileSync(resolve(__dirname, "fixtures", name), "utf8");
 
 /** Shortly after the captures: mtx-3 stopped at 12:44:46. */
-export const COLLECTED_AT = "2026-11-25T12:52:00.000Z";
+const COLLECTED_AT = "2026-11-25T12:52:00.000Z";
 const STACK = "e2e-status-x-1e4617";
 
 const endpoints = (port: number) => ({
