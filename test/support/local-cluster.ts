@@ -31,6 +31,7 @@ import { INITIAL_SERVER_STATE, renderHaproxyConfig, renderHaproxySecrets } from 
 import { renderMediamtxConfig } from "../../infra/render/mediamtx";
 import { HAPROXY_CONFIG, HAPROXY_DIR, HAPROXY_SECRETS } from "../../infra/render/paths";
 import { renderRouterLua, renderStreamsMap } from "../../infra/render/router";
+import { pin } from "../../scripts/lib/versions";
 import { withDirOnHaproxyDir } from "./haproxy-check";
 import type { Cluster, ClusterInstance, Design } from "./routing-scenarios";
 
@@ -38,7 +39,7 @@ const run = promisify(execFile);
 
 export const MEDIAMTX_BINARY =
   process.env.MEDIAMTX_BINARY ??
-  join(process.env.HOME ?? "/root", ".cache/mediamtx-lb/mediamtx-1.20.0/mediamtx");
+  join(process.env.HOME ?? "/root", `.cache/mediamtx-lb/mediamtx-${pin("MEDIAMTX_VERSION")}/mediamtx`);
 
 const STATS_PASSWORD = "fast-lane-stats";
 
