@@ -10,9 +10,9 @@ import { StackNetwork } from "./components/network";
 import type { Model } from "./config/model";
 import { readStackConfig } from "./config/read";
 import { ConfigError, validateConfig } from "./config/validate";
+import { renderGatewayFiles } from "./render/gateway-files";
 import { renderHaproxyConfig, renderHaproxySecrets } from "./render/haproxy";
 import { renderMediamtxConfig } from "./render/mediamtx";
-import { renderRouterLua, renderStreamsMap } from "./render/router";
 import { renderRoutingTable } from "./render/routing-table";
 
 function loadModel(): Model {
@@ -31,7 +31,7 @@ const stack = model.stack;
 const statsPassword = new pulumi.Config("mediamtx-lb").requireSecret("statsPassword");
 
 const haproxyConfig = renderHaproxyConfig(model);
-const routerLua = renderRouterLua(model);
+const gatewayFiles = renderGatewayFiles(model);
 
 // keepLocally: images are shared with other stacks on the host; a local image is used as is.
 const mediamtxImage = new docker.RemoteImage(`${stack}-image-mediamtx`, {
@@ -58,7 +58,7 @@ const instanceResources = model.instances.map(
 
 const gateway = new Gateway(`${stack}-haproxy`, {
   model,
-  files: { "haproxy.cfg": haproxyConfig, "router.lua": routerLua, "streams.map": renderStreamsMap() },
+  files: gatewayFiles,
   routingTable: renderRoutingTable(model),
   secretsConfig: pulumi.secret(statsPassword.apply((pw) => renderHaproxySecrets(model.stats.user, pw))),
   image: haproxyImage,
@@ -93,7 +93,7 @@ new SmokeChecks(
     },
     trigger: pulumi
       .all([gateway.containerId, ...instanceResources.map((i) => i.containerId)])
-      .apply((ids) => sha256([haproxyConfigSha256, sha256(routerLua), ...ids].join("\n"))),
+      .apply((ids) => sha256([sha256(JSON.stringify(gatewayFiles)), ...ids].join("\n"))),
     timeoutMs: Math.max(60_000, model.health.intervalMs * (model.health.rise + 2) * 3),
   },
   { dependsOn: [gateway, ...instanceResources] },

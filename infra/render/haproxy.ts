@@ -7,7 +7,7 @@
 //   stream → server name in STREAMS_MAP and `use-server %[var(txn.mtx_owner)]` looks them up, so a
 //   backend whose servers were named differently would silently fall back to balancing.
 // - The Lua names used here (fetch mtx_stream, actions mtx_lookup/mtx_learn, service mtx_router_status,
-//   variables txn.mtx_stream/txn.mtx_owner) are registered by templates/router.lua.mustache.
+//   variables txn.mtx_stream/txn.mtx_owner) are registered by infra/lua/router.lua.
 // - `backend hls` is HEALTH_BACKEND here (the only one that runs checks; the others track it) and
 //   ROUTER_HEALTH_BACKEND in router.ts: the on-miss lookup skips instances it reports down.
 
@@ -15,7 +15,14 @@ import { createHash } from "node:crypto";
 import type { InstanceModel, Model } from "../config/model";
 import { MEDIAMTX_PORTS } from "../config/model";
 import { formatHaproxyDuration } from "./durations";
-import { ADMIN_SOCKET, ROUTER_LUA, SERVER_STATE_FILE, STREAMS_MAP } from "./paths";
+import {
+  ADMIN_SOCKET,
+  JSON_LUA,
+  ROUTER_CONFIG_LUA,
+  ROUTER_LUA,
+  SERVER_STATE_FILE,
+  STREAMS_MAP,
+} from "./paths";
 import { renderTemplate } from "./templates";
 
 /** Userlist name shared by haproxy.cfg (`http_auth(stats_users)`) and secrets.cfg. */
@@ -68,6 +75,9 @@ export interface HaproxyView {
   readonly stack: string;
   readonly adminSocket: string;
   readonly serverStateFile: string;
+  /** lua-load order: the router's config table, the JSON module, the router (it needs both). */
+  readonly routerConfigLua: string;
+  readonly jsonLua: string;
   readonly routerLua: string;
   readonly streamsMap: string;
   readonly statsUserlist: string;
@@ -117,6 +127,8 @@ export function toHaproxyView(model: Model): HaproxyView {
     stack: model.stack,
     adminSocket: ADMIN_SOCKET,
     serverStateFile: SERVER_STATE_FILE,
+    routerConfigLua: ROUTER_CONFIG_LUA,
+    jsonLua: JSON_LUA,
     routerLua: ROUTER_LUA,
     streamsMap: STREAMS_MAP,
     statsUserlist: STATS_USERLIST,

@@ -6,6 +6,10 @@ export const HAPROXY_DIR = "/usr/local/etc/haproxy";
 export const HAPROXY_CONFIG = `${HAPROXY_DIR}/haproxy.cfg`;
 /** Userlist with the stats password; kept out of haproxy.cfg so previews can diff that file in the clear. */
 export const HAPROXY_SECRETS = `${HAPROXY_DIR}/secrets.cfg`;
+// The router's Lua, in haproxy.cfg's lua-load order: the rendered config table, then the two static
+// modules (infra/lua/). Each is loaded by its own `lua-load`; the router needs both before it runs.
+export const ROUTER_CONFIG_LUA = `${HAPROXY_DIR}/router-config.lua`;
+export const JSON_LUA = `${HAPROXY_DIR}/json.lua`;
 export const ROUTER_LUA = `${HAPROXY_DIR}/router.lua`;
 /** stream → server name. Empty on disk; the router fills it at runtime with core.set_map. */
 export const STREAMS_MAP = `${HAPROXY_DIR}/streams.map`;
@@ -17,3 +21,11 @@ export const SERVER_STATE_FILE = `${HAPROXY_RUN_DIR}/server-state`;
 /** Inside every MediaMTX container: its config directory (bind mount), passed as the config path argument. */
 export const MEDIAMTX_DIR = "/config";
 export const MEDIAMTX_CONFIG = `${MEDIAMTX_DIR}/mediamtx.yml`;
+
+/** A path inside HAPROXY_DIR, relative to it: the host directory mirrors HAPROXY_DIR file for file. */
+export function inHaproxyDir(containerPath: string): string {
+  if (!containerPath.startsWith(`${HAPROXY_DIR}/`)) {
+    throw new Error(`inHaproxyDir: ${containerPath} is not inside ${HAPROXY_DIR}`);
+  }
+  return containerPath.slice(HAPROXY_DIR.length + 1);
+}

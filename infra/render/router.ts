@@ -1,6 +1,8 @@
-// Model → router view → router.lua (templates/router.lua.mustache), plus the empty streams map.
-// Pure: every number the Lua needs is computed here, so the rendered file states its whole
-// configuration at the top and the same model always gives the same bytes.
+// Model → router view → router-config.lua (templates/router-config.lua.mustache), the router's static
+// Lua modules (infra/lua/, shipped unchanged) and the empty streams map.
+// Pure: every number the Lua needs is computed here, so the rendered config table states the router's
+// whole configuration and the same model always gives the same bytes. The only I/O is reading our own
+// files (templates, infra/lua/), as in templates.ts.
 //
 // Couplings:
 // - Instance names are HAProxy server names in every backend (infra/render/haproxy.ts); the map
@@ -9,10 +11,14 @@
 //   on-miss lookup skips instances that backend reports DOWN or MAINT.
 // - The Lua registers fetch mtx_stream, actions mtx_lookup/mtx_learn and service mtx_router_status,
 //   and reads txn.mtx_stream / writes txn.mtx_owner, as haproxy.cfg.mustache expects.
+// - The view's fields are the MTX_ROUTER_CONFIG fields infra/lua/router.lua checks at load
+//   (REQUIRED_CONFIG there).
 
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Model } from "../config/model";
 import { MEDIAMTX_PORTS } from "../config/model";
-import { STREAMS_MAP } from "./paths";
+import { JSON_LUA, ROUTER_LUA, STREAMS_MAP } from "./paths";
 import { renderTemplate } from "./templates";
 
 /** Backend whose health checks the lookup consults (haproxy.cfg: `backend hls`). */
@@ -107,9 +113,25 @@ export function toRouterView(model: Model): RouterView {
   };
 }
 
-/** router.lua, loaded by haproxy.cfg's `lua-load` (ROUTER_LUA). */
-export function renderRouterLua(model: Model): string {
-  return renderTemplate("router.lua.mustache", toRouterView(model));
+/** router-config.lua (ROUTER_CONFIG_LUA): the MTX_ROUTER_CONFIG table, lua-loaded before the modules. */
+export function renderRouterConfigLua(model: Model): string {
+  return renderTemplate("router-config.lua.mustache", toRouterView(model));
+}
+
+/** infra/lua/ at the repository; this file sits at infra/render/. */
+const LUA_SOURCE_DIR = resolve(__dirname, "..", "lua");
+
+/** The static Lua modules: container path → source file in LUA_SOURCE_DIR. */
+const ROUTER_MODULES: readonly (readonly [string, string])[] = [
+  [JSON_LUA, "json.lua"],
+  [ROUTER_LUA, "router.lua"],
+];
+
+/** The router's static modules (json.lua, router.lua) by container path, read from LUA_SOURCE_DIR. */
+export function routerModules(): Record<string, string> {
+  return Object.fromEntries(
+    ROUTER_MODULES.map(([path, source]) => [path, readFileSync(resolve(LUA_SOURCE_DIR, source), "utf8")]),
+  );
 }
 
 /**

@@ -1,29 +1,41 @@
 // Golden files: each fixture (test/fixtures/<case>.yaml) renders to test/golden/<case>/, compared byte
 // for byte. `UPDATE_GOLDEN=1 ./scripts/test unit test/golden` rewrites them (and deletes files no renderer
-// produces any more); review that diff like code.
+// produces any more); review that diff like code. The case's file set is the gateway's whole directory
+// (renderGatewayFiles) plus each instance's mediamtx.yml; the router's static modules in it are the
+// files in infra/lua/ and have no golden copy.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Model } from "../../infra/config/model";
-import { renderHaproxyConfig } from "../../infra/render/haproxy";
+import { renderGatewayFiles } from "../../infra/render/gateway-files";
 import { renderMediamtxConfig } from "../../infra/render/mediamtx";
-import { renderRouterLua } from "../../infra/render/router";
+import { inHaproxyDir } from "../../infra/render/paths";
+import { routerModules } from "../../infra/render/router";
 import { FIXTURE_CASES, loadFixtureModel } from "../support/stack-fixtures";
 
 const GOLDEN_DIR = resolve(__dirname);
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
 
-/** Every file the stack renders for one model, by golden file name. */
+/** The router's static modules by gateway file name: the same for every model, so no golden copy. */
+const STATIC_FILES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(routerModules()).map(([path, text]) => [inHaproxyDir(path), text]),
+);
+
+/** Every file the stack writes for one model, by file name: gateway directory and mediamtx.yml files. */
 function renderCase(model: Model): Record<string, string> {
-  const files: Record<string, string> = {
-    "haproxy.cfg": renderHaproxyConfig(model),
-    "router.lua": renderRouterLua(model),
-  };
+  const files = renderGatewayFiles(model);
   for (const instance of model.instances) {
     files[`mediamtx-${instance.name}.yml`] = renderMediamtxConfig(model, instance);
   }
   return files;
+}
+
+/** The files that have a golden copy: all but the static modules. */
+function goldenNames(files: Readonly<Record<string, string>>): string[] {
+  return Object.keys(files)
+    .filter((file) => !(file in STATIC_FILES))
+    .sort();
 }
 
 function caseDir(name: string): string {
@@ -55,7 +67,12 @@ describe.each(FIXTURE_CASES)("golden %s", (name) => {
     expect(renderCase(loadFixtureModel(name))).toEqual(files);
   });
 
-  it.each(Object.keys(files).sort())("%s matches the golden file", (file) => {
+  it("ships the router's static modules unchanged", () => {
+    expect(Object.keys(STATIC_FILES).length).toBeGreaterThan(0);
+    for (const [file, text] of Object.entries(STATIC_FILES)) expect(files[file], file).toBe(text);
+  });
+
+  it.each(goldenNames(files))("%s matches the golden file", (file) => {
     const rendered = files[file] ?? "";
     const path = join(caseDir(name), file);
     if (UPDATE) writeFileSync(path, rendered);
@@ -67,7 +84,7 @@ describe.each(FIXTURE_CASES)("golden %s", (name) => {
   });
 
   it("has no stale golden files", () => {
-    const expected = Object.keys(files).sort();
+    const expected = goldenNames(files);
     const present = existsSync(caseDir(name)) ? readdirSync(caseDir(name)).sort() : [];
     if (UPDATE) {
       for (const file of present) if (!expected.includes(file)) rmSync(join(caseDir(name), file));

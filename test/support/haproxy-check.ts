@@ -6,7 +6,16 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { HAPROXY_CONFIG, HAPROXY_DIR, HAPROXY_SECRETS } from "../../infra/render/paths";
+import type { Model } from "../../infra/config/model";
+import { renderGatewayFiles } from "../../infra/render/gateway-files";
+import { INITIAL_SERVER_STATE, renderHaproxySecrets } from "../../infra/render/haproxy";
+import {
+  HAPROXY_CONFIG,
+  HAPROXY_DIR,
+  HAPROXY_SECRETS,
+  inHaproxyDir,
+  SERVER_STATE_FILE,
+} from "../../infra/render/paths";
 
 export type HaproxyRunner = "host" | { readonly image: string };
 
@@ -20,12 +29,40 @@ export interface HaproxyCheckResult {
 /** The host's HAProxy (Debian bookworm: 2.6). */
 export const HOST_HAPROXY = "/usr/sbin/haproxy";
 
+/**
+ * Everything HAPROXY_DIR holds when the gateway runs: renderGatewayFiles (what the stack ships) plus
+ * the stats secret and the server-state file the gateway seeds.
+ */
+export function haproxyDirFiles(model: Model, statsPassword: string): Record<string, string> {
+  return {
+    ...renderGatewayFiles(model),
+    [inHaproxyDir(HAPROXY_SECRETS)]: renderHaproxySecrets(model.stats.user, statsPassword),
+    [inHaproxyDir(SERVER_STATE_FILE)]: INITIAL_SERVER_STATE,
+  };
+}
+
+/**
+ * Writes `files` (paths relative to HAPROXY_DIR, subdirectories created) into `dir`. World-readable:
+ * the official image runs as user haproxy.
+ */
+export function writeHaproxyDir(dir: string, files: Readonly<Record<string, string>>): void {
+  chmodSync(dir, 0o755);
+  for (const [relative, content] of Object.entries(files)) {
+    if (relative.startsWith("/") || relative.split("/").includes("..")) {
+      throw new Error(`writeHaproxyDir: file names must be relative to ${HAPROXY_DIR}, got ${relative}`);
+    }
+    const target = join(dir, relative);
+    mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
+    writeFileSync(target, content, { mode: 0o644 });
+  }
+}
+
 /** Command line run inside HAPROXY_DIR's view: the same two files the gateway container loads. */
 const CHECK_ARGS = ["-c", "-f", HAPROXY_CONFIG, "-f", HAPROXY_SECRETS];
 
 /**
- * Writes `files` (paths relative to HAPROXY_DIR, e.g. "haproxy.cfg", "secrets.cfg", "router.lua",
- * "streams.map", "run/server-state") into a fresh temp dir and checks them.
+ * Writes `files` (paths relative to HAPROXY_DIR, e.g. haproxyDirFiles(model, password)) into a fresh
+ * temp dir and checks them.
  * - "host": /usr/sbin/haproxy in a private mount namespace (`unshare --mount`, needs root) with the temp
  *   dir bind-mounted on HAPROXY_DIR, so the host's own filesystem is not touched beyond creating the
  *   empty mount point.
@@ -37,16 +74,7 @@ export function checkHaproxyConfig(
 ): HaproxyCheckResult {
   const dir = mkdtempSync(join(tmpdir(), "mediamtx-lb-haproxy-check-"));
   try {
-    // The official image runs as user haproxy: everything must be world-readable.
-    chmodSync(dir, 0o755);
-    for (const [relative, content] of Object.entries(files)) {
-      if (relative.startsWith("/") || relative.split("/").includes("..")) {
-        throw new Error(`checkHaproxyConfig: file names must be relative to ${HAPROXY_DIR}, got ${relative}`);
-      }
-      const target = join(dir, relative);
-      mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
-      writeFileSync(target, content, { mode: 0o644 });
-    }
+    writeHaproxyDir(dir, files);
     const result =
       opts.runner === "host"
         ? runOnHost(dir)

@@ -1,6 +1,6 @@
-// The fast lane's cluster: the product's own rendered haproxy.cfg, router.lua and mediamtx.yml, run as
-// host processes on loopback instead of containers. No Docker, no Pulumi: it starts in about a second,
-// so a routing bug shows up in seconds.
+// The fast lane's cluster: the product's own gateway files (haproxy.cfg, the router's Lua) and
+// mediamtx.yml, run as host processes on loopback instead of containers. No Docker, no Pulumi: it
+// starts in about a second, so a routing bug shows up in seconds.
 //
 // Layout (one random 127.B.C.0/24 per run, so runs never collide with each other or the dev stack):
 // - the validated model uses that /24 as its "stack subnet": instances at .10, .11, …, and HAProxy binds
@@ -27,12 +27,10 @@ import type { HlsVariant, Model } from "../../infra/config/model";
 import { validateConfig } from "../../infra/config/validate";
 import { isUp } from "../../infra/haproxy/stats-csv";
 import { fetchStats, statsEndpoint } from "../../infra/haproxy/stats-frontend";
-import { INITIAL_SERVER_STATE, renderHaproxyConfig, renderHaproxySecrets } from "../../infra/render/haproxy";
 import { renderMediamtxConfig } from "../../infra/render/mediamtx";
 import { HAPROXY_CONFIG, HAPROXY_DIR, HAPROXY_SECRETS } from "../../infra/render/paths";
-import { renderRouterLua, renderStreamsMap } from "../../infra/render/router";
 import { pin } from "../../scripts/lib/versions";
-import { withDirOnHaproxyDir } from "./haproxy-check";
+import { haproxyDirFiles, withDirOnHaproxyDir, writeHaproxyDir } from "./haproxy-check";
 import type { Cluster, ClusterInstance, Design } from "./routing-scenarios";
 
 const run = promisify(execFile);
@@ -205,12 +203,8 @@ export class LocalCluster implements Cluster {
       await this.spawnInstance(instance.name);
     }
     const haproxyDir = join(this.dir, "haproxy");
-    mkdirSync(join(haproxyDir, "run"), { recursive: true });
-    writeFileSync(join(haproxyDir, "haproxy.cfg"), renderHaproxyConfig(this.model));
-    writeFileSync(join(haproxyDir, "secrets.cfg"), renderHaproxySecrets("admin", STATS_PASSWORD));
-    writeFileSync(join(haproxyDir, "router.lua"), renderRouterLua(this.model));
-    writeFileSync(join(haproxyDir, "streams.map"), renderStreamsMap());
-    writeFileSync(join(haproxyDir, "run", "server-state"), INITIAL_SERVER_STATE);
+    mkdirSync(haproxyDir);
+    writeHaproxyDir(haproxyDir, haproxyDirFiles(this.model, STATS_PASSWORD));
     const haproxyArgs = ["-db", "-f", HAPROXY_CONFIG, "-f", HAPROXY_SECRETS];
     this.haproxy =
       this.haproxyImage === undefined

@@ -1,17 +1,24 @@
-// The rendered router in the host's real HAProxy (2.6, Lua 5.3): first `haproxy -c` on a minimal config
+// The router (rendered config table + static modules) in the host's real HAProxy (2.6, Lua 5.3): first `haproxy -c` on a minimal config
 // that uses every name the router registers, then a live run against two fake MediaMTX instances on
 // loopback. Real MediaMTX is the e2e lane's job; this is the fast proof that the Lua works in HAProxy.
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HAPROXY_CONFIG, ROUTER_LUA, STREAMS_MAP } from "../../../infra/render/paths";
-import { renderRouterLua, renderStreamsMap } from "../../../infra/render/router";
-import { checkHaproxyConfig, HOST_HAPROXY, withDirOnHaproxyDir } from "../../support/haproxy-check";
+import type { Model } from "../../../infra/config/model";
+import { renderGatewayFiles } from "../../../infra/render/gateway-files";
+import { HAPROXY_CONFIG, inHaproxyDir, STREAMS_MAP } from "../../../infra/render/paths";
+import {
+  checkHaproxyConfig,
+  HOST_HAPROXY,
+  withDirOnHaproxyDir,
+  writeHaproxyDir,
+} from "../../support/haproxy-check";
 import { type FakeInstance, startFakeInstance } from "./fake-instance";
+import { luaLoads } from "./lua";
 import { routerModel } from "./model";
 
 const POLL_MS = 400;
@@ -22,16 +29,28 @@ interface Status {
 }
 
 /**
- * A config shaped like haproxy.cfg.mustache's HTTP part: the fetch names the stream, the map or the
+ * The gateway's files for `model` with haproxy.cfg replaced by a config shaped like
+ * haproxy.cfg.mustache's HTTP part: the same lua-load lines, the fetch names the stream, the map or the
  * lookup names the owner, `use-server` follows it, the webrtc backend learns from WHIP 201s. Round-robin
  * underneath, so a request that the router did not steer lands on the wrong instance half the time.
  */
-function testConfig(frontendPort: number, servers: readonly { name: string; endpoint: string }[]): string {
+function testFiles(
+  model: Model,
+  frontendPort: number,
+  servers: readonly { name: string; endpoint: string }[],
+): Record<string, string> {
+  const files = renderGatewayFiles(model);
+  const config = inHaproxyDir(HAPROXY_CONFIG);
+  const luaLoadLines = luaLoads(files[config] ?? "")
+    .map((path) => `    lua-load ${path}`)
+    .join("\n");
   const serverLines = servers
     .map((s) => `    server ${s.name} ${s.endpoint} check inter 200ms fall 2 rise 1`)
     .join("\n");
-  return `global
-    lua-load ${ROUTER_LUA}
+  return {
+    ...files,
+    [config]: `global
+${luaLoadLines}
 
 defaults
     mode http
@@ -63,7 +82,8 @@ backend webrtc
     http-response lua.mtx_learn if { var(txn.mtx_whip_new) -m bool } { status 201 }
     option httpchk GET /v3/paths/list?itemsPerPage=1
 ${serverLines}
-`;
+`,
+  };
 }
 
 /** Loopback addresses of their own (127.0.0.0/8 all answers on Linux), so port 9997 is free for the fakes. */
@@ -96,14 +116,7 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
   }
 }
 
-function writeHaproxyDir(files: Readonly<Record<string, string>>): string {
-  const dir = mkdtempSync(join(tmpdir(), "mtx-router-haproxy-"));
-  chmodSync(dir, 0o755);
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
-  return dir;
-}
-
-describe("router.lua in HAProxy 2.6", () => {
+describe("the router in HAProxy 2.6", () => {
   const net = loopbackNet();
   const instances = [
     { name: "a", address: `${net}.2` },
@@ -115,12 +128,7 @@ describe("router.lua in HAProxy 2.6", () => {
   it("passes haproxy -c with every registered name in use", async () => {
     expect(spawnSync(HOST_HAPROXY, ["-v"]).status, `${HOST_HAPROXY} is required`).toBe(0);
     const result = checkHaproxyConfig(
-      {
-        "haproxy.cfg": testConfig(await freePort(), servers),
-        "secrets.cfg": "# no secrets in this test\n",
-        "router.lua": renderRouterLua(model),
-        "streams.map": renderStreamsMap(),
-      },
+      { ...testFiles(model, await freePort(), servers), "secrets.cfg": "# no secrets in this test\n" },
       { runner: "host" },
     );
     expect(result.ok, result.output).toBe(true);
@@ -155,11 +163,8 @@ describe("router.lua in HAProxy 2.6", () => {
       fake("b").publish("cam/2");
       const port = await freePort();
       base = `http://127.0.0.1:${port}`;
-      dir = writeHaproxyDir({
-        "haproxy.cfg": testConfig(port, servers),
-        "router.lua": renderRouterLua(model),
-        "streams.map": renderStreamsMap(),
-      });
+      dir = mkdtempSync(join(tmpdir(), "mtx-router-haproxy-"));
+      writeHaproxyDir(dir, testFiles(model, port, servers));
       // Same private bind mount as checkHaproxyConfig.
       haproxy = spawn("unshare", withDirOnHaproxyDir(dir, ["-db", "-f", HAPROXY_CONFIG]), {
         stdio: ["ignore", "pipe", "pipe"],

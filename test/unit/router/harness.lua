@@ -1,6 +1,7 @@
--- Test harness for the rendered router.lua: `lua5.x harness.lua ROUTER_LUA < cases.json`.
--- Loads the router with MTX_TEST set and a stub `core` (no register_* functions, so nothing is
--- registered), runs each case and prints one JSON array of results, in case order.
+-- Test harness for the router: `lua5.x harness.lua LUA_FILE... < cases.json`, the files being what
+-- haproxy.cfg lua-loads, in its order (router-config.lua, json.lua, router.lua).
+-- Loads them with MTX_TEST set and a stub `core` (no register_* functions, so nothing is registered),
+-- runs each case and prints one JSON array of results, in case order.
 --
 -- Cases: {kind = "extract", path} | {kind = "decode", text} | {kind = "page", body}
 --      | {kind = "reconcile", instances, claims, entries, now, graceMs} | {kind = "scenario", steps}.
@@ -10,7 +11,8 @@
 --   {op = "health", server, status} | {op = "advance", ms} | {op = "poll", instance} | {op = "unmap", stream}
 --   {op = "lookup", stream} | {op = "learn", stream, server} | {op = "status"} | {op = "map"}
 
-local routerPath = assert(arg[1], "usage: harness.lua ROUTER_LUA < cases.json")
+local luaFiles = { ... }
+assert(#luaFiles > 0, "usage: harness.lua LUA_FILE... < cases.json")
 
 MTX_TEST = true
 
@@ -86,23 +88,30 @@ core = {
   },
 }
 
+-- Every file in order, as lua-load does; the last one is the router, which returns its module under
+-- MTX_TEST. The JSON module is the one the router required.
 local function load_router()
   reset_fake()
-  return assert(dofile(routerPath), "router.lua did not return its module under MTX_TEST")
+  local module
+  for _, path in ipairs(luaFiles) do
+    module = dofile(path)
+  end
+  return assert(module, "router.lua did not return its module under MTX_TEST"),
+    assert(package.loaded["mtx.json"], "no mtx.json module loaded")
 end
 
--- Reloaded for every scenario (fresh state); always reach NULL through the current module.
-local M = load_router()
+-- Reloaded for every scenario (fresh state); always reach NULL through the current JSON module.
+local M, json = load_router()
 
 local function orNull(value)
   if value == nil then
-    return M.NULL
+    return json.NULL
   end
   return value
 end
 
 local function unNull(value)
-  if value == M.NULL then
+  if value == json.NULL then
     return nil
   end
   return value
@@ -132,7 +141,7 @@ local function run_reconcile(case)
   for i, change in ipairs(changes) do
     out[i] = { stream = change.stream, server = orNull(change.server) }
   end
-  return M.array(out)
+  return json.array(out)
 end
 
 local function map_copy()
@@ -140,7 +149,7 @@ local function map_copy()
   for key, value in pairs(fake.map) do
     copy[key] = value
   end
-  return setmetatable(copy, getmetatable(M.decode("{}")))
+  return json.object(copy)
 end
 
 local function instance_config(name)
@@ -153,7 +162,7 @@ local function instance_config(name)
 end
 
 local function run_scenario(case)
-  M = load_router()
+  M, json = load_router()
   local outputs = {}
   for i, step in ipairs(case.steps) do
     local before = #fake.calls
@@ -213,18 +222,18 @@ local function run_scenario(case)
     for j = before + 1, #fake.calls do
       calls[#calls + 1] = fake.calls[j]
     end
-    out.calls = M.array(calls)
+    out.calls = json.array(calls)
     out.label = step.label
     outputs[i] = out
   end
-  return M.array(outputs)
+  return json.array(outputs)
 end
 
 local function run_case(case)
   if case.kind == "extract" then
     return orNull(M.stream_from_path(case.path))
   elseif case.kind == "decode" then
-    local value, err = M.decode(case.text)
+    local value, err = json.decode(case.text)
     if err then
       return { ok = false, error = err }
     end
@@ -243,9 +252,9 @@ local function run_case(case)
   error("unknown case kind " .. tostring(case.kind))
 end
 
-local cases = assert(M.decode(io.read("a")))
+local cases = assert(json.decode(io.read("a")))
 local results = {}
 for i, case in ipairs(cases) do
   results[i] = run_case(case)
 end
-io.write(M.encode(M.array(results)), "\n")
+io.write(json.encode(json.array(results)), "\n")

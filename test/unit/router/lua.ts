@@ -1,11 +1,13 @@
-// Runs test/unit/router/harness.lua under a real Lua interpreter against a rendered router.lua.
+// Runs test/unit/router/harness.lua under a real Lua interpreter against the router as the gateway
+// ships it: the rendered router-config.lua and the static modules, loaded in haproxy.cfg's order.
 
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Model } from "../../../infra/config/model";
-import { renderRouterLua } from "../../../infra/render/router";
+import { renderGatewayFiles } from "../../../infra/render/gateway-files";
+import { HAPROXY_CONFIG, inHaproxyDir } from "../../../infra/render/paths";
 
 /** HAProxy 2.6/2.8 embed Lua 5.3, 3.0 embeds 5.4: the router must behave the same on both. */
 export const LUA_INTERPRETERS = ["lua5.3", "lua5.4"] as const;
@@ -13,20 +15,33 @@ export type LuaInterpreter = (typeof LUA_INTERPRETERS)[number];
 
 const HARNESS = join(__dirname, "harness.lua");
 
-/** Writes the router rendered from `model` to a fresh temporary directory and returns its path. */
-export function writeRouter(model: Model): string {
-  const path = join(mkdtempSync(join(tmpdir(), "mtx-router-")), "router.lua");
-  writeFileSync(path, renderRouterLua(model));
-  return path;
+/** The `lua-load` paths of a haproxy.cfg, in order. */
+export function luaLoads(haproxyCfg: string): string[] {
+  return [...haproxyCfg.matchAll(/^\s*lua-load\s+(\S+)/gm)].map((match) => match[1] ?? "");
+}
+
+/**
+ * Writes the gateway files for `model` to a fresh temporary directory and returns the Lua files
+ * haproxy.cfg loads, in its order (config table, JSON module, router), as paths in that directory.
+ */
+export function writeRouter(model: Model): string[] {
+  const dir = mkdtempSync(join(tmpdir(), "mtx-router-"));
+  const files = renderGatewayFiles(model);
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  const loads = luaLoads(files[inHaproxyDir(HAPROXY_CONFIG)] ?? "").map((path) =>
+    join(dir, inHaproxyDir(path)),
+  );
+  if (loads.length === 0) throw new Error("writeRouter: the rendered haproxy.cfg has no lua-load line");
+  return loads;
 }
 
 /** Runs `cases` through the harness; returns one result per case, in order. */
 export function runHarness(
   interpreter: LuaInterpreter,
-  routerPath: string,
+  luaFiles: readonly string[],
   cases: readonly unknown[],
 ): unknown[] {
-  const run = spawnSync(interpreter, [HARNESS, routerPath], {
+  const run = spawnSync(interpreter, [HARNESS, ...luaFiles], {
     input: JSON.stringify(cases),
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
@@ -46,10 +61,10 @@ export function runHarness(
  */
 export function runScenario(
   interpreter: LuaInterpreter,
-  routerPath: string,
+  luaFiles: readonly string[],
   steps: readonly Readonly<Record<string, unknown>>[],
 ): Record<string, unknown> {
-  const [results] = runHarness(interpreter, routerPath, [{ kind: "scenario", steps }]);
+  const [results] = runHarness(interpreter, luaFiles, [{ kind: "scenario", steps }]);
   const byLabel: Record<string, unknown> = {};
   for (const result of results as Record<string, unknown>[]) {
     const { label, ...rest } = result;

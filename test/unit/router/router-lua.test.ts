@@ -1,6 +1,7 @@
-// The rendered router.lua under real Lua 5.3 (HAProxy 2.6/2.8) and 5.4 (HAProxy 3.0): the pure parts
-// (stream extraction, JSON, ownership) through table cases, the runtime parts through scenarios
-// against a stub core (fake clock, map and API). One interpreter run per table keeps this fast.
+// The router (rendered router-config.lua + static json.lua and router.lua, loaded in haproxy.cfg's
+// order) under real Lua 5.3 (HAProxy 2.6/2.8) and 5.4 (HAProxy 3.0): the pure parts (stream
+// extraction, JSON, ownership) through table cases, the runtime parts through scenarios against a stub
+// core (fake clock, map and API). One interpreter run per table keeps this fast.
 
 import { spawnSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -293,9 +294,9 @@ const PAGE_BODY = JSON.stringify({
 });
 
 describe.each(LUA_INTERPRETERS)("router.lua under %s", (interpreter) => {
-  let router = "";
+  let luaFiles: string[] = [];
   beforeAll(() => {
-    router = writeRouter(
+    luaFiles = writeRouter(
       routerModel([
         { name: "a", address: "10.0.0.1" },
         { name: "b", address: "10.0.0.2" },
@@ -320,7 +321,7 @@ describe.each(LUA_INTERPRETERS)("router.lua under %s", (interpreter) => {
       "-e",
       prelude,
       "-e",
-      `local r = dofile(${JSON.stringify(router)}) assert(r == nil) MTX_REPORT()`,
+      `local r ${luaFiles.map((file) => `r = dofile(${JSON.stringify(file)})`).join(" ")} assert(r == nil) MTX_REPORT()`,
     ]);
     expect(run.status, String(run.stderr)).toBe(0);
     expect(String(run.stdout).trim().split("\n")).toEqual([
@@ -333,10 +334,53 @@ describe.each(LUA_INTERPRETERS)("router.lua under %s", (interpreter) => {
     ]);
   });
 
+  // [case, Lua run between loading router-config.lua and json.lua, lines the load error must carry]
+  const BROKEN_CONFIGS: readonly (readonly [string, string, readonly string[]])[] = [
+    [
+      "config not loaded",
+      "MTX_ROUTER_CONFIG = nil",
+      [
+        "router.lua: MTX_ROUTER_CONFIG is nil, not a table: haproxy.cfg must lua-load router-config.lua before router.lua",
+      ],
+    ],
+    [
+      "every bad field at once",
+      [
+        "MTX_ROUTER_CONFIG.pollIntervalMs = '1s'",
+        "MTX_ROUTER_CONFIG.mapPath = nil",
+        "MTX_ROUTER_CONFIG.instances[1].apiPort = nil",
+        "MTX_ROUTER_CONFIG.instances[2] = 'b'",
+      ].join(" "),
+      [
+        "router.lua: MTX_ROUTER_CONFIG.pollIntervalMs: must be a number, got string",
+        "MTX_ROUTER_CONFIG.mapPath: must be a string, got nil",
+        "MTX_ROUTER_CONFIG.instances[1].apiPort: must be a number, got nil",
+        "MTX_ROUTER_CONFIG.instances[2]: must be a table, got string",
+      ],
+    ],
+  ];
+
+  it.each(BROKEN_CONFIGS)("refuses to load: %s", (_, breakConfig, lines) => {
+    const [config, jsonLua, router] = luaFiles.map((file) => JSON.stringify(file));
+    const run = spawnSync(interpreter, [
+      "-e",
+      `dofile(${config}) ${breakConfig} dofile(${jsonLua}) dofile(${router})`,
+    ]);
+    expect(run.status).not.toBe(0);
+    for (const line of lines) expect(String(run.stderr)).toContain(line);
+  });
+
+  it("refuses to load without the JSON module", () => {
+    const [config, , router] = luaFiles.map((file) => JSON.stringify(file));
+    const run = spawnSync(interpreter, ["-e", `dofile(${config}) dofile(${router})`]);
+    expect(run.status).not.toBe(0);
+    expect(String(run.stderr)).toContain("module 'mtx.json' not found");
+  });
+
   it(`extracts streams (${EXTRACT.length} paths)`, () => {
     const results = runHarness(
       interpreter,
-      router,
+      luaFiles,
       EXTRACT.map(([path]) => ({ kind: "extract", path })),
     );
     const got = EXTRACT.map(([path], i) => [path, results[i]]);
@@ -346,7 +390,7 @@ describe.each(LUA_INTERPRETERS)("router.lua under %s", (interpreter) => {
   it("decodes JSON exactly as JSON.parse does", () => {
     const results = runHarness(
       interpreter,
-      router,
+      luaFiles,
       DECODE_OK.map(([, text]) => ({ kind: "decode", text })),
     );
     DECODE_OK.forEach(([name, text], i) => {
@@ -357,7 +401,7 @@ describe.each(LUA_INTERPRETERS)("router.lua under %s", (interpreter) => {
   it("rejects malformed JSON", () => {
     const results = runHarness(
       interpreter,
-      router,
+      luaFiles,
       DECODE_ERROR.map(([, text]) => ({ kind: "decode", text })),
     );
     DECODE_ERROR.forEach(([name, text], i) => {
@@ -369,7 +413,7 @@ describe.each(LUA_INTERPRETERS)("router.lua under %s", (interpreter) => {
   it("refuses unpaired surrogates and nesting deeper than 64", () => {
     const results = runHarness(
       interpreter,
-      router,
+      luaFiles,
       DECODE_REFUSED.map(([, text]) => ({ kind: "decode", text })),
     );
     DECODE_REFUSED.forEach(([name], i) => {
@@ -378,7 +422,7 @@ describe.each(LUA_INTERPRETERS)("router.lua under %s", (interpreter) => {
   });
 
   it("reads ready paths from a /v3/paths/list page", () => {
-    const [good, notArray, notJson] = runHarness(interpreter, router, [
+    const [good, notArray, notJson] = runHarness(interpreter, luaFiles, [
       { kind: "page", body: PAGE_BODY },
       { kind: "page", body: '{"itemCount":0,"pageCount":0,"items":{}}' },
       { kind: "page", body: "<html>503</html>" },
@@ -392,7 +436,7 @@ describe.each(LUA_INTERPRETERS)("router.lua under %s", (interpreter) => {
   });
 
   it.each(RECONCILE)("reconciles: $name", (c) => {
-    const [changes] = runHarness(interpreter, router, [
+    const [changes] = runHarness(interpreter, luaFiles, [
       {
         kind: "reconcile",
         instances: c.instances ?? ["a", "b"],
@@ -409,7 +453,7 @@ describe.each(LUA_INTERPRETERS)("router.lua under %s", (interpreter) => {
     const getA = "http://10.0.0.1:9997/v3/paths/get/";
     const getB = "http://10.0.0.2:9997/v3/paths/get/";
     const ready = (name: string) => ({ status: 200, body: JSON.stringify(mtxPath(name)) });
-    const out = runScenario(interpreter, router, [
+    const out = runScenario(interpreter, luaFiles, [
       {
         op: "api",
         address: "10.0.0.1",
@@ -473,7 +517,7 @@ describe.each(LUA_INTERPRETERS)("router.lua under %s", (interpreter) => {
       ),
     });
     const tick = { op: "advance", ms: 100 };
-    const out = runScenario(interpreter, router, [
+    const out = runScenario(interpreter, luaFiles, [
       { op: "api", address: "10.0.0.1", list: [list(["cam/1"], 2), list(["cam/3"], 2)] },
       { op: "api", address: "10.0.0.2", list: [list(["cam/2", "cam/1"])] },
       { op: "poll", instance: "a", label: "two pages" },

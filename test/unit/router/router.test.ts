@@ -1,13 +1,16 @@
-// infra/render/router.ts: timings, Lua quoting, the view and the rendered file's invariants.
+// infra/render/router.ts: timings, Lua quoting, the view, the rendered config's invariants, the static modules.
 
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { STREAMS_MAP } from "../../../infra/render/paths";
+import { JSON_LUA, ROUTER_LUA, STREAMS_MAP } from "../../../infra/render/paths";
 import {
   PATHS_PER_PAGE,
   ROUTER_HEALTH_BACKEND,
-  renderRouterLua,
+  renderRouterConfigLua,
   renderStreamsMap,
+  routerModules,
   routerTimings,
   toLuaString,
   toRouterView,
@@ -89,11 +92,11 @@ describe("toRouterView", () => {
   });
 });
 
-describe("renderRouterLua", () => {
-  const text = renderRouterLua(routerModel(TWO));
+describe("renderRouterConfigLua", () => {
+  const text = renderRouterConfigLua(routerModel(TWO));
 
   it("is deterministic, with \\n line endings and one trailing newline", () => {
-    expect(renderRouterLua(routerModel(TWO))).toBe(text);
+    expect(renderRouterConfigLua(routerModel(TWO))).toBe(text);
     expect(text).not.toMatch(/\r/);
     expect(text.endsWith("\n")).toBe(true);
     expect(text.endsWith("\n\n")).toBe(false);
@@ -105,6 +108,19 @@ describe("renderRouterLua", () => {
     expect(text).toContain(`  mapPath = "${STREAMS_MAP}",\n`);
     expect(text).toContain('  healthBackend = "hls",\n');
     expect(text).not.toMatch(/\{\{|\}\}|&#x2F;/);
+  });
+
+  it("is data only: one global table, no function", () => {
+    expect(text).toMatch(/^MTX_ROUTER_CONFIG = \{$/m);
+    const code = text.replace(/--[^\n]*/g, "");
+    expect(code).not.toMatch(/\bfunction\b|^\s*local\s|\brequire\s*\(/m);
+  });
+});
+
+describe("routerModules", () => {
+  it("ships infra/lua/json.lua and router.lua unchanged, at their container paths", () => {
+    const source = (name: string) => readFileSync(resolve(__dirname, "../../../infra/lua", name), "utf8");
+    expect(routerModules()).toEqual({ [JSON_LUA]: source("json.lua"), [ROUTER_LUA]: source("router.lua") });
   });
 });
 

@@ -1,45 +1,83 @@
--- router.lua for stack {{stack}}: rendered by infra/render/router.ts. Do not edit by hand.
---
--- Stream-aware routing inside HAProxy (one shared state: `lua-load`, not `lua-load-per-thread`).
+-- router.lua: stream-aware routing inside HAProxy (one shared state: `lua-load`, not
+-- `lua-load-per-thread`).
 -- * fetch  lua.mtx_stream        request path -> MediaMTX path name, or nil (pure string work: fetches
 --                                cannot yield).
 -- * action lua.mtx_lookup        (http-req, on a map miss) asks the instances once, caches misses.
 -- * action lua.mtx_learn         (http-res, 201 to a new WHIP POST) records where a publish landed.
 -- * service lua.mtx_router_status JSON counters and the stream table.
--- * one task per instance polls /v3/paths/list and applies only the changes to STREAMS_MAP.
+-- * one task per instance polls /v3/paths/list and applies only the changes to the streams map.
 -- Steady-state requests only read the map; every API call runs in a task or an action, through
 -- core.httpclient, which yields instead of blocking (socket.http would block and fails `haproxy -c`).
 --
--- The configuration is rendered into this file because `lua-load` arguments only exist from 2.8 on
--- (2.6 ignores them). Everything below the CONFIG table is static.
+-- Static: this file is shipped as is, so it is valid Lua in the repository and luacheck lints it
+-- (.luacheckrc). Only the data is rendered: infra/render/router.ts writes router-config.lua, which
+-- sets the global MTX_ROUTER_CONFIG, and haproxy.cfg lua-loads it before json.lua and this file (the
+-- haproxytech jwtverify pattern). A global rather than `lua-load` arguments because those only exist
+-- from 2.8 on and 2.6 silently ignores them.
+--
+-- Couplings: the registered names and the variables txn.mtx_stream / txn.mtx_owner are the ones
+-- templates/haproxy.cfg.mustache uses; the CONFIG fields are the ones
+-- templates/router-config.lua.mustache writes (REQUIRED_CONFIG below checks them at load).
 
-local CONFIG = {
-  -- Config order: the first claimer in this order wins a contested stream.
-  instances = {
-{{#instances}}
-    { name = {{nameLua}}, address = {{addressLua}}, apiPort = {{apiPort}} },
-{{/instances}}
-  },
-  pollIntervalMs = {{pollIntervalMs}},
-  -- Budget for one instance during an on-miss lookup; HTTP attempts get a quarter each (see below).
-  lookupTimeoutMs = {{lookupTimeoutMs}},
-  lookupAttemptTimeoutMs = {{lookupAttemptTimeoutMs}},
-  pollAttemptTimeoutMs = {{pollAttemptTimeoutMs}},
-  -- A learned (WHIP 201) entry survives polls that do not list the path yet for this long.
-  learnGraceMs = {{learnGraceMs}},
-  itemsPerPage = {{itemsPerPage}},
-  mapPath = {{mapPathLua}},
-  -- Backend whose health checks tell the lookup which instances to skip.
-  healthBackend = {{healthBackendLua}},
+local json = require("mtx.json")
+local NULL, array, decode, encode = json.NULL, json.array, json.decode, json.encode
+
+-- Field -> Lua type, for the table and for each of its instances.
+local REQUIRED_CONFIG = {
+  { "instances", "table" },
+  { "pollIntervalMs", "number" },
+  { "lookupTimeoutMs", "number" },
+  { "lookupAttemptTimeoutMs", "number" },
+  { "pollAttemptTimeoutMs", "number" },
+  { "learnGraceMs", "number" },
+  { "itemsPerPage", "number" },
+  { "mapPath", "string" },
+  { "healthBackend", "string" },
 }
+local REQUIRED_INSTANCE = { { "name", "string" }, { "address", "string" }, { "apiPort", "number" } }
 
-local M = { CONFIG = CONFIG }
+-- Every problem with the config table, one per line; "" when it is usable.
+local function config_problems(config)
+  if type(config) ~= "table" then
+    return "MTX_ROUTER_CONFIG is " .. type(config) .. ", not a table: haproxy.cfg must lua-load"
+      .. " router-config.lua before router.lua"
+  end
+  local problems = {}
+  local function check(value, fields, prefix)
+    for _, field in ipairs(fields) do
+      local key, kind = field[1], field[2]
+      if type(value[key]) ~= kind then
+        problems[#problems + 1] = prefix .. key .. ": must be a " .. kind .. ", got " .. type(value[key])
+      end
+    end
+  end
+  check(config, REQUIRED_CONFIG, "MTX_ROUTER_CONFIG.")
+  if type(config.instances) == "table" then
+    for i, instance in ipairs(config.instances) do
+      local prefix = "MTX_ROUTER_CONFIG.instances[" .. i .. "]"
+      if type(instance) == "table" then
+        check(instance, REQUIRED_INSTANCE, prefix .. ".")
+      else
+        problems[#problems + 1] = prefix .. ": must be a table, got " .. type(instance)
+      end
+    end
+  end
+  return table.concat(problems, "\n")
+end
+
+-- Fail the load (and so `haproxy -c` and the reload) rather than route with half a configuration.
+local CONFIG_PROBLEMS = config_problems(MTX_ROUTER_CONFIG)
+if CONFIG_PROBLEMS ~= "" then
+  error("router.lua: " .. CONFIG_PROBLEMS, 0)
+end
+local CONFIG = MTX_ROUTER_CONFIG
+
+local M = { CONFIG = CONFIG, config_problems = config_problems }
 
 -- Limits that bound work and memory whatever clients or instances send.
 local MAX_STREAM_BYTES = 256
 -- A path longer than this cannot hold a valid stream plus a file or session part: reject it unread.
 local MAX_PATH_BYTES = 512
-local MAX_JSON_DEPTH = 64
 local MAX_PAGES = 1000
 local MAX_NEGATIVE_ENTRIES = 10000
 -- Lookups for distinct unknown streams running at once; beyond this a request is balanced unrouted
@@ -156,312 +194,6 @@ M.stream_from_path = stream_from_path
 M.valid_stream = valid_stream
 
 -- ---------------------------------------------------------------------------------------------
--- JSON (pure). HAProxy's Lua has no JSON library; MediaMTX's API answers compact JSON.
--- ---------------------------------------------------------------------------------------------
-
--- JSON null, kept distinct from a missing key.
-local NULL = setmetatable({}, { __tostring = function() return "null" end })
--- Marks decoded arrays and objects so an empty one re-encodes as what it was.
-local ARRAY_MT = { __name = "json.array" }
-local OBJECT_MT = { __name = "json.object" }
-
-local ESCAPED_CHARS = {
-  ['"'] = '"', ["\\"] = "\\", ["/"] = "/", b = "\b", f = "\f", n = "\n", r = "\r", t = "\t",
-}
-
-local function decode(text)
-  if type(text) ~= "string" then
-    return nil, "JSON input is not a string"
-  end
-  local pos = 1
-
-  local function fail(message)
-    error({ json = message .. " at byte " .. pos }, 0)
-  end
-
-  local function skip_space()
-    pos = text:find("[^ \t\r\n]", pos) or (#text + 1)
-  end
-
-  local function read_hex4()
-    local hex = text:sub(pos, pos + 3)
-    if not hex:find("^%x%x%x%x$") then
-      fail("bad \\u escape")
-    end
-    pos = pos + 4
-    return tonumber(hex, 16)
-  end
-
-  local function read_string()
-    -- pos is on the opening quote.
-    pos = pos + 1
-    local parts = {}
-    while true do
-      local stop = text:find('["\\\0-\31]', pos)
-      if stop == nil then
-        fail("unterminated string")
-      end
-      if stop > pos then
-        parts[#parts + 1] = text:sub(pos, stop - 1)
-      end
-      pos = stop
-      local char = text:sub(stop, stop)
-      if char == '"' then
-        pos = stop + 1
-        return table.concat(parts)
-      elseif char == "\\" then
-        local kind = text:sub(stop + 1, stop + 1)
-        pos = stop + 2
-        if kind == "u" then
-          local code = read_hex4()
-          if code >= 0xD800 and code <= 0xDBFF then
-            if text:sub(pos, pos + 1) ~= "\\u" then
-              fail("lone high surrogate")
-            end
-            pos = pos + 2
-            local low = read_hex4()
-            if low < 0xDC00 or low > 0xDFFF then
-              fail("bad low surrogate")
-            end
-            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-          elseif code >= 0xDC00 and code <= 0xDFFF then
-            fail("lone low surrogate")
-          end
-          parts[#parts + 1] = utf8.char(code)
-        else
-          local replacement = ESCAPED_CHARS[kind]
-          if replacement == nil then
-            pos = stop
-            fail("bad escape")
-          end
-          parts[#parts + 1] = replacement
-        end
-      else
-        fail("control character in string")
-      end
-    end
-  end
-
-  local function read_number()
-    local start = pos
-    if text:byte(pos) == 45 then -- "-"
-      pos = pos + 1
-    end
-    local first = text:byte(pos)
-    if first == 48 then -- "0": no leading zeros
-      pos = pos + 1
-    elseif first and first >= 49 and first <= 57 then
-      pos = text:find("[^0-9]", pos) or (#text + 1)
-    else
-      fail("bad number")
-    end
-    local integral = true
-    if text:byte(pos) == 46 then -- "."
-      integral = false
-      local after = text:find("[^0-9]", pos + 1) or (#text + 1)
-      if after == pos + 1 then
-        fail("bad fraction")
-      end
-      pos = after
-    end
-    local exp = text:byte(pos)
-    if exp == 101 or exp == 69 then -- "e" / "E"
-      integral = false
-      pos = pos + 1
-      local sign = text:byte(pos)
-      if sign == 43 or sign == 45 then
-        pos = pos + 1
-      end
-      local after = text:find("[^0-9]", pos) or (#text + 1)
-      if after == pos then
-        fail("bad exponent")
-      end
-      pos = after
-    end
-    local literal = text:sub(start, pos - 1)
-    local number = tonumber(literal)
-    if integral then
-      -- Integers that fit stay integers (byte counters print as 12, not 12.0).
-      number = math.tointeger(number) or number
-    end
-    return number
-  end
-
-  local read_value
-
-  local function read_array(depth)
-    pos = pos + 1
-    local array = setmetatable({}, ARRAY_MT)
-    skip_space()
-    if text:byte(pos) == 93 then -- "]"
-      pos = pos + 1
-      return array
-    end
-    while true do
-      array[#array + 1] = read_value(depth)
-      skip_space()
-      local char = text:byte(pos)
-      if char == 93 then
-        pos = pos + 1
-        return array
-      elseif char ~= 44 then -- ","
-        fail("expected ',' or ']'")
-      end
-      pos = pos + 1
-    end
-  end
-
-  local function read_object(depth)
-    pos = pos + 1
-    local object = setmetatable({}, OBJECT_MT)
-    skip_space()
-    if text:byte(pos) == 125 then -- "}"
-      pos = pos + 1
-      return object
-    end
-    while true do
-      skip_space()
-      if text:byte(pos) ~= 34 then
-        fail("expected a string key")
-      end
-      local key = read_string()
-      skip_space()
-      if text:byte(pos) ~= 58 then -- ":"
-        fail("expected ':'")
-      end
-      pos = pos + 1
-      object[key] = read_value(depth)
-      skip_space()
-      local char = text:byte(pos)
-      if char == 125 then
-        pos = pos + 1
-        return object
-      elseif char ~= 44 then
-        fail("expected ',' or '}'")
-      end
-      pos = pos + 1
-    end
-  end
-
-  read_value = function(depth)
-    skip_space()
-    local char = text:byte(pos)
-    if char == 34 then
-      return read_string()
-    elseif char == 123 then
-      if depth >= MAX_JSON_DEPTH then
-        fail("nested too deeply")
-      end
-      return read_object(depth + 1)
-    elseif char == 91 then
-      if depth >= MAX_JSON_DEPTH then
-        fail("nested too deeply")
-      end
-      return read_array(depth + 1)
-    elseif char == 116 and text:sub(pos, pos + 3) == "true" then
-      pos = pos + 4
-      return true
-    elseif char == 102 and text:sub(pos, pos + 4) == "false" then
-      pos = pos + 5
-      return false
-    elseif char == 110 and text:sub(pos, pos + 3) == "null" then
-      pos = pos + 4
-      return NULL
-    elseif char == 45 or (char and char >= 48 and char <= 57) then
-      return read_number()
-    end
-    fail("unexpected input")
-  end
-
-  local ok, result = pcall(function()
-    local value = read_value(0)
-    skip_space()
-    if pos <= #text then
-      fail("trailing characters")
-    end
-    return value
-  end)
-  if ok then
-    return result
-  end
-  if type(result) == "table" and result.json then
-    return nil, result.json
-  end
-  return nil, tostring(result)
-end
-
-local ESCAPES_OUT = {
-  ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t",
-  ["\b"] = "\\b", ["\f"] = "\\f",
-}
-
-local function encode_string(text)
-  return '"' .. text:gsub('[%c"\\]', function(char)
-    return ESCAPES_OUT[char] or string.format("\\u%04x", char:byte())
-  end) .. '"'
-end
-
-local function is_array(value)
-  local mt = getmetatable(value)
-  if mt == ARRAY_MT then
-    return true
-  elseif mt == OBJECT_MT or next(value) == nil then
-    return false
-  end
-  local count = 0
-  for _ in pairs(value) do
-    count = count + 1
-  end
-  return count == #value
-end
-
--- Deterministic: object keys sorted, arrays in order.
-local function encode(value)
-  local kind = type(value)
-  if value == nil or value == NULL then
-    return "null"
-  elseif kind == "boolean" then
-    return tostring(value)
-  elseif kind == "number" then
-    if math.type(value) == "integer" then
-      return string.format("%d", value)
-    elseif value ~= value or value == math.huge or value == -math.huge then
-      return "null"
-    end
-    return string.format("%.17g", value)
-  elseif kind == "string" then
-    return encode_string(value)
-  elseif kind == "table" then
-    local parts = {}
-    if is_array(value) then
-      for i = 1, #value do
-        parts[i] = encode(value[i])
-      end
-      return "[" .. table.concat(parts, ",") .. "]"
-    end
-    local keys = {}
-    for key in pairs(value) do
-      keys[#keys + 1] = tostring(key)
-    end
-    table.sort(keys)
-    for i, key in ipairs(keys) do
-      parts[i] = encode_string(key) .. ":" .. encode(value[key])
-    end
-    return "{" .. table.concat(parts, ",") .. "}"
-  end
-  error("cannot encode a " .. kind)
-end
-
-local function array(list)
-  return setmetatable(list, ARRAY_MT)
-end
-
-M.NULL = NULL
-M.decode = decode
-M.encode = encode
-M.array = array
-
--- ---------------------------------------------------------------------------------------------
 -- MediaMTX API answers (pure)
 -- ---------------------------------------------------------------------------------------------
 
@@ -478,7 +210,7 @@ local function parse_paths_page(body)
     return nil, err or "not an object"
   end
   local items = document.items
-  if getmetatable(items) ~= ARRAY_MT then
+  if not json.is_array(items) then
     return nil, "items is not an array"
   end
   local streams = {}

@@ -1,0 +1,25 @@
+-- router-config.lua for stack five: rendered by infra/render/router.ts. Do not edit by hand.
+-- Data only: the router itself is infra/lua/router.lua, shipped unchanged. haproxy.cfg lua-loads this
+-- file first; the router reads MTX_ROUTER_CONFIG and refuses to load without it.
+
+MTX_ROUTER_CONFIG = {
+  -- Config order: the first claimer in this order wins a contested stream.
+  instances = {
+    { name = "n1", address = "10.213.116.10", apiPort = 9997 },
+    { name = "n2", address = "10.213.116.11", apiPort = 9997 },
+    { name = "n3", address = "10.213.116.12", apiPort = 9997 },
+    { name = "n4", address = "10.213.116.13", apiPort = 9997 },
+    { name = "n5", address = "10.213.116.14", apiPort = 9997 },
+  },
+  pollIntervalMs = 500,
+  -- Budget for one instance during an on-miss lookup; HTTP attempts get a quarter each.
+  lookupTimeoutMs = 500,
+  lookupAttemptTimeoutMs = 125,
+  pollAttemptTimeoutMs = 250,
+  -- A learned (WHIP 201) entry survives polls that do not list the path yet for this long.
+  learnGraceMs = 10000,
+  itemsPerPage = 100,
+  mapPath = "/usr/local/etc/haproxy/streams.map",
+  -- Backend whose health checks tell the lookup which instances to skip.
+  healthBackend = "hls",
+}
