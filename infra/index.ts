@@ -27,27 +27,26 @@ function loadModel(): Model {
 }
 
 const model = loadModel();
-const stack = model.stack;
 const statsPassword = new pulumi.Config("mediamtx-lb").requireSecret("statsPassword");
 
 const haproxyConfig = renderHaproxyConfig(model);
 const gatewayFiles = renderGatewayFiles(model);
 
 // keepLocally: images are shared with other stacks on the host; a local image is used as is.
-const mediamtxImage = new docker.RemoteImage(`${stack}-image-mediamtx`, {
+const mediamtxImage = new docker.RemoteImage(model.resources.images.mediamtx, {
   name: model.images.mediamtx,
   keepLocally: true,
 });
-const haproxyImage = new docker.RemoteImage(`${stack}-image-haproxy`, {
+const haproxyImage = new docker.RemoteImage(model.resources.images.haproxy, {
   name: model.images.haproxy,
   keepLocally: true,
 });
 
-const network = new StackNetwork(`${stack}`, { model });
+const network = new StackNetwork(model.network.resourceName, { model });
 
 const instanceResources = model.instances.map(
   (instance) =>
-    new MediamtxInstance(`${stack}-mediamtx-${instance.name}`, {
+    new MediamtxInstance(instance.resourceName, {
       model,
       instance,
       config: renderMediamtxConfig(model, instance),
@@ -56,7 +55,7 @@ const instanceResources = model.instances.map(
     }),
 );
 
-const gateway = new Gateway(`${stack}-haproxy`, {
+const gateway = new Gateway(model.gateway.resourceName, {
   model,
   files: gatewayFiles,
   routingTable: renderRoutingTable(model),
@@ -68,28 +67,28 @@ const gateway = new Gateway(`${stack}-haproxy`, {
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 export const haproxyConfigSha256 = sha256(haproxyConfig);
 
-const host = model.publicHost;
-// Checks dial the bind address (0.0.0.0 is dialled as loopback), not the public name, which may not resolve here.
-const checkHost = model.bindAddress === "0.0.0.0" ? "127.0.0.1" : model.bindAddress;
+// Checks dial the bind address (model.local), not the public name, which may not resolve here.
+const checkHost = model.local.host;
 const serverNames = model.instances.map((i) => i.name);
+const { proxies } = model;
 
 new SmokeChecks(
-  `${stack}-smoke`,
+  model.resources.smokeChecks,
   {
-    statsUrl: `http://${checkHost}:${model.ports.stats}`,
+    statsUrl: model.local.stats,
     statsUser: model.stats.user,
     statsPassword,
-    hlsUrl: `http://${checkHost}:${model.ports.hls}`,
-    webrtcUrl: `http://${checkHost}:${model.ports.webrtc}`,
+    hlsUrl: model.local.hls,
+    webrtcUrl: model.local.webrtc,
     tcpPorts: [
-      { name: "rtmp", host: checkHost, port: model.ports.rtmp },
-      ...model.instances.map((i) => ({ name: `ice_${i.name}`, host: checkHost, port: i.iceTcpPort })),
+      { name: proxies.rtmp, host: checkHost, port: model.ports.rtmp },
+      ...model.instances.map((i) => ({ name: i.iceProxy, host: checkHost, port: i.iceTcpPort })),
     ],
     servers: {
-      rtmp: serverNames,
-      hls: serverNames,
-      webrtc: serverNames,
-      ...Object.fromEntries(model.instances.map((i) => [`ice_${i.name}`, [i.name]])),
+      [proxies.rtmp]: serverNames,
+      [proxies.hls]: serverNames,
+      [proxies.webrtc]: serverNames,
+      ...Object.fromEntries(model.instances.map((i) => [i.iceProxy, [i.name]])),
     },
     trigger: pulumi
       .all([gateway.containerId, ...instanceResources.map((i) => i.containerId)])
@@ -99,13 +98,7 @@ new SmokeChecks(
   { dependsOn: [gateway, ...instanceResources] },
 );
 
-export const endpoints = {
-  rtmp: `rtmp://${host}:${model.ports.rtmp}`,
-  hls: `http://${host}:${model.ports.hls}`,
-  webrtc: `http://${host}:${model.ports.webrtc}`,
-  stats: `http://${host}:${model.ports.stats}/stats`,
-  metrics: `http://${host}:${model.ports.stats}/metrics`,
-};
+export const endpoints = { ...model.endpoints };
 
 export const instances = model.instances.map((i, n) => ({
   name: i.name,

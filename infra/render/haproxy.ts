@@ -8,12 +8,13 @@
 //   backend whose servers were named differently would silently fall back to balancing.
 // - The Lua names used here (fetch mtx_stream, actions mtx_lookup/mtx_learn, service mtx_router_status,
 //   variables txn.mtx_stream/txn.mtx_owner) are registered by infra/lua/router.lua.
-// - `backend hls` is HEALTH_BACKEND here (the only one that runs checks; the others track it) and
-//   ROUTER_HEALTH_BACKEND in router.ts: the on-miss lookup skips instances it reports down.
+// - `model.proxies.health` is the only backend that runs checks (the others track it); the router's
+//   on-miss lookup reads it too and skips instances it reports down.
 
 import { createHash } from "node:crypto";
 import type { InstanceModel, Model } from "../config/model";
 import { MEDIAMTX_PORTS } from "../config/model";
+import { STATS_USER_PATTERN } from "../config/names";
 import { formatHaproxyDuration } from "./durations";
 import {
   ADMIN_SOCKET,
@@ -55,12 +56,12 @@ export interface HaproxyServerView {
   /** `<address>:<port>` on the stack network. */
   readonly endpoint: string;
   readonly weight: number;
-  /** `check inter 2s fall 3 rise 2` in HEALTH_BACKEND, `track hls/<name>` elsewhere. */
+  /** `check inter 2s fall 3 rise 2` in the health backend, `track hls/<name>` elsewhere. */
   readonly health: string;
 }
 
 export interface HaproxyIceView {
-  /** Frontend and backend name: `ice_<instance>`. */
+  /** Frontend and backend name (InstanceModel.iceProxy). */
   readonly proxy: string;
   readonly bind: string;
   /** Instance name, as in the other backends. No weight: this backend has exactly one server. */
@@ -69,6 +70,13 @@ export interface HaproxyIceView {
   readonly endpoint: string;
   /** `track hls/<name>`. */
   readonly health: string;
+}
+
+export interface HaproxyBackendView {
+  readonly bind: string;
+  /** The MediaMTX control API health check lines: only in the health backend, empty elsewhere. */
+  readonly httpCheck: readonly string[];
+  readonly servers: readonly HaproxyServerView[];
 }
 
 export interface HaproxyView {
@@ -83,38 +91,25 @@ export interface HaproxyView {
   readonly statsUserlist: string;
   /** `timeout check` value. */
   readonly checkTimeout: string;
-  /** Lines placed in HEALTH_BACKEND: the MediaMTX control API health check. */
-  readonly httpCheck: readonly string[];
+  /** Frontend and backend names (model.proxies). */
+  readonly proxies: Model["proxies"];
   readonly httpLogFormat: string;
   /** false for `logging.requests: errors`: `option dontlog-normal` in defaults. */
   readonly logNormalRequests: boolean;
   readonly statsBind: string;
-  readonly rtmp: { readonly bind: string; readonly servers: readonly HaproxyServerView[] };
-  readonly hls: { readonly bind: string; readonly servers: readonly HaproxyServerView[] };
-  readonly webrtc: { readonly bind: string; readonly servers: readonly HaproxyServerView[] };
+  readonly rtmp: HaproxyBackendView;
+  readonly hls: HaproxyBackendView;
+  readonly webrtc: HaproxyBackendView;
   /** One TCP frontend/backend pair per instance, in config order. */
   readonly ice: readonly HaproxyIceView[];
 }
 
-/**
- * The one backend whose servers run health checks. Every other backend's server `track`s its namesake
- * here: one control-API check per instance per interval instead of one per backend, and every backend
- * agrees on an instance's state at every moment (the router's on-miss lookup reads this one too).
- */
-export const HEALTH_BACKEND = "hls";
-
-function toServers(
-  instances: readonly InstanceModel[],
-  port: number,
-  health: (instance: InstanceModel) => string,
-): readonly HaproxyServerView[] {
-  return instances.map((instance) => ({
-    name: instance.name,
-    endpoint: `${instance.address}:${port}`,
-    weight: instance.weight,
-    health: health(instance),
-  }));
-}
+const HTTP_CHECK = [
+  "option httpchk",
+  `http-check connect port ${MEDIAMTX_PORTS.api}`,
+  `http-check send meth GET uri ${HEALTH_CHECK_URI}`,
+  "http-check expect status 200",
+];
 
 /** Internal. Exported for testing. */
 export function toHaproxyView(model: Model): HaproxyView {
@@ -122,7 +117,23 @@ export function toHaproxyView(model: Model): HaproxyView {
   const { health } = model;
   const check = () =>
     `check inter ${formatHaproxyDuration(health.intervalMs)} fall ${health.fall} rise ${health.rise}`;
-  const track = (instance: InstanceModel) => `track ${HEALTH_BACKEND}/${instance.name}`;
+  // One backend's servers run health checks; every other server `track`s its namesake there: one
+  // control-API check per instance per interval instead of one per backend, and every backend agrees
+  // on an instance's state at every moment (the router's on-miss lookup reads it too).
+  const track = (instance: InstanceModel) => `track ${model.proxies.health}/${instance.name}`;
+  const backend = (proxy: string, port: number, bindPort: number): HaproxyBackendView => {
+    const isHealth = proxy === model.proxies.health;
+    return {
+      bind: bind(bindPort),
+      httpCheck: isHealth ? HTTP_CHECK : [],
+      servers: model.instances.map((instance) => ({
+        name: instance.name,
+        endpoint: `${instance.address}:${port}`,
+        weight: instance.weight,
+        health: isHealth ? check() : track(instance),
+      })),
+    };
+  };
   return {
     stack: model.stack,
     adminSocket: ADMIN_SOCKET,
@@ -133,23 +144,15 @@ export function toHaproxyView(model: Model): HaproxyView {
     streamsMap: STREAMS_MAP,
     statsUserlist: STATS_USERLIST,
     checkTimeout: formatHaproxyDuration(health.timeoutMs),
-    httpCheck: [
-      "option httpchk",
-      `http-check connect port ${MEDIAMTX_PORTS.api}`,
-      `http-check send meth GET uri ${HEALTH_CHECK_URI}`,
-      "http-check expect status 200",
-    ],
+    proxies: model.proxies,
     httpLogFormat: HTTP_LOG_FORMAT,
     logNormalRequests: model.logging.requests === "all",
     statsBind: bind(model.ports.stats),
-    rtmp: { bind: bind(model.ports.rtmp), servers: toServers(model.instances, MEDIAMTX_PORTS.rtmp, track) },
-    hls: { bind: bind(model.ports.hls), servers: toServers(model.instances, MEDIAMTX_PORTS.hls, check) },
-    webrtc: {
-      bind: bind(model.ports.webrtc),
-      servers: toServers(model.instances, MEDIAMTX_PORTS.webrtc, track),
-    },
+    rtmp: backend(model.proxies.rtmp, MEDIAMTX_PORTS.rtmp, model.ports.rtmp),
+    hls: backend(model.proxies.hls, MEDIAMTX_PORTS.hls, model.ports.hls),
+    webrtc: backend(model.proxies.webrtc, MEDIAMTX_PORTS.webrtc, model.ports.webrtc),
     ice: model.instances.map((instance) => ({
-      proxy: `ice_${instance.name}`,
+      proxy: instance.iceProxy,
       bind: bind(instance.iceTcpPort),
       serverName: instance.name,
       endpoint: `${instance.address}:${instance.iceTcpPort}`,
@@ -162,8 +165,6 @@ export function toHaproxyView(model: Model): HaproxyView {
 export function renderHaproxyConfig(model: Model): string {
   return renderTemplate("haproxy.cfg.mustache", toHaproxyView(model));
 }
-
-const STATS_USER = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /**
  * Quotes `text` as one HAProxy config word. Single quotes are HAProxy's strong quoting (no `$VAR`
@@ -186,9 +187,9 @@ export interface HaproxySecretsView {
  * only ever passed through here, inside an Output, by the gateway component.
  */
 export function renderHaproxySecrets(user: string, password: string): string {
-  if (!STATS_USER.test(user)) {
+  if (!STATS_USER_PATTERN.test(user)) {
     throw new Error(
-      `renderHaproxySecrets: user must match ${STATS_USER.source}, got ${JSON.stringify(user)}`,
+      `renderHaproxySecrets: user must match ${STATS_USER_PATTERN.source}, got ${JSON.stringify(user)}`,
     );
   }
   // A line break would end the config line; NUL cannot be represented at all. The value itself stays out

@@ -7,7 +7,7 @@
 // Couplings:
 // - Instance names are HAProxy server names in every backend (infra/render/haproxy.ts); the map
 //   values the router writes are fed to `use-server`.
-// - ROUTER_HEALTH_BACKEND must name a backend in haproxy.cfg whose servers carry health checks; the
+// - model.proxies.health names the backend in haproxy.cfg whose servers carry health checks; the
 //   on-miss lookup skips instances that backend reports DOWN or MAINT.
 // - The Lua registers fetch mtx_stream, actions mtx_lookup/mtx_learn and service mtx_router_status,
 //   and reads txn.mtx_stream / writes txn.mtx_owner, as haproxy.cfg.mustache expects.
@@ -20,9 +20,6 @@ import type { Model } from "../config/model";
 import { MEDIAMTX_PORTS } from "../config/model";
 import { JSON_LUA, ROUTER_LUA, STREAMS_MAP } from "./paths";
 import { renderTemplate } from "./templates";
-
-/** Backend whose health checks the lookup consults (haproxy.cfg: `backend hls`). */
-export const ROUTER_HEALTH_BACKEND = "hls";
 
 /**
  * Items per /v3/paths/list page. Each item carries its readers list, so a popular stream is a few kB;
@@ -109,7 +106,7 @@ export function toRouterView(model: Model): RouterView {
     ...routerTimings(model.routing.pollIntervalMs),
     itemsPerPage: PATHS_PER_PAGE,
     mapPathLua: toLuaString(STREAMS_MAP),
-    healthBackendLua: toLuaString(ROUTER_HEALTH_BACKEND),
+    healthBackendLua: toLuaString(model.proxies.health),
   };
 }
 

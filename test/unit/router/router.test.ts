@@ -7,7 +7,6 @@ import { describe, expect, it } from "vitest";
 import { JSON_LUA, ROUTER_LUA, STREAMS_MAP } from "../../../infra/render/paths";
 import {
   PATHS_PER_PAGE,
-  ROUTER_HEALTH_BACKEND,
   renderRouterConfigLua,
   renderStreamsMap,
   routerModules,
@@ -87,7 +86,7 @@ describe("toRouterView", () => {
       ...routerTimings(2_000),
       itemsPerPage: PATHS_PER_PAGE,
       mapPathLua: `"${STREAMS_MAP}"`,
-      healthBackendLua: `"${ROUTER_HEALTH_BACKEND}"`,
+      healthBackendLua: '"hls"',
     });
   });
 });
