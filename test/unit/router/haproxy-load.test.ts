@@ -45,7 +45,10 @@ function testFiles(
     .map((path) => `    lua-load ${path}`)
     .join("\n");
   const serverLines = servers
-    .map((s) => `    server ${s.name} ${s.endpoint} check inter 200ms fall 2 rise 1`)
+    // Checks only need to keep both fakes UP: no case here waits for DOWN. A 200 ms inter doubled as the
+    // whole check's timeout (no `timeout check`), and with the unit lane's other files on both cores a
+    // slow answer marked a fake DOWN, so use-server fell back to round-robin (2 failures in 4 full runs).
+    .map((s) => `    server ${s.name} ${s.endpoint} check inter 1s fall 3 rise 1`)
     .join("\n");
   return {
     ...files,
@@ -57,6 +60,7 @@ defaults
     timeout connect 1s
     timeout client 10s
     timeout server 10s
+    timeout check 5s
     default-server init-addr last,libc,none
 
 frontend http
