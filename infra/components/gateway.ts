@@ -8,6 +8,7 @@ import {
   HAPROXY_CONFIG,
   HAPROXY_DIR,
   HAPROXY_SECRETS,
+  inHaproxyDir,
   SERVER_STATE_FILE,
 } from "../render/paths";
 
@@ -22,11 +23,6 @@ export interface GatewayArgs {
   readonly image: pulumi.Resource;
   /** Started first so the first health checks find them. */
   readonly instances: readonly pulumi.Resource[];
-}
-
-/** A path inside HAPROXY_DIR, relative to it (the host directory mirrors it). */
-function inDir(containerPath: string): string {
-  return containerPath.slice(HAPROXY_DIR.length + 1);
 }
 
 /** Arguments after the image's entrypoint, which adds -W -db (master-worker in the foreground). */
@@ -55,15 +51,15 @@ export class Gateway extends pulumi.ComponentResource {
         secretFiles: { "secrets.cfg": args.secretsConfig },
         summary: args.routingTable,
         writableDirs: ["run"],
-        initialFiles: { [inDir(SERVER_STATE_FILE)]: INITIAL_SERVER_STATE },
+        initialFiles: { [inHaproxyDir(SERVER_STATE_FILE)]: INITIAL_SERVER_STATE },
         validate: { image: model.images.haproxy, mountPath: HAPROXY_DIR, command: [...HAPROXY_ARGS, "-c"] },
         reload: {
           container: containerName,
           signal: "SIGUSR2",
           haproxy: {
-            socket: inDir(ADMIN_SOCKET),
-            config: inDir(HAPROXY_CONFIG),
-            serverState: inDir(SERVER_STATE_FILE),
+            socket: inHaproxyDir(ADMIN_SOCKET),
+            config: inHaproxyDir(HAPROXY_CONFIG),
+            serverState: inHaproxyDir(SERVER_STATE_FILE),
             successLog: "Loading success.",
             // Weights as data and the rest of haproxy.cfg as a digest, so ConfigDir's planner sends a
             // weights-only change over the Runtime API. Coupling: args.files["haproxy.cfg"] is rendered

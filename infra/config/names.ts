@@ -5,7 +5,7 @@
 // Pure: no Pulumi types, no I/O.
 
 // Paths inside the gateway container are constants of their own leaf module.
-import { ADMIN_SOCKET, HAPROXY_DIR } from "../render/paths";
+import { ADMIN_SOCKET, inHaproxyDir } from "../render/paths";
 
 /**
  * Stack names as Docker object prefixes and host directory names. Lowercase only: the stack name is also
@@ -125,7 +125,7 @@ export function stackNames(stack: string, hostDir: string): StackNames {
       containerName: `${stack}-haproxy`,
       resourceName: `${stack}-haproxy`,
       configDir: `${hostDir}/haproxy`,
-      adminSocket: `${hostDir}/haproxy${ADMIN_SOCKET.slice(HAPROXY_DIR.length)}`,
+      adminSocket: `${hostDir}/haproxy/${inHaproxyDir(ADMIN_SOCKET)}`,
       labels: labels(stack, "haproxy"),
     },
     images: { haproxy: `${stack}-image-haproxy`, mediamtx: `${stack}-image-mediamtx` },
