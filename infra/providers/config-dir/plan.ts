@@ -51,12 +51,17 @@ export type ApplyPlan =
       readonly haproxy?: { readonly pinWeights: readonly ServerWeight[] };
     };
 
+function has(record: Readonly<Record<string, string>>, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(record, key);
+}
+
 /** Internal. Exported for testing. */
 export function planApply(facts: PlanFacts): ApplyPlan {
   const { old, next } = facts;
   const changedFiles = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>) =>
     [...new Set([...Object.keys(a), ...Object.keys(b)])]
-      .filter((name) => !Object.hasOwn(a, name) || !Object.hasOwn(b, name) || a[name] !== b[name])
+      // Not Object.hasOwn: the engine compiles the program with ts-node's own lib (below ES2022).
+      .filter((name) => !has(a, name) || !has(b, name) || a[name] !== b[name])
       .sort();
 
   const sameFiles = old !== undefined && changedFiles(old.files, next.files).length === 0;
