@@ -52,7 +52,7 @@ export type ApplyPlan =
     };
 
 function has(record: Readonly<Record<string, string>>, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(record, key);
+  return Object.keys(record).includes(key);
 }
 
 /** Internal. Exported for testing. */
