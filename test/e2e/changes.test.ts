@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Model } from "../../infra/config/model";
 import { instanceNames } from "../../infra/config/names";
+import { localImages } from "../../scripts/lib/versions";
 import { HlsClient } from "../support/hls";
 import { eventually, publishRtmp, stopProcess } from "../support/publisher";
 import { pulumi, removeLeftoverE2eObjects, TEST_STATS_PASSWORD, TestStack } from "../support/stack";
@@ -91,7 +92,7 @@ function startViewers(): { stop: () => Promise<{ requests: number; failures: str
 describe("routing changes on a live stack", () => {
   let stack: TestStack;
   const base = {
-    images: { haproxy: "mediamtx-lb/haproxy:3.0", mediamtx: "mediamtx-lb/mediamtx:1.20.0" },
+    images: localImages(),
     ports,
     subnet: `${subnet}.0/24`,
     hostDir: `/tmp/mediamtx-lb-e2e/changes-${process.pid}`,

@@ -9,13 +9,14 @@ import { HAPROXY_ARGS } from "../../infra/components/gateway";
 import { runtimeApi } from "../../infra/haproxy/runtime-api";
 import { applyConfigDir, type ConfigDirInputs, type ServerWeight } from "../../infra/providers/config-dir";
 import { HAPROXY_DIR } from "../../infra/render/paths";
+import { localImages } from "../../scripts/lib/versions";
 import { haproxyReloadSpec } from "../support/config-dir";
 import { eventually } from "../support/publisher";
 import { docker } from "../support/stack";
 
 // Fault injection at the step that applies HAProxy configs: a config HAProxy rejects fails the update
 // with HAProxy's own message, and the running proxy keeps serving the old config untouched.
-const image = "mediamtx-lb/haproxy:3.0";
+const image = localImages().haproxy;
 const container = `e2e-configdir-${process.pid}`;
 const port = 25404;
 

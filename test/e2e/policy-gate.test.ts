@@ -26,6 +26,7 @@ import {
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { localImages } from "../../scripts/lib/versions";
 
 const ROOT = resolve(__dirname, "..", "..");
 const PULUMI = join(ROOT, "scripts", "pulumi");
@@ -57,7 +58,7 @@ const BAD_STACK_YAML = `# Written and deleted by test/e2e/policy-gate.test.ts.
 config:
   mediamtx-lb:images:
     haproxy: haproxy:2.6
-    mediamtx: mediamtx-lb/mediamtx:1.20.0
+    mediamtx: ${localImages().mediamtx}
   mediamtx-lb:instances:
     - name: solo
   mediamtx-lb:health:

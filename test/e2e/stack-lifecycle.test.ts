@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { iceProxyName } from "../../infra/config/names";
+import { fetchRouterStatus, statsEndpoint } from "../../infra/haproxy/stats-frontend";
+import { localImages } from "../../scripts/lib/versions";
 import { HlsClient } from "../support/hls";
 import { eventually, publishRtmp, stopProcess } from "../support/publisher";
 import { docker, removeLeftoverE2eObjects, TEST_STATS_PASSWORD, TestStack } from "../support/stack";
@@ -16,7 +18,7 @@ describe("stack lifecycle", () => {
   beforeAll(async () => {
     await removeLeftoverE2eObjects();
     stack = new TestStack("life", {
-      images: { haproxy: "mediamtx-lb/haproxy:3.0", mediamtx: "mediamtx-lb/mediamtx:1.20.0" },
+      images: localImages(),
       instances: [
         { name: "mtx-1", weight: 2 },
         { name: "mtx-2", weight: 1 },
@@ -88,10 +90,9 @@ describe("stack lifecycle", () => {
       }
       // The router's map (its /router status page) says where each stream lives: round-robin over
       // weights 2/1/1 must have used more than one instance for four publishes.
-      const auth = `Basic ${Buffer.from(`admin:${TEST_STATS_PASSWORD}`).toString("base64")}`;
-      const status = (await (
-        await fetch(`http://127.0.0.1:${ports.stats}/router`, { headers: { authorization: auth } })
-      ).json()) as { entries: { stream: string; server: string }[] };
+      const status = await fetchRouterStatus(
+        statsEndpoint(stack.model.local.stats, stack.model.stats.user, TEST_STATS_PASSWORD),
+      );
       const owners = new Map(status.entries.map((e) => [e.stream, e.server]));
       expect([...owners.keys()].filter((k) => names.includes(k)).sort()).toEqual(names);
       expect(new Set(names.map((n) => owners.get(n))).size).toBeGreaterThan(1);

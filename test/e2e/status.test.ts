@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { iceProxyName } from "../../infra/config/names";
 import { haproxySnapshot } from "../../infra/status/collect";
 import type { StatusReport } from "../../infra/status/report";
+import { localImages } from "../../scripts/lib/versions";
 import { HlsClient } from "../support/hls";
 import { eventually, publishRtmp, stopProcess } from "../support/publisher";
 import {
@@ -87,7 +88,7 @@ describe("scripts/status", () => {
     // Only this test's own leftovers: other e2e files may be running their stacks right now.
     await removeLeftoverE2eObjects("e2e-status-");
     stack = new TestStack("status", {
-      images: { haproxy: "mediamtx-lb/haproxy:3.0", mediamtx: "mediamtx-lb/mediamtx:1.20.0" },
+      images: localImages(),
       instances: [
         { name: "mtx-1", weight: 2 },
         { name: "mtx-2", weight: 1 },

@@ -4,10 +4,11 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { inHaproxyDir, ROUTER_CONFIG_LUA, ROUTER_LUA } from "../../infra/render/paths";
+import { localImages } from "../../scripts/lib/versions";
 import { checkHaproxyConfig, type HaproxyRunner, haproxyDirFiles } from "../support/haproxy-check";
 import { FIXTURE_CASES, loadFixtureModel } from "../support/stack-fixtures";
 
-const LOCAL_IMAGE = "mediamtx-lb/haproxy:3.0";
+const LOCAL_IMAGE = localImages().haproxy;
 
 /** Everything HAPROXY_DIR holds at runtime for a fixture, as the gateway writes it. */
 function fixtureFiles(name: string): Record<string, string> {

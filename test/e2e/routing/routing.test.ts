@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Model } from "../../../infra/config/model";
 import { validateConfig } from "../../../infra/config/validate";
 import { fetchRouterStatus, statsEndpoint } from "../../../infra/haproxy/stats-frontend";
+import { localImages } from "../../../scripts/lib/versions";
 import {
   type Cluster,
   type Design,
@@ -38,7 +39,7 @@ const SEED_PORTS = { rtmp: 22936, hls: 22898, webrtc: 22899, ice: 22289, stats: 
 const STATS = statsEndpoint(`http://127.0.0.1:${PORTS.stats}`, "admin", TEST_STATS_PASSWORD);
 const POLL_INTERVAL_MS = 1_000;
 const BASE_CONFIG = {
-  images: { haproxy: "mediamtx-lb/haproxy:3.0", mediamtx: "mediamtx-lb/mediamtx:1.20.0" },
+  images: localImages(),
   instances: [
     { name: "mtx-1", weight: 2 },
     { name: "mtx-2", weight: 1 },
