@@ -162,15 +162,9 @@ export class HlsPlayer {
     if (this.options.cookies && this.cookies.size > 0) {
       headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
     }
+    const request = requestSignal(this.abort.signal, this.options.requestTimeoutMs ?? 10_000);
     try {
-      const res = await fetch(url, {
-        redirect: "manual",
-        headers,
-        signal: AbortSignal.any([
-          this.abort.signal,
-          AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000),
-        ]),
-      });
+      const res = await fetch(url, { redirect: "manual", headers, signal: request.signal });
       // latin1 keeps binary media byte-for-byte countable.
       const body = Buffer.from(await res.arrayBuffer()).toString("latin1");
       if (this.stopped && this.abort.signal.aborted) throw new AttemptFailed("stopped");
@@ -190,6 +184,8 @@ export class HlsPlayer {
       if (this.stopped) throw new AttemptFailed("stopped");
       this.requests.push({ url, status: 0, startedAt, endedAt: Date.now() });
       throw new AttemptFailed(`${(err as Error).message} for ${url}`);
+    } finally {
+      request.release();
     }
   }
 }
@@ -266,17 +262,36 @@ function withQuery(url: string, params: Readonly<Record<string, string>>): strin
   return u.toString();
 }
 
+/** Resolves after `ms`, or at once when `signal` aborts; leaves no listener behind on the long-lived signal. */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
   });
+}
+
+/**
+ * A signal for one request: aborted by `parent` or after `timeoutMs`. Unlike AbortSignal.any, whose
+ * listeners on the player's long-lived signal pile up until GC (Node's MaxListenersExceededWarning in
+ * the fast lane), `release` removes them when the request is done.
+ */
+function requestSignal(parent: AbortSignal, timeoutMs: number): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort(parent.reason);
+  const timer = setTimeout(() => controller.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+  if (parent.aborted) abort();
+  else parent.addEventListener("abort", abort, { once: true });
+  return {
+    signal: controller.signal,
+    release: () => {
+      clearTimeout(timer);
+      parent.removeEventListener("abort", abort);
+    },
+  };
 }
