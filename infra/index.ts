@@ -11,8 +11,9 @@ import type { Model } from "./config/model";
 import { readStackConfig } from "./config/read";
 import { ConfigError, validateConfig } from "./config/validate";
 import { renderGatewayFiles } from "./render/gateway-files";
-import { renderHaproxyConfig, renderHaproxySecrets } from "./render/haproxy";
+import { renderHaproxySecrets } from "./render/haproxy";
 import { renderMediamtxConfig } from "./render/mediamtx";
+import { HAPROXY_CONFIG, inHaproxyDir } from "./render/paths";
 import { renderRoutingTable } from "./render/routing-table";
 
 function loadModel(): Model {
@@ -29,8 +30,9 @@ function loadModel(): Model {
 const model = loadModel();
 const statsPassword = new pulumi.Config("mediamtx-lb").requireSecret("statsPassword");
 
-const haproxyConfig = renderHaproxyConfig(model);
 const gatewayFiles = renderGatewayFiles(model);
+const haproxyConfig = gatewayFiles[inHaproxyDir(HAPROXY_CONFIG)];
+if (haproxyConfig === undefined) throw new Error("renderGatewayFiles: no haproxy.cfg");
 
 // keepLocally: images are shared with other stacks on the host; a local image is used as is.
 const mediamtxImage = new docker.RemoteImage(model.resources.images.mediamtx, {

@@ -5,8 +5,8 @@ import { fetchStats, statsEndpoint } from "../haproxy/stats-frontend";
 // Smoke checks after the containers: an `up` that leaves a proxy unable to route fails, naming
 // what failed. They re-run only when `trigger` changes (config hashes, container ids), so a no-op
 // preview stays a no-op. A dynamic provider (not @pulumi/command, whose plugin cannot be built
-// here); self-contained, it requires only Node built-ins and uses Node's global fetch. Pulumi serializes
-// what it calls from infra/haproxy/ into the state with it: those functions must stay free of module state.
+// here), using Node's global fetch. Pulumi serializes what it calls from infra/haproxy/ into the state
+// with it: those functions must stay free of module state and require Node built-ins inside themselves.
 
 export interface SmokeInputs {
   readonly statsUrl: string;

@@ -104,6 +104,11 @@ export interface GatewayNames {
   readonly labels: readonly DockerLabel[];
 }
 
+/** The Runtime API socket on the host, in the gateway directory mounted from `configDir`. */
+export function adminSocketIn(configDir: string): string {
+  return `${configDir}/${inHaproxyDir(ADMIN_SOCKET)}`;
+}
+
 export interface NetworkNames {
   readonly name: string;
   readonly resourceName: string;
@@ -125,7 +130,7 @@ export function stackNames(stack: string, hostDir: string): StackNames {
       containerName: `${stack}-haproxy`,
       resourceName: `${stack}-haproxy`,
       configDir: `${hostDir}/haproxy`,
-      adminSocket: `${hostDir}/haproxy/${inHaproxyDir(ADMIN_SOCKET)}`,
+      adminSocket: adminSocketIn(`${hostDir}/haproxy`),
       labels: labels(stack, "haproxy"),
     },
     images: { haproxy: `${stack}-image-haproxy`, mediamtx: `${stack}-image-mediamtx` },

@@ -11,7 +11,7 @@ import { LABELS } from "../config/names";
 import { validateConfig } from "../config/validate";
 import { runtimeApi } from "../haproxy/runtime-api";
 import { parseShowInfo, parseStatCsv } from "../haproxy/stats-csv";
-import { fetchRouterStatus, fetchStats } from "../haproxy/stats-frontend";
+import { fetchRouterStatus, fetchStats, statsEndpoint } from "../haproxy/stats-frontend";
 import {
   adminSocketPath,
   configDrift,
@@ -184,7 +184,7 @@ export async function collectStatus(options: CollectOptions): Promise<StatusInpu
   const statsUrl = model.local.stats;
   const password = await authorization;
   const auth: Result<string> = password.ok
-    ? { ok: true, value: `Basic ${Buffer.from(`${model.stats.user}:${password.value}`).toString("base64")}` }
+    ? { ok: true, value: statsEndpoint(statsUrl, model.stats.user, password.value).authorization ?? "" }
     : { ok: false, error: `no stats password (${password.error})` };
 
   const running = new Set(containers.filter((c) => c.running).map((c) => c.name));

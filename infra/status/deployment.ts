@@ -4,9 +4,9 @@
 
 import type { Model } from "../config/model";
 import { MEDIAMTX_PORTS } from "../config/model";
-import { instanceNames } from "../config/names";
+import { adminSocketIn, instanceNames } from "../config/names";
 import { isRecord, stringOr } from "../lib/untyped";
-import { ADMIN_SOCKET, HAPROXY_DIR, inHaproxyDir } from "../render/paths";
+import { HAPROXY_DIR } from "../render/paths";
 import type { ContainerInfo } from "./docker-containers";
 import type { DeployedInstance } from "./report";
 
@@ -123,7 +123,7 @@ export function configDrift(outputs: readonly OutputInstance[], model: Model): s
 export function adminSocketPath(model: Model, haproxy: ContainerInfo | undefined): string {
   const mount = haproxy?.mounts.find((m) => m.destination === HAPROXY_DIR);
   if (mount === undefined) return model.gateway.adminSocket;
-  return `${mount.source}/${inHaproxyDir(ADMIN_SOCKET)}`;
+  return adminSocketIn(mount.source);
 }
 
 /** MediaMTX's Prometheus endpoint of one instance, on the stack network (metrics action granted to it). */

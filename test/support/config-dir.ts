@@ -1,6 +1,7 @@
 // ConfigDir inputs as the gateway builds them (infra/components/gateway.ts), for tests that drive the
 // provider directly.
 import type { ReloadSpec, ServerWeight } from "../../infra/providers/config-dir";
+import { ADMIN_SOCKET, HAPROXY_CONFIG, inHaproxyDir, SERVER_STATE_FILE } from "../../infra/render/paths";
 
 /** A reload spec for HAProxy in `container`, with the gateway's paths inside the config directory. */
 export function haproxyReloadSpec(
@@ -12,9 +13,9 @@ export function haproxyReloadSpec(
     container,
     signal: "SIGUSR2",
     haproxy: {
-      socket: "run/admin.sock",
-      config: "haproxy.cfg",
-      serverState: "run/server-state",
+      socket: inHaproxyDir(ADMIN_SOCKET),
+      config: inHaproxyDir(HAPROXY_CONFIG),
+      serverState: inHaproxyDir(SERVER_STATE_FILE),
       successLog: "Loading success.",
       weights,
       configFingerprint,

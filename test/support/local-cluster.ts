@@ -124,14 +124,14 @@ export class LocalCluster implements Cluster {
 
   /** The product design (our haproxy.cfg + router) as the scenarios see it. */
   design(): Design {
-    const host = this.model.bindAddress;
+    const { proxies } = this.model;
     return {
       label: "ours",
-      host,
+      host: this.model.local.host,
       ports: { rtmp: this.model.ports.rtmp, hls: this.model.ports.hls, webrtc: this.model.ports.webrtc },
-      stats: statsEndpoint(`http://${host}:${this.model.ports.stats}`, "admin", STATS_PASSWORD),
-      healthProxy: "hls",
-      httpBackends: ["hls", "webrtc"],
+      stats: statsEndpoint(this.model.local.stats, this.model.stats.user, STATS_PASSWORD),
+      healthProxy: proxies.health,
+      httpBackends: [proxies.hls, proxies.webrtc],
       health: {
         intervalMs: this.model.health.intervalMs,
         fall: this.model.health.fall,
@@ -243,7 +243,7 @@ export class LocalCluster implements Cluster {
     const deadline = Date.now() + 15_000;
     for (;;) {
       const stats = await fetchStats(design.stats, 2_000).catch(() => undefined);
-      const servers = stats?.servers.filter((s) => s.backend === "hls") ?? [];
+      const servers = stats?.servers.filter((s) => s.backend === this.model.proxies.health) ?? [];
       if (servers.length === this.instances.length && servers.every((s) => isUp(s.status))) return;
       if (this.haproxy.exitCode !== null) throw new Error(`haproxy exited:\n${this.haproxyLog}`);
       if (Date.now() > deadline)

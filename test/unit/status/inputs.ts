@@ -27,7 +27,7 @@ export function capturedInputs(): StatusInputs {
     name: `mtx-${n}`,
     weight: n === 1 ? 2 : 1,
     address: `10.213.204.${9 + n}`,
-    containerName: `${STACK}-mediamtx-mtx-${n}`,
+    containerName: instanceNames(STACK, "/unused", `mtx-${n}`).containerName,
   }));
   const mtx2: LivePath[] = [
     {
