@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { Model } from "../config/model";
-import { ConfigDir } from "../providers/config-dir";
+import { ConfigDir, type ReloadSpec, type ServerWeight } from "../providers/config-dir";
 import { haproxyConfigFingerprint, haproxyWeights, INITIAL_SERVER_STATE } from "../render/haproxy";
 import {
   ADMIN_SOCKET,
@@ -23,6 +23,30 @@ export interface GatewayArgs {
   readonly image: pulumi.Resource;
   /** Started first so the first health checks find them. */
   readonly instances: readonly pulumi.Resource[];
+}
+
+/**
+ * How ConfigDir signals HAProxy in `container` (master-worker: SIGUSR2 reloads, the master logs the
+ * confirmation) and where the gateway directory holds the socket, config and server state. Also used by
+ * the tests that drive ConfigDir directly.
+ */
+export function haproxyReloadSpec(
+  container: string,
+  weights: readonly ServerWeight[],
+  configFingerprint: string,
+): ReloadSpec {
+  return {
+    container,
+    signal: "SIGUSR2",
+    haproxy: {
+      socket: inHaproxyDir(ADMIN_SOCKET),
+      config: inHaproxyDir(HAPROXY_CONFIG),
+      serverState: inHaproxyDir(SERVER_STATE_FILE),
+      successLog: "Loading success.",
+      weights,
+      configFingerprint,
+    },
+  };
 }
 
 /** Arguments after the image's entrypoint, which adds -W -db (master-worker in the foreground). */
@@ -53,21 +77,10 @@ export class Gateway extends pulumi.ComponentResource {
         writableDirs: ["run"],
         initialFiles: { [inHaproxyDir(SERVER_STATE_FILE)]: INITIAL_SERVER_STATE },
         validate: { image: model.images.haproxy, mountPath: HAPROXY_DIR, command: [...HAPROXY_ARGS, "-c"] },
-        reload: {
-          container: containerName,
-          signal: "SIGUSR2",
-          haproxy: {
-            socket: inHaproxyDir(ADMIN_SOCKET),
-            config: inHaproxyDir(HAPROXY_CONFIG),
-            serverState: inHaproxyDir(SERVER_STATE_FILE),
-            successLog: "Loading success.",
-            // Weights as data and the rest of haproxy.cfg as a digest, so ConfigDir's planner sends a
-            // weights-only change over the Runtime API. Coupling: args.files["haproxy.cfg"] is rendered
-            // from this same model.
-            weights: haproxyWeights(model),
-            configFingerprint: haproxyConfigFingerprint(model),
-          },
-        },
+        // Weights as data and the rest of haproxy.cfg as a digest, so ConfigDir's planner sends a
+        // weights-only change over the Runtime API. Coupling: args.files["haproxy.cfg"] is rendered
+        // from this same model.
+        reload: haproxyReloadSpec(containerName, haproxyWeights(model), haproxyConfigFingerprint(model)),
       },
       // After the instances: a reload that adds a server should find it already running.
       { parent: this, dependsOn: [args.image, ...args.instances] },

@@ -5,12 +5,11 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HAPROXY_ARGS } from "../../infra/components/gateway";
+import { HAPROXY_ARGS, haproxyReloadSpec } from "../../infra/components/gateway";
 import { runtimeApi } from "../../infra/haproxy/runtime-api";
 import { applyConfigDir, type ConfigDirInputs, type ServerWeight } from "../../infra/providers/config-dir";
 import { HAPROXY_DIR } from "../../infra/render/paths";
 import { localImages } from "../../scripts/lib/versions";
-import { haproxyReloadSpec } from "../support/config-dir";
 import { eventually } from "../support/publisher";
 import { docker } from "../support/stack";
 

@@ -3,9 +3,9 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { haproxyReloadSpec } from "../../../../infra/components/gateway";
 import { carryOut, stateWithConfiguredWeights } from "../../../../infra/providers/config-dir/haproxy";
 import type { ConfigDirInputs } from "../../../../infra/providers/config-dir/inputs";
-import { haproxyReloadSpec } from "../../../support/config-dir";
 
 describe("carryOut", () => {
   let dir: string;
