@@ -234,7 +234,7 @@ M.parse_paths_page = parse_paths_page
 -- instances: names in config order.
 -- claims:    name -> { ok = last poll succeeded, startedAt = start of the last successful poll (ms),
 --                      streams = { [stream] = true } from that poll }.
--- entries:   stream -> { server, source = "poll" | "lookup" | "learn", at = ms }.
+-- entries:   stream -> { server, source = "poll" | "lookup" | "learn" | "push", at = ms }.
 -- Returns the changes, sorted by stream: { stream, server } to set, { stream } (no server) to delete.
 --
 -- Rules:
@@ -244,8 +244,8 @@ M.parse_paths_page = parse_paths_page
 -- * An unclaimed entry goes only when its owner polled successfully and the entry is not protected;
 --   an owner whose poll failed keeps its entries (health checks route around it meanwhile), an owner
 --   no longer configured loses them.
--- * Protected: learned less than graceMs ago (a new WHIP session is not listed as ready at once), or
---   newer than the start of the owner's last successful poll (that poll could not have seen it).
+-- * Protected: learned or pushed less than graceMs ago (a new publish is not listed as ready at once),
+--   or newer than the start of the owner's last successful poll (that poll could not have seen it).
 local function reconcile(instances, claims, entries, now, graceMs)
   local configured = {}
   for _, name in ipairs(instances) do
@@ -268,7 +268,7 @@ local function reconcile(instances, claims, entries, now, graceMs)
   end
 
   local function protected(entry)
-    if entry.source == "learn" and now - entry.at < graceMs then
+    if (entry.source == "learn" or entry.source == "push") and now - entry.at < graceMs then
       return true
     end
     local claim = claims[entry.server]
@@ -668,6 +668,27 @@ local function status_service(applet)
   applet:send(body)
 end
 
+-- Publish-time push (infra/lua/publish.lua, called from MediaMTX's auth hook): instance `server`
+-- has just accepted a publish of `stream`. Routes the stream there at once; the poll reconciles.
+-- Returns false for a stream or server the router does not know.
+local function push(stream, server)
+  if not valid_stream(stream) or INSTANCE_BY_NAME[server] == nil then
+    return false
+  end
+  forget_miss(stream)
+  set_entry(stream, server, "push", now_ms())
+  return true
+end
+
+-- The instance the router currently routes `stream` to, or nil.
+local function owner(stream)
+  local entry = state.entries[stream]
+  return entry and entry.server or nil
+end
+
+M.push = push
+M.owner = owner
+M.INSTANCE_BY_NAME = INSTANCE_BY_NAME
 M.lookup_action = lookup_action
 M.learn_action = learn_action
 M.status_document = status_document
@@ -689,6 +710,9 @@ if type(core) == "table" and type(core.register_fetches) == "function" then
     end)
   end
 end
+
+-- Modules lua-loaded after this one (publish.lua) reach the router through require("mtx.router").
+package.loaded["mtx.router"] = M
 
 if rawget(_G, "MTX_TEST") then
   return M
