@@ -109,8 +109,8 @@ export interface ChangeApplyResult {
 export interface PreviewResult {
   readonly benchMs: readonly number[];
   readonly floorMs: readonly number[];
-  /** Diagnostic: the same no-op preview with PULUMI_NODEJS_TRANSPILE_ONLY=true (no ts-node type check). */
-  readonly benchTranspileOnlyMs: readonly number[];
+  /** Diagnostic: scripts/pulumi's no-op build of the program's JavaScript alone (part of every bench preview). */
+  readonly buildMs: readonly number[];
   readonly benchResources: number;
 }
 

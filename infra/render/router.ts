@@ -15,9 +15,10 @@
 //   (REQUIRED_CONFIG there).
 
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { join } from "node:path";
 import type { Model } from "../config/model";
 import { MEDIAMTX_PORTS } from "../config/model";
+import { REPO_ROOT } from "../lib/repo-root";
 import { JSON_LUA, ROUTER_LUA, STREAMS_MAP } from "./paths";
 import { renderTemplate } from "./templates";
 
@@ -115,8 +116,8 @@ export function renderRouterConfigLua(model: Model): string {
   return renderTemplate("router-config.lua.mustache", toRouterView(model));
 }
 
-/** infra/lua/ at the repository; this file sits at infra/render/. */
-const LUA_SOURCE_DIR = resolve(__dirname, "..", "lua");
+/** infra/lua/ at the repository. */
+const LUA_SOURCE_DIR = join(REPO_ROOT, "infra", "lua");
 
 /** The static Lua modules: container path → source file in LUA_SOURCE_DIR. */
 const ROUTER_MODULES: readonly (readonly [string, string])[] = [
@@ -127,7 +128,7 @@ const ROUTER_MODULES: readonly (readonly [string, string])[] = [
 /** The router's static modules (json.lua, router.lua) by container path, read from LUA_SOURCE_DIR. */
 export function routerModules(): Record<string, string> {
   return Object.fromEntries(
-    ROUTER_MODULES.map(([path, source]) => [path, readFileSync(resolve(LUA_SOURCE_DIR, source), "utf8")]),
+    ROUTER_MODULES.map(([path, source]) => [path, readFileSync(join(LUA_SOURCE_DIR, source), "utf8")]),
   );
 }
 

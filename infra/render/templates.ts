@@ -2,11 +2,12 @@
 // in infra/render: reading our own template files, never anything that depends on the host or time.
 
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import Mustache from "mustache";
+import { REPO_ROOT } from "../lib/repo-root";
 
-/** templates/ at the repository root; this file sits at infra/render/. */
-const TEMPLATES_DIR = resolve(__dirname, "..", "..", "templates");
+/** templates/ at the repository root. */
+const TEMPLATES_DIR = join(REPO_ROOT, "templates");
 
 /** Reads `templates/<name>` (e.g. "haproxy.cfg.mustache") as UTF-8. */
 function loadTemplate(name: string): string {
