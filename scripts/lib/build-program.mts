@@ -8,7 +8,7 @@
 // an ES module, so Node does not first try it as CommonJS)
 
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 
@@ -37,6 +37,15 @@ function readManifest(): Manifest {
   } catch {
     return {};
   }
+}
+
+// Atomic (write, then rename): two scripts/pulumi runs may build at once, and neither may run a
+// half-written file.
+function writeAtomic(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
 }
 
 const outputOf = (rel: string) => join(OUT_DIR, rel.replace(/\.ts$/, ".js"));
@@ -68,14 +77,12 @@ if (stale.length > 0) {
       console.error(`build-program: ${rel}: ${problems.join("; ")}`);
       process.exit(1);
     }
-    mkdirSync(dirname(outputOf(rel)), { recursive: true });
-    writeFileSync(outputOf(rel), result.outputText);
+    writeAtomic(outputOf(rel), result.outputText);
   }
 }
 for (const rel of Object.keys(old)) {
   if (next[rel] === undefined) rmSync(outputOf(rel), { force: true });
 }
 if (stale.length > 0 || Object.keys(old).length !== Object.keys(next).length) {
-  mkdirSync(OUT_DIR, { recursive: true });
-  writeFileSync(MANIFEST, `${JSON.stringify(next, null, 1)}\n`);
+  writeAtomic(MANIFEST, `${JSON.stringify(next, null, 1)}\n`);
 }
