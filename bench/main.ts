@@ -23,6 +23,7 @@ import { runDiscovery } from "./scenarios/discovery";
 import { runFailover } from "./scenarios/failover";
 import { runGrowth } from "./scenarios/growth";
 import { runPreview } from "./scenarios/preview";
+import { runTakeover } from "./scenarios/takeover";
 
 type Results = Omit<BenchReport, "env">;
 
@@ -34,6 +35,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<Part
   "change-apply": async (ctx) => ({ changeApply: await runChangeApply(ctx) }),
   preview: async (ctx) => ({ preview: await runPreview(ctx) }),
   growth: async (ctx) => ({ growth: await runGrowth(ctx) }),
+  takeover: async (ctx) => ({ takeover: await runTakeover(ctx) }),
 };
 
 const started = performance.now();

@@ -5,6 +5,7 @@ import {
   summarizeChanges,
   summarizeDiscovery,
   summarizeFailover,
+  summarizeTakeover,
   summarizeWrkSamples,
 } from "./analysis";
 import type { ApiCostResult, BenchReport, Environment, PublishTrace, Target, WrkSample } from "./results";
@@ -167,6 +168,39 @@ describe("failover", () => {
     expect(s.nominalDownMs).toBe(6000);
     expect(s.boundDownMs).toBe(7000);
     expect(s.cycles[0]).toEqual({ hlsDown: 5000, maxDown: 6500, hlsUp: 3000, maxUp: 3100 });
+  });
+});
+
+describe("takeover", () => {
+  const env = {} as Environment;
+  it("counts a cycle complete only when viewers reached the new owner and the old one let go", () => {
+    const t = summarizeTakeover({
+      cycles: [
+        { stream: "t/0", from: "a", to: "b", routedMs: 120, viewerMs: 150, oldGoneMs: 200, overlapMs: 40 },
+        { stream: "t/1", from: "b", to: "a", routedMs: 300, viewerMs: 900, oldGoneMs: 250, overlapMs: 0 },
+        { stream: "t/2", from: "a", to: "b", routedMs: 100, oldGoneMs: 180 },
+      ],
+    });
+    expect(t.completed).toBe(2);
+    expect(t.viewerMs).toEqual({ median: 525, min: 150, max: 900, n: 2 });
+    expect(t.overlapMs.max).toBe(40);
+  });
+
+  it("fails the target on a cycle that never completed or took over a second", () => {
+    const row = (cycles: Parameters<typeof summarizeTakeover>[0]["cycles"]) =>
+      evaluateTargets({ env, takeover: { cycles } } as BenchReport).find((r) => r.id === "8");
+    const ok = {
+      stream: "t/0",
+      from: "a",
+      to: "b",
+      routedMs: 100,
+      viewerMs: 400,
+      oldGoneMs: 300,
+      overlapMs: 0,
+    };
+    expect(row([ok])?.met).toBe(true);
+    expect(row([ok, { ...ok, viewerMs: undefined }])?.met).toBe(false);
+    expect(row([{ ...ok, viewerMs: 1200 }])?.met).toBe(false);
   });
 });
 

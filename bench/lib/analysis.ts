@@ -12,6 +12,7 @@ import type {
   LoadMode,
   PreviewResult,
   PublishTrace,
+  TakeoverResult,
   Target,
   WrkSample,
 } from "./results";
@@ -412,6 +413,33 @@ export interface TargetRow {
 
 const f = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : "n/a");
 
+// ---------------------------------------------------------------------------------------------
+// 8. Takeover
+// ---------------------------------------------------------------------------------------------
+
+export interface TakeoverSummary {
+  readonly cycles: number;
+  /** Cycles in which viewers reached the new owner and the old instance let the name go. */
+  readonly completed: number;
+  readonly viewerMs: Spread;
+  readonly routedMs: Spread;
+  readonly oldGoneMs: Spread;
+  readonly overlapMs: Spread;
+}
+
+export function summarizeTakeover(r: TakeoverResult): TakeoverSummary {
+  const defined = (values: readonly (number | undefined)[]) =>
+    values.filter((v): v is number => v !== undefined);
+  return {
+    cycles: r.cycles.length,
+    completed: r.cycles.filter((c) => c.viewerMs !== undefined && c.oldGoneMs !== undefined).length,
+    viewerMs: spread(defined(r.cycles.map((c) => c.viewerMs))),
+    routedMs: spread(defined(r.cycles.map((c) => c.routedMs))),
+    oldGoneMs: spread(defined(r.cycles.map((c) => c.oldGoneMs))),
+    overlapMs: spread(defined(r.cycles.map((c) => c.overlapMs))),
+  };
+}
+
 export function evaluateTargets(report: BenchReport): TargetRow[] {
   const rows: TargetRow[] = [];
   if (report.dataPlane) {
@@ -543,6 +571,16 @@ export function evaluateTargets(report: BenchReport): TargetRow[] {
         ? `${last.paths} paths × ${last.instances} instances: Lua ${f(last.luaCpuMsPerPoll, 2)} ms/poll, p99 added ${f(last.p99AddedMs, 3)} ms`
         : "n/a",
       met: undefined,
+    });
+  }
+  if (report.takeover) {
+    const t = summarizeTakeover(report.takeover);
+    rows.push({
+      id: "8",
+      what: "takeover: republish elsewhere → viewers on the new owner (p50 / max)",
+      target: "every cycle, max ≤ 1000 ms",
+      measured: `${f(t.viewerMs.median, 0)} / ${f(t.viewerMs.max, 0)} ms (${t.completed} of ${t.cycles} cycles); both live at once max ${f(t.overlapMs.max, 0)} ms`,
+      met: t.cycles > 0 && t.completed === t.cycles && t.viewerMs.max <= 1000,
     });
   }
   return rows;

@@ -25,7 +25,7 @@ describe("parseArgs", () => {
   it.each([
     [
       ["--only", "speed"],
-      "--only: must be among data-plane, api-cost, discovery, failover, change-apply, preview, growth, got speed",
+      "--only: must be among data-plane, api-cost, discovery, failover, change-apply, preview, growth, takeover, got speed",
     ],
     [["--wait-calm", "soon"], '--wait-calm: must be whole minutes 0-120, got "soon"'],
     [["--out"], "--out: needs a value"],

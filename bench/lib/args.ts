@@ -8,6 +8,7 @@ export const SCENARIOS = [
   "change-apply",
   "preview",
   "growth",
+  "takeover",
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 

@@ -20,6 +20,7 @@ export interface Profile {
     readonly viewersPerStream: number;
   };
   readonly preview: { readonly runs: number };
+  readonly takeover: { readonly cycles: number };
   readonly growth: {
     readonly instances: readonly number[];
     readonly paths: readonly number[];
@@ -37,6 +38,7 @@ export const FULL: Profile = {
   failover: { cycles: 3 },
   changeApply: { reps: 3, streams: 4, viewersPerStream: 3 },
   preview: { runs: 5 },
+  takeover: { cycles: 10 },
   growth: { instances: [2, 4, 8], paths: [1, 10, 100, 1000], profileWindowS: 10, wrkDurationS: 3, rounds: 2 },
 };
 
@@ -48,5 +50,6 @@ export const QUICK: Profile = {
   failover: { cycles: 1 },
   changeApply: { reps: 1, streams: 2, viewersPerStream: 2 },
   preview: { runs: 1 },
+  takeover: { cycles: 2 },
   growth: { instances: [2], paths: [1, 10, 100], profileWindowS: 5, wrkDurationS: 2, rounds: 1 },
 };

@@ -49,7 +49,7 @@ describe("report", () => {
     expect(md).toContain("## 6. Preview cost");
     expect(md).not.toContain("## 1. Data plane");
     expect(md).toContain(
-      "| 6 | no-op preview ÷ empty-program preview (medians) | ≤ 1.5× | 1.51× (3.10 s vs 2.05 s) | not met |",
+      "| 6 | no-op preview ÷ empty-program preview (medians) | ≤ 1.5× | 1.51× (3.10 s vs 2.05 s) | **not met** |",
     );
     expect(md).toContain("- a note\n");
     expect(md.endsWith("\n")).toBe(true);

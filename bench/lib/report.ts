@@ -12,6 +12,7 @@ import {
   summarizeFailover,
   summarizeGrowth,
   summarizePreview,
+  summarizeTakeover,
   type TargetRow,
 } from "./analysis";
 import type { BenchReport } from "./results";
@@ -345,6 +346,57 @@ function previewSection(r: BenchReport): string[] {
   ];
 }
 
+function takeoverSection(r: BenchReport): string[] {
+  if (!r.takeover) return [];
+  const t = summarizeTakeover(r.takeover);
+  const ms = (v: number | undefined) => (v === undefined ? "never" : fmt(v, 0));
+  return [
+    "## 8. Takeover",
+    "",
+    `${t.cycles} cycles: a stream published through the stack's RTMP frontend and playable, then the same name published straight at the other instance ` +
+      "(an encoder reconnecting elsewhere). Times from the second ffmpeg's spawn (process start and RTMP handshake included): " +
+      "the router names the new owner; a playlist request through the gateway succeeds after that (viewers on the new owner); " +
+      "the old instance stops listing the name as ready (its publisher kicked); both listed it ready at once.",
+    "",
+    table(
+      ["", "p50 ms", "min–max ms"],
+      [
+        [
+          "router names the new owner",
+          fmt(t.routedMs.median, 0),
+          `${fmt(t.routedMs.min, 0)}–${fmt(t.routedMs.max, 0)}`,
+        ],
+        [
+          "viewers on the new owner",
+          fmt(t.viewerMs.median, 0),
+          `${fmt(t.viewerMs.min, 0)}–${fmt(t.viewerMs.max, 0)}`,
+        ],
+        [
+          "old instance no longer live",
+          fmt(t.oldGoneMs.median, 0),
+          `${fmt(t.oldGoneMs.min, 0)}–${fmt(t.oldGoneMs.max, 0)}`,
+        ],
+        [
+          "both live at once",
+          fmt(t.overlapMs.median, 0),
+          `${fmt(t.overlapMs.min, 0)}–${fmt(t.overlapMs.max, 0)}`,
+        ],
+      ],
+    ),
+    "",
+    table(
+      ["stream", "from → to", "routed ms", "viewer ms", "old gone ms"],
+      r.takeover.cycles.map((c) => [
+        c.stream,
+        `${c.from} → ${c.to}`,
+        ms(c.routedMs),
+        ms(c.viewerMs),
+        ms(c.oldGoneMs),
+      ]),
+    ),
+  ];
+}
+
 function growthSection(r: BenchReport): string[] {
   if (!r.growth) return [];
   const g = r.growth;
@@ -429,6 +481,7 @@ export function renderMarkdown(r: BenchReport, opts: ReportOptions = {}): string
       changeSection(r),
       previewSection(r),
       growthSection(r),
+      takeoverSection(r),
     ].flatMap((s) => (s.length ? [...s, ""] : [])),
     ...(opts.notes?.length ? ["## Notes", "", ...opts.notes.map((n) => `- ${n}`), ""] : []),
   ];

@@ -140,6 +140,24 @@ export interface GrowthResult {
   readonly note?: string;
 }
 
+export interface TakeoverCycle {
+  readonly stream: string;
+  readonly from: string;
+  readonly to: string;
+  /** From the second publisher's spawn: the router names the new owner (undefined: never, within the cycle). */
+  readonly routedMs?: number;
+  /** ... and a playlist request through the gateway succeeds after that. */
+  readonly viewerMs?: number;
+  /** ... the old instance no longer lists the name as ready. */
+  readonly oldGoneMs?: number;
+  /** How long both instances listed the name as ready at once. */
+  readonly overlapMs?: number;
+}
+
+export interface TakeoverResult {
+  readonly cycles: readonly TakeoverCycle[];
+}
+
 export interface Environment {
   readonly machine: import("./machine").MachineInfo;
   readonly versions: import("./machine").Versions;
@@ -161,4 +179,5 @@ export interface BenchReport {
   readonly changeApply?: ChangeApplyResult;
   readonly preview?: PreviewResult;
   readonly growth?: GrowthResult;
+  readonly takeover?: TakeoverResult;
 }
