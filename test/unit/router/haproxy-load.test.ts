@@ -4,7 +4,6 @@
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +17,7 @@ import {
   writeHaproxyDir,
 } from "../../support/haproxy-check";
 import { type FakeInstance, startFakeInstance } from "./fake-instance";
+import { freePort, sleep, waitFor } from "./loopback";
 import { luaLoads } from "./lua";
 import { routerModel } from "./model";
 
@@ -95,29 +95,6 @@ function loopbackNet(): string {
   const b = 100 + Math.floor(Math.random() * 100);
   const c = 1 + Math.floor(Math.random() * 250);
   return `127.${b}.${c}`;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
 }
 
 describe("the router in HAProxy 2.6", () => {
