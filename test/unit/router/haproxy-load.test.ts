@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Model } from "../../../infra/config/model";
 import { renderGatewayFiles } from "../../../infra/render/gateway-files";
+import { renderStreamFromPathRules } from "../../../infra/render/haproxy";
 import { HAPROXY_CONFIG, inHaproxyDir, STREAMS_MAP } from "../../../infra/render/paths";
 import {
   checkHaproxyConfig,
@@ -30,9 +31,10 @@ interface Status {
 
 /**
  * The gateway's files for `model` with haproxy.cfg replaced by a config shaped like
- * haproxy.cfg.mustache's HTTP part: the same lua-load lines, the fetch names the stream, the map or the
- * lookup names the owner, `use-server` follows it, the webrtc backend learns from WHIP 201s. Round-robin
- * underneath, so a request that the router did not steer lands on the wrong instance half the time.
+ * haproxy.cfg.mustache's HTTP part: the same lua-load lines, the same native rules name the stream, the
+ * map or the lookup names the owner, `use-server` follows it, the webrtc backend learns from WHIP 201s.
+ * Round-robin underneath, so a request that the router did not steer lands on the wrong instance half
+ * the time.
  */
 function testFiles(
   model: Model,
@@ -66,8 +68,7 @@ defaults
 frontend http
     bind 127.0.0.1:${frontendPort}
     http-request use-service lua.mtx_router_status if { path /router }
-    http-request set-var(txn.mtx_stream) lua.mtx_stream
-    http-request deny deny_status 400 unless { var(txn.mtx_stream) -m len 1: }
+${renderStreamFromPathRules().trimEnd().replace(/^/gm, "    ")}
     http-request set-var(txn.mtx_owner) var(txn.mtx_stream),map(${STREAMS_MAP})
     http-request lua.mtx_lookup unless { var(txn.mtx_owner) -m found }
     http-request set-var(txn.mtx_whip_new) bool(true) if METH_POST { path_end /whip }
