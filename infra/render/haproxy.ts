@@ -6,8 +6,10 @@
 // - Server names are instance names in every backend. The Lua router (infra/render/router.ts) stores
 //   stream → server name in STREAMS_MAP and `use-server %[var(txn.mtx_owner)]` looks them up, so a
 //   backend whose servers were named differently would silently fall back to balancing.
-// - The Lua names used here (fetch mtx_stream, actions mtx_lookup/mtx_learn, service mtx_router_status,
-//   variables txn.mtx_stream/txn.mtx_owner) are registered by infra/lua/router.lua.
+// - The Lua names used here (actions mtx_lookup/mtx_learn, service mtx_router_status, variables
+//   txn.mtx_stream/txn.mtx_owner) are registered by infra/lua/router.lua. txn.mtx_stream is set by
+//   native rules (templates/haproxy-stream-from-path.cfg.mustache) that mirror the router's
+//   stream_from_path; test/unit/router/stream-from-path.test.ts holds the two together.
 // - `model.proxies.health` is the only backend that runs checks (the others track it); the router's
 //   on-miss lookup reads it too and skips instances it reports down.
 
@@ -36,8 +38,8 @@ export const STATS_USERLIST = "stats_users";
 export const HEALTH_CHECK_URI = "/v3/paths/list?itemsPerPage=1";
 
 /**
- * Access log line for the HTTP frontends: HAProxy's httplog fields plus the stream the Lua fetch
- * derived and the owner the map/lookup chose, so `docker logs` answers "where did this request go".
+ * Access log line for the HTTP frontends: HAProxy's httplog fields plus the stream derived from the
+ * path and the owner the map/lookup chose, so `docker logs` answers "where did this request go".
  * `%b/%s` is the backend/server that served it (`<NOSRV>` when denied before routing).
  */
 export const HTTP_LOG_FORMAT =
@@ -159,6 +161,15 @@ export function toHaproxyView(model: Model): HaproxyView {
       health: track(instance),
     })),
   };
+}
+
+/**
+ * The rules that derive txn.mtx_stream from the request path, or deny with 400: the partial
+ * haproxy.cfg.mustache includes in both HTTP frontends (there indented), as the same bytes. Tests run
+ * exactly this text in real HAProxy. Internal. Exported for testing.
+ */
+export function renderStreamFromPathRules(): string {
+  return renderTemplate("haproxy-stream-from-path.cfg.mustache", {});
 }
 
 /** haproxy.cfg for the stack. Never contains the stats password (see renderHaproxySecrets). */

@@ -9,8 +9,10 @@
 //   values the router writes are fed to `use-server`.
 // - model.proxies.health names the backend in haproxy.cfg whose servers carry health checks; the
 //   on-miss lookup skips instances that backend reports DOWN or MAINT.
-// - The Lua registers fetch mtx_stream, actions mtx_lookup/mtx_learn and service mtx_router_status,
-//   and reads txn.mtx_stream / writes txn.mtx_owner, as haproxy.cfg.mustache expects.
+// - The Lua registers actions mtx_lookup/mtx_learn and service mtx_router_status, and reads
+//   txn.mtx_stream / writes txn.mtx_owner, as haproxy.cfg.mustache expects. txn.mtx_stream is set by
+//   native rules (haproxy-stream-from-path.cfg.mustache) that mirror the Lua's stream_from_path; its
+//   fetch mtx_stream is no longer called from haproxy.cfg.
 // - The view's fields are the MTX_ROUTER_CONFIG fields infra/lua/router.lua checks at load
 //   (REQUIRED_CONFIG there).
 

@@ -15,12 +15,14 @@ function loadTemplate(name: string): string {
 }
 
 /**
- * Renders `templates/<name>` with `view`. `escape: String` turns off Mustache's HTML escaping (which
- * would write `/` as `&#x2F;` into configs); names with spaces or newlines are rejected during validation,
- * and views build every other value themselves. Output is normalised to `\n` endings with exactly one
- * trailing newline so the same model always gives byte-identical files.
+ * Renders `templates/<name>` with `view`; `{{> other.mustache}}` includes `templates/other.mustache`
+ * with the same view (a partial tag alone on its line indents every line of the partial as far as the
+ * tag). `escape: String` turns off Mustache's HTML escaping (which would write `/` as `&#x2F;` into
+ * configs); names with spaces or newlines are rejected during validation, and views build every other
+ * value themselves. Output is normalised to `\n` endings with exactly one trailing newline so the same
+ * model always gives byte-identical files.
  */
 export function renderTemplate(name: string, view: object): string {
-  const text = Mustache.render(loadTemplate(name), view, {}, { escape: String });
+  const text = Mustache.render(loadTemplate(name), view, loadTemplate, { escape: String });
   return `${text.replace(/\r\n?/g, "\n").replace(/\n+$/, "")}\n`;
 }

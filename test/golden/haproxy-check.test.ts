@@ -1,11 +1,15 @@
 // `haproxy -c` on every golden case: the host's HAProxy 2.6 always, and the local 3.0 image when
 // scripts/bootstrap has built it. Golden files pin the text; this proves HAProxy accepts it.
 
-import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { inHaproxyDir, ROUTER_CONFIG_LUA, ROUTER_LUA } from "../../infra/render/paths";
 import { localImages } from "../../scripts/lib/versions";
-import { checkHaproxyConfig, type HaproxyRunner, haproxyDirFiles } from "../support/haproxy-check";
+import {
+  checkHaproxyConfig,
+  type HaproxyRunner,
+  haproxyDirFiles,
+  imageExists,
+} from "../support/haproxy-check";
 import { FIXTURE_CASES, loadFixtureModel } from "../support/stack-fixtures";
 
 const LOCAL_IMAGE = localImages().haproxy;
@@ -13,11 +17,6 @@ const LOCAL_IMAGE = localImages().haproxy;
 /** Everything HAPROXY_DIR holds at runtime for a fixture, as the gateway writes it. */
 function fixtureFiles(name: string): Record<string, string> {
   return haproxyDirFiles(loadFixtureModel(name), "not-the-real-password");
-}
-
-function imageExists(image: string): boolean {
-  const result = spawnSync("docker", ["image", "inspect", image], { stdio: "ignore", timeout: 30_000 });
-  return result.status === 0;
 }
 
 /** The checks, for one runner. */

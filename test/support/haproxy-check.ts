@@ -97,6 +97,12 @@ export function checkHaproxyConfig(
   }
 }
 
+/** Whether the local Docker engine has `image` (scripts/bootstrap builds the local HAProxy 3.0 image). */
+export function imageExists(image: string): boolean {
+  const result = spawnSync("docker", ["image", "inspect", image], { stdio: "ignore", timeout: 30_000 });
+  return result.status === 0;
+}
+
 function runOnHost(dir: string): HaproxyCheckResult {
   mkdirSync(HAPROXY_DIR, { recursive: true });
   return run("unshare", withDirOnHaproxyDir(dir, CHECK_ARGS));

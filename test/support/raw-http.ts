@@ -11,6 +11,13 @@ export interface RawResponse {
   readonly error?: string;
 }
 
+export interface RawTextResponse extends RawResponse {
+  /** Header lines after the status line, names lower-cased (the last of repeated names wins). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Everything after the header block, as UTF-8 (as are header values). */
+  readonly body: string;
+}
+
 export interface RawRequest {
   readonly method: string;
   /** The request target exactly as sent: a string (UTF-8 encoded) or raw bytes. */
@@ -19,12 +26,50 @@ export interface RawRequest {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export function rawHttp(
+/** Status line only: resolves as soon as it has arrived. */
+export async function rawHttp(
   host: string,
   port: number,
   request: RawRequest,
   timeoutMs = 5_000,
 ): Promise<RawResponse> {
+  const { received, ...rest } = await exchange(host, port, request, timeoutMs, (r) => r.includes("\r\n"));
+  return { status: statusOf(received), ...rest };
+}
+
+/** The whole response: the request asks for `connection: close`, so it ends when the server closes. */
+export async function rawHttpText(
+  host: string,
+  port: number,
+  request: RawRequest,
+  timeoutMs = 5_000,
+): Promise<RawTextResponse> {
+  const { received, ...rest } = await exchange(host, port, request, timeoutMs, () => false);
+  const split = received.indexOf("\r\n\r\n");
+  const head = received.subarray(0, split < 0 ? received.length : split).toString("utf8");
+  const headers: Record<string, string> = {};
+  for (const line of head.split("\r\n").slice(1)) {
+    const colon = line.indexOf(":");
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  const body = split < 0 ? "" : received.subarray(split + 4).toString("utf8");
+  return { status: statusOf(received), headers, body, ...rest };
+}
+
+function statusOf(received: Buffer): number | undefined {
+  const line = received.subarray(0, Math.max(0, received.indexOf("\r\n"))).toString("latin1");
+  const match = /^HTTP\/1\.[01] (\d{3})/.exec(line);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Sends `request`; resolves with what arrived once `complete` says so, the server closes, or on error. */
+function exchange(
+  host: string,
+  port: number,
+  request: RawRequest,
+  timeoutMs: number,
+  complete: (received: Buffer) => boolean,
+): Promise<{ received: Buffer; localPort: number; error?: string }> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     let localPort = 0;
@@ -34,10 +79,7 @@ export function rawHttp(
       if (done) return;
       done = true;
       socket.destroy();
-      const line = received.subarray(0, Math.max(0, received.indexOf("\r\n"))).toString("latin1");
-      const match = /^HTTP\/1\.[01] (\d{3})/.exec(line);
-      const status = match ? Number(match[1]) : undefined;
-      resolve(error === undefined ? { status, localPort } : { status, localPort, error });
+      resolve(error === undefined ? { received, localPort } : { received, localPort, error });
     };
     socket.setTimeout(timeoutMs, () => finish("timeout"));
     socket.on("error", (err) => finish(err.message));
@@ -64,7 +106,7 @@ export function rawHttp(
     });
     socket.on("data", (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
-      if (received.includes("\r\n")) finish();
+      if (complete(received)) finish();
     });
     socket.on("end", () => finish());
   });

@@ -8,6 +8,7 @@ import {
   quoteHaproxyWord,
   renderHaproxyConfig,
   renderHaproxySecrets,
+  renderStreamFromPathRules,
   toHaproxyView,
 } from "../../../infra/render/haproxy";
 import { ADMIN_SOCKET, ROUTER_LUA, SERVER_STATE_FILE, STREAMS_MAP } from "../../../infra/render/paths";
@@ -223,18 +224,23 @@ describe("renderHaproxyConfig", () => {
     expect(CFG).not.toContain("9998");
   });
 
-  it("routes HLS and WebRTC by stream owner with the Lua router", () => {
+  it("routes HLS and WebRTC by stream owner: native stream rules, then the Lua router's map and lookup", () => {
+    // The partial's rules, as test/unit/router/stream-from-path.test.ts runs them in HAProxy.
+    const rules =
+      sections(`frontend x\n${renderStreamFromPathRules().replace(/^/gm, "    ")}`)[0]?.lines ?? [];
+    expect(rules.length).toBeGreaterThan(5);
+    expect(CFG).not.toContain("lua.mtx_stream");
     for (const proxy of ["hls", "webrtc"]) {
-      expect(
-        section(CFG, `frontend ${proxy}`)
-          .lines.filter((l) => l.startsWith("http-request"))
-          .slice(0, 4),
-      ).toEqual([
-        "http-request set-var(txn.mtx_stream) lua.mtx_stream",
-        "http-request deny deny_status 400 unless { var(txn.mtx_stream) -m len 1: }",
+      const lines = section(CFG, `frontend ${proxy}`).lines;
+      const first = lines.indexOf(rules[0] ?? "");
+      expect(lines.slice(first, first + rules.length + 2)).toEqual([
+        ...rules,
         `http-request set-var(txn.mtx_owner) var(txn.mtx_stream),map(${STREAMS_MAP})`,
         "http-request lua.mtx_lookup unless { var(txn.mtx_owner) -m found }",
       ]);
+      expect(lines.filter((l) => l.startsWith("http-request") && !rules.includes(l))[0]).toBe(
+        `http-request set-var(txn.mtx_owner) var(txn.mtx_stream),map(${STREAMS_MAP})`,
+      );
       expect(section(CFG, `backend ${proxy}`).lines).toContain(
         "use-server %[var(txn.mtx_owner)] if { var(txn.mtx_owner) -m found }",
       );

@@ -4,12 +4,12 @@
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Model } from "../../../infra/config/model";
 import { renderGatewayFiles } from "../../../infra/render/gateway-files";
+import { renderStreamFromPathRules } from "../../../infra/render/haproxy";
 import { HAPROXY_CONFIG, inHaproxyDir, STREAMS_MAP } from "../../../infra/render/paths";
 import {
   checkHaproxyConfig,
@@ -18,6 +18,7 @@ import {
   writeHaproxyDir,
 } from "../../support/haproxy-check";
 import { type FakeInstance, startFakeInstance } from "./fake-instance";
+import { freePort, sleep, waitFor } from "./loopback";
 import { luaLoads } from "./lua";
 import { routerModel } from "./model";
 
@@ -30,9 +31,10 @@ interface Status {
 
 /**
  * The gateway's files for `model` with haproxy.cfg replaced by a config shaped like
- * haproxy.cfg.mustache's HTTP part: the same lua-load lines, the fetch names the stream, the map or the
- * lookup names the owner, `use-server` follows it, the webrtc backend learns from WHIP 201s. Round-robin
- * underneath, so a request that the router did not steer lands on the wrong instance half the time.
+ * haproxy.cfg.mustache's HTTP part: the same lua-load lines, the same native rules name the stream, the
+ * map or the lookup names the owner, `use-server` follows it, the webrtc backend learns from WHIP 201s.
+ * Round-robin underneath, so a request that the router did not steer lands on the wrong instance half
+ * the time.
  */
 function testFiles(
   model: Model,
@@ -66,8 +68,7 @@ defaults
 frontend http
     bind 127.0.0.1:${frontendPort}
     http-request use-service lua.mtx_router_status if { path /router }
-    http-request set-var(txn.mtx_stream) lua.mtx_stream
-    http-request deny deny_status 400 unless { var(txn.mtx_stream) -m len 1: }
+${renderStreamFromPathRules().trimEnd().replace(/^/gm, "    ")}
     http-request set-var(txn.mtx_owner) var(txn.mtx_stream),map(${STREAMS_MAP})
     http-request lua.mtx_lookup unless { var(txn.mtx_owner) -m found }
     http-request set-var(txn.mtx_whip_new) bool(true) if METH_POST { path_end /whip }
@@ -95,29 +96,6 @@ function loopbackNet(): string {
   const b = 100 + Math.floor(Math.random() * 100);
   const c = 1 + Math.floor(Math.random() * 250);
   return `127.${b}.${c}`;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
 }
 
 describe("the router in HAProxy 2.6", () => {

@@ -8,72 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { LUA_INTERPRETERS, runHarness, runScenario, writeRouter } from "./lua";
 import { mtxPath, mtxPathList } from "./mediamtx-api";
 import { routerModel } from "./model";
-
-const UUID = "0f8e2a3c-1b2d-4e5f-8a9b-0c1d2e3f4a5b";
-const NAME_256 = `${"a".repeat(127)}/${"b".repeat(128)}`;
-
-// [request path as HAProxy's `path` fetch gives it (no query), expected stream or null]
-const EXTRACT: readonly (readonly [string, string | null])[] = [
-  // HLS: the stream is everything before the last '/'
-  ["/cam/index.m3u8", "cam"],
-  ["/cam/1/index.m3u8", "cam/1"],
-  ["/a/b/c/index.m3u8", "a/b/c"],
-  ["/cam/main_stream.m3u8", "cam"],
-  ["/cam/video1_stream.m3u8", "cam"],
-  ["/cam/1/abc_video1_seg3.mp4", "cam/1"],
-  ["/cam/3f9a_video1_init.mp4", "cam"],
-  ["/cam/init.mp4", "cam"],
-  ["/cam/3f9a_video1_part7.mp4", "cam"],
-  ["/cam/3f9a_main_seg4.ts", "cam"],
-  ["/cam/3f9a_video1_seg12.mp", "cam"],
-  ["/cam/1/hls.min.js", "cam/1"],
-  ["/cam.v2/index.m3u8", "cam.v2"],
-  ["/my_cam-01~x/index.m3u8", "my_cam-01~x"],
-  // WebRTC: WHIP/WHEP endpoints and session URLs
-  ["/cam/whip", "cam"],
-  ["/cam/whep", "cam"],
-  ["/cam/1/whip", "cam/1"],
-  [`/cam/whip/${UUID}`, "cam"],
-  [`/cam/1/whep/${UUID.toUpperCase()}`, "cam/1"],
-  ["/cam/whip/not-a-session-id", null],
-  [`/whip/${UUID}`, null],
-  ["/whip", "whip"],
-  ["/cam/publish", "cam"],
-  // MediaMTX pages, with and without the trailing slash (MediaMTX redirects to it)
-  ["/cam/", "cam"],
-  ["/cam/1/", "cam/1"],
-  ["/cam", "cam"],
-  ["/cam/1", "cam/1"],
-  [`/cam/${UUID}`, `cam/${UUID}`],
-  // Length
-  [`/${NAME_256}/index.m3u8`, NAME_256],
-  [`/${NAME_256}x/index.m3u8`, null],
-  [`/${"a".repeat(4096)}/index.m3u8`, null],
-  // Hostile or malformed
-  ["", null],
-  ["/", null],
-  ["cam/index.m3u8", null],
-  ["//cam/index.m3u8", null],
-  ["/cam//index.m3u8", null],
-  ["/cam//", null],
-  ["/../index.m3u8", null],
-  ["/./index.m3u8", null],
-  ["/cam/../secret/index.m3u8", null],
-  ["/cam/./index.m3u8", null],
-  ["/cam/..", null],
-  ["/cam%2Fx/index.m3u8", null],
-  ["/cam/%2e%2e/index.m3u8", null],
-  ["/caméra/index.m3u8", null],
-  ["/カメラ/index.m3u8", null],
-  ["/cam era/index.m3u8", null],
-  ["/cam\u0000/index.m3u8", null],
-  ["/cam\n/index.m3u8", null],
-  // HAProxy's `path` never carries the query; a raw one is not a stream character
-  ["/cam/index.m3u8?session=abc", null],
-  // Root-level files belong to no stream
-  ["/favicon.ico", null],
-  ["/index.m3u8", null],
-];
+import { STREAM_CASES } from "./stream-cases";
 
 const DECODE_OK: readonly (readonly [string, string])[] = [
   ["empty object", "{}"],
@@ -377,14 +312,14 @@ describe.each(LUA_INTERPRETERS)("router.lua under %s", (interpreter) => {
     expect(String(run.stderr)).toContain("module 'mtx.json' not found");
   });
 
-  it(`extracts streams (${EXTRACT.length} paths)`, () => {
+  it(`extracts streams (${STREAM_CASES.length} paths)`, () => {
     const results = runHarness(
       interpreter,
       luaFiles,
-      EXTRACT.map(([path]) => ({ kind: "extract", path })),
+      STREAM_CASES.map(([path]) => ({ kind: "extract", path })),
     );
-    const got = EXTRACT.map(([path], i) => [path, results[i]]);
-    expect(got).toEqual(EXTRACT.map(([path, stream]) => [path, stream]));
+    const got = STREAM_CASES.map(([path], i) => [path, results[i]]);
+    expect(got).toEqual(STREAM_CASES.map(([path, stream]) => [path, stream]));
   });
 
   it("decodes JSON exactly as JSON.parse does", () => {
