@@ -63,6 +63,12 @@ local M = { CONFIG = CONFIG, config_problems = config_problems }
 
 -- MediaMTX's body is a few hundred bytes; anything far larger is not MediaMTX.
 local MAX_BODY_BYTES = 64 * 1024
+-- A kick only starts closing the old session (MediaMTX cancels its context), while the new publisher's
+-- path turns ready within milliseconds of our 200 (RTMP reads its tracks before asking the hook). So
+-- the hook waits until the old instance no longer lists the path as ready, checking every
+-- KICK_CHECK_STEP_MS for at most KICK_SETTLE_MS (measured: gone at the first check or the second).
+local KICK_SETTLE_MS = 500
+local KICK_CHECK_STEP_MS = 10
 
 -- ---------------------------------------------------------------------------------------------
 -- Pure parts
@@ -208,6 +214,27 @@ local function api_call(method, instance, path)
   return nil, nil
 end
 
+local function now_ms()
+  local now = core.now()
+  return now.sec * 1000 + now.usec // 1000
+end
+
+-- After a kick: true once `instance` no longer has `stream` ready (or stops answering), false if it
+-- still does after KICK_SETTLE_MS. Yields.
+local function wait_gone(instance, stream)
+  local deadline = now_ms() + KICK_SETTLE_MS
+  while true do
+    local state = classify_path(api_call("GET", instance, "/v3/paths/get/" .. stream))
+    if state ~= "live" then
+      return true
+    end
+    if now_ms() >= deadline then
+      return false
+    end
+    core.msleep(KICK_CHECK_STEP_MS)
+  end
+end
+
 -- Decides a publish of `stream` on instance `name`. Returns status, reason. Yields (API calls to the
 -- old owner only, never to `name`).
 local function on_publish(name, stream, id)
@@ -243,8 +270,9 @@ local function on_publish(name, stream, id)
           return 503, reason
         end
         counters.takeovers = counters.takeovers + 1
+        local gone = wait_gone(old, stream)
         log_info("publish " .. what .. ": took over from " .. owner .. ", kicked " .. source.type .. " "
-          .. source.id)
+          .. source.id .. (gone and "" or ", still listed after " .. KICK_SETTLE_MS .. " ms"))
       end
     end
   end

@@ -12,7 +12,7 @@
 --   {op = "health", server, status} | {op = "advance", ms} | {op = "poll", instance} | {op = "unmap", stream}
 --   {op = "lookup", stream} | {op = "learn", stream, server} | {op = "status"} | {op = "map"}
 --   {op = "hook", instance, body}: the publish hook (publish.lua's decide), result {status, reason};
---   the scripted API answers kicks with `kick = {status}` (default 200).
+--   the scripted API answers kicks with `kick = {status}` (default 200; a 200 drops the kicked path).
 
 local luaFiles = { ... }
 assert(#luaFiles > 0, "usage: harness.lua LUA_FILE... < cases.json")
@@ -43,8 +43,15 @@ local function fake_get(request, method)
   end
   local listPage = path:match("^/v3/paths/list%?itemsPerPage=%d+&page=(%d+)$")
   local response
-  if path:find("^/v3/[%w]+/kick/") then
+  local kicked = path:match("^/v3/[%w]+/kick/(.+)$")
+  if kicked then
     response = api.kick or { status = 200, body = "" }
+    -- As MediaMTX: a kicked publisher's path is no longer ready.
+    for stream, answer in pairs(api.paths or {}) do
+      if response.status == 200 and answer.body:find(kicked, 1, true) then
+        api.paths[stream] = nil
+      end
+    end
   elseif listPage then
     response = api.list and api.list[tonumber(listPage) + 1]
   else
