@@ -235,9 +235,15 @@ local function wait_gone(instance, stream)
   end
 end
 
--- Decides a publish of `stream` on instance `name`. Returns status, reason. Yields (API calls to the
--- old owner only, never to `name`).
-local function on_publish(name, stream, id)
+-- Decides a publish of `stream` on instance `name` over `protocol`. Returns status, reason. Yields (API
+-- calls to the old owner only, never to `name`).
+--
+-- Not pushed for WebRTC (WHIP): MediaMTX asks the hook before it reads the offer, so a publish that then
+-- fails (a bad offer: the smoke check sends one on purpose) would route the name to an instance that
+-- never got it, for learnGraceMs. The webrtc frontend learns the owner from the 201 instead (mtx_learn),
+-- which only a session that exists gets, within milliseconds of this call. RTMP asks the hook after it
+-- has read the tracks, right before the path turns ready.
+local function on_publish(name, stream, id, protocol)
   counters.publishes = counters.publishes + 1
   local owner = router.owner(stream)
   local what = stream .. " on " .. name .. " (session " .. tostring(id) .. ")"
@@ -276,7 +282,7 @@ local function on_publish(name, stream, id)
       end
     end
   end
-  if router.push(stream, name) then
+  if protocol ~= "webrtc" and router.push(stream, name) then
     counters.pushes = counters.pushes + 1
   end
   return 200, "ok"
@@ -292,7 +298,7 @@ local function decide(name, request)
     if type(request.path) ~= "string" then
       return 400, "publish without a path"
     end
-    return on_publish(name, request.path, request.id)
+    return on_publish(name, request.path, request.id, request.protocol)
   end
   if action == "api" or action == "metrics" or action == "pprof" then
     if ip_allowed(request.ip, CONFIG.apiNetworks) then

@@ -59,6 +59,31 @@ describe.each(LUA_INTERPRETERS)("publish.lua under %s", (interpreter) => {
     });
   });
 
+  it("does not route a WHIP publish at hook time (the 201 teaches the router), but still takes over", () => {
+    const out = runScenario(interpreter, takeover, [
+      { op: "hook", instance: "a", body: { ...publish("cam/1"), protocol: "webrtc" }, label: "whip" },
+      { op: "map", label: "map after whip" },
+      { op: "hook", instance: "a", body: publish("cam/1") },
+      { op: "api", address: A, paths: { "cam/1": live("cam/1") } },
+      {
+        op: "hook",
+        instance: "b",
+        body: { ...publish("cam/1"), protocol: "webrtc" },
+        label: "whip takeover",
+      },
+      { op: "map", label: "map after takeover" },
+    ]);
+    expect(out.whip).toEqual({ status: 200, reason: "ok", calls: [] });
+    expect(out["map after whip"]).toEqual({ map: {}, calls: [] });
+    expect(out["whip takeover"]).toEqual({
+      status: 200,
+      reason: "ok",
+      calls: [`${GET_A}cam/1`, KICK_A, `${GET_A}cam/1`],
+    });
+    // Still a's until b's 201 reaches the router (mtx_learn) or a poll lists it on b.
+    expect(out["map after takeover"]).toEqual({ map: { "cam/1": "a" }, calls: [] });
+  });
+
   it("takes over: kicks the old publisher on its instance, then routes to the new one", () => {
     const out = runScenario(interpreter, takeover, [
       { op: "hook", instance: "a", body: publish("cam/1") },
