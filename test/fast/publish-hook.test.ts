@@ -19,7 +19,7 @@ import type { Republish } from "../../infra/config/model";
 import { fetchRouterStatus } from "../../infra/haproxy/stats-frontend";
 import { HOST_HAPROXY } from "../support/haproxy-check";
 import { HlsPlayer, isAnswered } from "../support/hls-player";
-import { ownersOf, waitGone, waitReady } from "../support/instance-api";
+import { ownersOf, waitGone, waitMoved, waitReady } from "../support/instance-api";
 import { LocalCluster, MEDIAMTX_BINARY } from "../support/local-cluster";
 import { eventually, publishRtmp, stopProcess } from "../support/publisher";
 
@@ -156,38 +156,29 @@ describe("publish hook fast lane (host HAProxy), routing.republish: takeover", (
       const startedAt = Date.now();
       second = publishRtmp(rtmpUrl(c, stream));
       // Sample every instance's API until the name is ready on another one; never on two at once.
-      let maxLive = 0;
-      let moved: { owner: string; at: number } | undefined;
-      while (moved === undefined && Date.now() - startedAt < 20_000) {
-        const owners = await ownersOf(c.instances, stream);
-        maxLive = Math.max(maxLive, owners.length);
-        if (owners.length === 1 && owners[0] !== old.owner)
-          moved = { owner: owners[0] ?? "", at: Date.now() };
-        await sleep(10);
-      }
-      if (moved === undefined) throw new Error(`${stream} never left ${old.owner}`);
+      const moved = await waitMoved(c.instances, stream, old.owner, 20_000);
       const routedAfter = await eventually("the router to follow", async () =>
-        (await routedTo(c, stream)) === moved?.owner ? Date.now() : undefined,
+        (await routedTo(c, stream)) === moved.owner ? Date.now() : undefined,
       );
       const exitCode = await Promise.race([firstExit, sleep(10_000).then(() => "still running")]);
       await sleep(3_000);
       await viewer.stop();
-      const after = viewer.requestsBetween(moved.at);
+      const after = viewer.requestsBetween(moved.readyAt);
       const lastFailure = after.filter((r) => !isAnswered(r.status)).at(-1);
       const followed = after.find(
         (r) => isAnswered(r.status) && (!lastFailure || r.startedAt > lastFailure.startedAt),
       );
       console.log(
-        `takeover ${old.owner} -> ${moved.owner}: new publish ready ${moved.at - startedAt} ms after it started,` +
-          ` router ${routedAfter - moved.at} ms after ready, viewer's first answered request after it` +
-          ` +${followed ? followed.startedAt - moved.at : "never"} ms (last failure` +
-          ` +${lastFailure ? lastFailure.startedAt - moved.at : "none"} ms), first ffmpeg exit ${exitCode}`,
+        `takeover ${old.owner} -> ${moved.owner}: new publish ready ${moved.readyAt - startedAt} ms after it started,` +
+          ` router ${routedAfter - moved.readyAt} ms after ready, viewer's first answered request after it` +
+          ` +${followed ? followed.startedAt - moved.readyAt : "never"} ms (last failure` +
+          ` +${lastFailure ? lastFailure.startedAt - moved.readyAt : "none"} ms), first ffmpeg exit ${exitCode}`,
       );
-      expect(maxLive, "instances live for the name at once").toBe(1);
+      expect(moved.maxLive, "instances live for the name at once").toBe(1);
       expect(exitCode, "the first publisher was kicked").not.toBe("still running");
-      expect(routedAfter - moved.at).toBeLessThan(1_000);
+      expect(routedAfter - moved.readyAt).toBeLessThan(1_000);
       expect(await ownersOf(c.instances, stream)).toEqual([moved.owner]);
-      const late = viewer.requestsBetween(moved.at + 1_000);
+      const late = viewer.requestsBetween(moved.readyAt + 1_000);
       expect(late.length).toBeGreaterThan(5);
       expect(late.filter((r) => !isAnswered(r.status)).map((r) => r.status)).toEqual([]);
       await expectLogged(c, `took over from ${old.owner}`);
