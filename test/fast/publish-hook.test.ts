@@ -86,6 +86,16 @@ async function routedTo(c: LocalCluster, stream: string): Promise<string | undef
   return status.entries.find((e) => e.stream === stream)?.server;
 }
 
+/** Requests the publish hook's frontend has answered so far (`req_tot` of its FRONTEND row in /stats;csv). */
+async function hookRequests(c: LocalCluster): Promise<number> {
+  const { base, authorization } = c.design().stats;
+  const res = await fetch(`${base}/stats;csv`, { headers: authorization ? { authorization } : {} });
+  const [header = "", ...rows] = (await res.text()).split("\n");
+  const column = header.replace(/^# /, "").split(",").indexOf("req_tot");
+  const row = rows.find((r) => r.startsWith(`${c.model.proxies.publishHook},FRONTEND,`));
+  return Number(row?.split(",")[column]);
+}
+
 /** GET from a chosen source address: the status, or 0 without an answer. */
 function statusFrom(url: string, localAddress: string): Promise<number> {
   return new Promise((resolve) => {
@@ -189,6 +199,18 @@ describe("publish hook fast lane (host HAProxy), routing.republish: takeover", (
       await waitGone(c.instances, stream).catch(() => undefined);
     }
   }, 90_000);
+
+  it("costs one hook call per health check and per poll page while nothing is published", async () => {
+    const c = cluster();
+    const before = await hookRequests(c);
+    await sleep(5_000);
+    const perSecond = ((await hookRequests(c)) - before) / 5;
+    // Each instance: a check every health interval (500 ms here) and a one-page poll every poll interval.
+    const expected = INSTANCES.length * (1_000 / c.model.health.intervalMs + 1_000 / POLL_INTERVAL_MS);
+    console.log(`publish hook: ${perSecond} calls/s with nothing published (expected ${expected})`);
+    expect(perSecond).toBeGreaterThan(expected * 0.7);
+    expect(perSecond).toBeLessThan(expected * 1.3);
+  });
 
   it("keeps the control API to loopback and the stack subnet (the hook answers api by source IP)", async () => {
     const c = cluster();
