@@ -17,6 +17,10 @@ files["infra/lua/router.lua"] = { read_globals = { "MTX_ROUTER_CONFIG" } }
 -- Rendered router configs (golden copies in test/golden/<case>/): they define that table, nothing else.
 files["**/router-config.lua"] = { globals = { "MTX_ROUTER_CONFIG" } }
 
+-- The publish hook and its rendered config table, likewise.
+files["infra/lua/publish.lua"] = { read_globals = { "MTX_PUBLISH_CONFIG" } }
+files["**/publish-config.lua"] = { globals = { "MTX_PUBLISH_CONFIG" } }
+
 -- Plain Lua, not HAProxy: the harness installs its own stub `core` and sets MTX_TEST for the router.
 files["test/unit/router/harness.lua"] = { std = "lua53", globals = { "core", "MTX_TEST" } }
 

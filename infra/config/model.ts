@@ -13,6 +13,18 @@ export const MEDIAMTX_PORTS = {
   metrics: 9998,
 } as const;
 
+/**
+ * Port of the publish hook (MediaMTX's authHTTPAddress), which HAProxy binds on the stack network's
+ * gateway address only: internal, never a host port clients use, so it is not configurable.
+ */
+export const PUBLISH_HOOK_PORT = 9990;
+
+/**
+ * A publish of a name that is live on another instance: `takeover` kicks the old publisher and routes
+ * to the new one (as a single MediaMTX's overridePublisher does), `refuse` rejects the new publish.
+ */
+export type Republish = "takeover" | "refuse";
+
 export interface InstanceModel {
   /** DNS label from config, unique within the stack; also the HAProxy server name. */
   readonly name: string;
@@ -34,6 +46,8 @@ export interface InstanceModel {
   readonly configDir: string;
   /** HAProxy frontend/backend of this instance's ICE-TCP port. */
   readonly iceProxy: string;
+  /** MediaMTX's authHTTPAddress: the gateway's publish hook, naming this instance (names.ts). */
+  readonly publishHookUrl: string;
   readonly labels: readonly DockerLabel[];
 }
 
@@ -69,11 +83,13 @@ export interface Model {
   /** Host name or IP that clients use; advertised in ICE candidates (webrtcAdditionalHosts) and endpoint URLs. */
   readonly publicHost: string;
   readonly images: { readonly haproxy: string; readonly mediamtx: string };
-  readonly routing: { readonly pollIntervalMs: number };
+  readonly routing: { readonly pollIntervalMs: number; readonly republish: Republish };
   readonly hls: { readonly variant: HlsVariant };
   readonly logging: { readonly requests: RequestLogging };
   /** Stack network: IPv4 /24 CIDR; .1 is the gateway (HAProxy's source address), instances from .10. */
   readonly network: NetworkNames & { readonly subnet: string; readonly gateway: string };
+  /** Where HAProxy serves the publish hook: `<network.gateway>:PUBLISH_HOOK_PORT`. */
+  readonly publishHook: { readonly bind: string };
   /** The HAProxy container and its bind-mounted config directory. */
   readonly gateway: GatewayNames;
   /** HAProxy frontend and backend names in haproxy.cfg. */

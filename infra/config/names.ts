@@ -47,6 +47,8 @@ export const PROXIES = {
   hls: "hls",
   webrtc: "webrtc",
   health: "hls",
+  /** Internal frontend serving MediaMTX's auth hook (infra/lua/publish.lua). */
+  publishHook: "publish_hook",
 } as const;
 
 export type ProxyNames = typeof PROXIES;
@@ -92,6 +94,18 @@ export function instanceNames(stack: string, hostDir: string, name: string): Ins
     iceProxy: iceProxyName(name),
     labels: [...labels(stack, "mediamtx"), { label: LABELS.instance, value: name }],
   };
+}
+
+/** URL path prefix of the publish hook; the instance's name follows it (infra/lua/publish.lua parses it). */
+export const PUBLISH_HOOK_PATH = "/auth/";
+
+/**
+ * An instance's authHTTPAddress. The URL names the instance, rather than the hook telling instances apart
+ * by source address: in the fast lane every instance reaches the gateway from the same loopback address,
+ * and the name makes each hook decision readable in the gateway's log.
+ */
+export function publishHookUrl(gateway: string, port: number, instance: string): string {
+  return `http://${gateway}:${port}${PUBLISH_HOOK_PATH}${instance}`;
 }
 
 export interface GatewayNames {

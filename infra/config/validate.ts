@@ -26,12 +26,22 @@ import {
   readWeight,
   reportUnknownKeys,
 } from "./fields";
-import type { HealthModel, HlsVariant, InstanceModel, Model, PortsModel, RequestLogging } from "./model";
+import type {
+  HealthModel,
+  HlsVariant,
+  InstanceModel,
+  Model,
+  PortsModel,
+  Republish,
+  RequestLogging,
+} from "./model";
+import { PUBLISH_HOOK_PORT } from "./model";
 import {
   endpoints,
   instanceNames,
   localUrls,
   PROXIES,
+  publishHookUrl,
   STACK_PATTERN,
   STATS_USER_PATTERN,
   stackNames,
@@ -67,7 +77,8 @@ const INSTANCE_KEYS = ["iceTcpPort", "name", "slot", "weight"] as const;
 const HEALTH_KEYS = ["fall", "interval", "rise", "timeout"] as const;
 const PORT_KEYS = ["hls", "iceTcpBase", "rtmp", "stats", "webrtc"] as const;
 const IMAGE_KEYS = ["haproxy", "mediamtx"] as const;
-const ROUTING_KEYS = ["pollInterval"] as const;
+const ROUTING_KEYS = ["pollInterval", "republish"] as const;
+const REPUBLISH: readonly Republish[] = ["takeover", "refuse"];
 const HLS_KEYS = ["variant"] as const;
 const LOGGING_KEYS = ["requests"] as const;
 const REQUEST_LOGGING: readonly RequestLogging[] = ["all", "errors"];
@@ -80,7 +91,7 @@ const DEFAULTS = {
   ports: { rtmp: 1935, hls: 8888, webrtc: 8889, iceTcpBase: 8189, stats: 8404 },
   bindAddress: "127.0.0.1",
   images: { haproxy: "haproxy:2.8", mediamtx: "bluenviron/mediamtx:1.20.0" },
-  routing: { pollInterval: "1s" },
+  routing: { pollInterval: "1s", republish: "takeover" },
   hls: { variant: "lowLatency" },
   logging: { requests: "all" },
   statsUser: "admin",
@@ -208,6 +219,13 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
     60_000,
     DEFAULTS.routing.pollInterval,
   );
+  const republish = readOneOf(
+    problems,
+    "routing.republish",
+    routingSection.republish,
+    DEFAULTS.routing.republish,
+    REPUBLISH,
+  );
 
   const hlsSection = readSection(problems, "hls", raw.hls, HLS_KEYS);
   const variant = readOneOf(problems, "hls.variant", hlsSection.variant, DEFAULTS.hls.variant, HLS_VARIANTS);
@@ -240,6 +258,7 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
   // Every reader returns undefined only after recording an error, so past the throw above all values
   // are present; `present` turns a broken invariant into a loud internal error, not a bad model.
   const [a, b, c] = present(subnet);
+  const gateway = `${a}.${b}.${c}.1`;
   const instanceModels: InstanceModel[] = present(instances).map((draft) => {
     const name = present(draft.name);
     return {
@@ -250,6 +269,7 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
       iceTcpPort: present(icePorts[draft.index]),
       address: `${a}.${b}.${c}.${10 + present(draft.slot)}`,
       ...instanceNames(stack, present(hostDir), name),
+      publishHookUrl: publishHookUrl(gateway, PUBLISH_HOOK_PORT, name),
     };
   });
 
@@ -279,10 +299,11 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
     bindAddress: present(bindAddress),
     publicHost: present(publicHost),
     images: { haproxy: present(haproxyImage), mediamtx: present(mediamtxImage) },
-    routing: { pollIntervalMs: present(pollIntervalMs) },
+    routing: { pollIntervalMs: present(pollIntervalMs), republish: present(republish) },
     hls: { variant: present(variant) },
     logging: { requests: present(requestLogging) },
-    network: { ...names.network, subnet: `${a}.${b}.${c}.0/24`, gateway: `${a}.${b}.${c}.1` },
+    network: { ...names.network, subnet: `${a}.${b}.${c}.0/24`, gateway },
+    publishHook: { bind: `${gateway}:${PUBLISH_HOOK_PORT}` },
     hostDir: present(hostDir),
     stats: { user: present(statsUser) },
     gateway: names.gateway,

@@ -689,6 +689,7 @@ end
 M.push = push
 M.owner = owner
 M.INSTANCE_BY_NAME = INSTANCE_BY_NAME
+M.instance_down = instance_down
 M.lookup_action = lookup_action
 M.learn_action = learn_action
 M.status_document = status_document

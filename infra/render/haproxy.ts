@@ -7,7 +7,8 @@
 //   stream → server name in STREAMS_MAP and `use-server %[var(txn.mtx_owner)]` looks them up, so a
 //   backend whose servers were named differently would silently fall back to balancing.
 // - The Lua names used here (actions mtx_lookup/mtx_learn, service mtx_router_status, variables
-//   txn.mtx_stream/txn.mtx_owner) are registered by infra/lua/router.lua. txn.mtx_stream is set by
+//   txn.mtx_stream/txn.mtx_owner) are registered by infra/lua/router.lua; service mtx_publish_hook by
+//   infra/lua/publish.lua. txn.mtx_stream is set by
 //   native rules (templates/haproxy-stream-from-path.cfg.mustache) that mirror the router's
 //   stream_from_path; test/unit/router/stream-from-path.test.ts holds the two together.
 // - `model.proxies.health` is the only backend that runs checks (the others track it); the router's
@@ -21,6 +22,8 @@ import { formatHaproxyDuration } from "./durations";
 import {
   ADMIN_SOCKET,
   JSON_LUA,
+  PUBLISH_CONFIG_LUA,
+  PUBLISH_LUA,
   ROUTER_CONFIG_LUA,
   ROUTER_LUA,
   SERVER_STATE_FILE,
@@ -89,6 +92,9 @@ export interface HaproxyView {
   readonly routerConfigLua: string;
   readonly jsonLua: string;
   readonly routerLua: string;
+  /** Then the publish hook's config table and module (it uses the router). */
+  readonly publishConfigLua: string;
+  readonly publishLua: string;
   readonly streamsMap: string;
   readonly statsUserlist: string;
   /** `timeout check` value. */
@@ -104,6 +110,8 @@ export interface HaproxyView {
   readonly webrtc: HaproxyBackendView;
   /** One TCP frontend/backend pair per instance, in config order. */
   readonly ice: readonly HaproxyIceView[];
+  /** The internal frontend serving MediaMTX's auth hook: gateway address only, stack subnet only. */
+  readonly publishHook: { readonly bind: string; readonly subnet: string };
 }
 
 const HTTP_CHECK = [
@@ -143,6 +151,8 @@ export function toHaproxyView(model: Model): HaproxyView {
     routerConfigLua: ROUTER_CONFIG_LUA,
     jsonLua: JSON_LUA,
     routerLua: ROUTER_LUA,
+    publishConfigLua: PUBLISH_CONFIG_LUA,
+    publishLua: PUBLISH_LUA,
     streamsMap: STREAMS_MAP,
     statsUserlist: STATS_USERLIST,
     checkTimeout: formatHaproxyDuration(health.timeoutMs),
@@ -160,6 +170,7 @@ export function toHaproxyView(model: Model): HaproxyView {
       endpoint: `${instance.address}:${instance.iceTcpPort}`,
       health: track(instance),
     })),
+    publishHook: { bind: model.publishHook.bind, subnet: model.network.subnet },
   };
 }
 

@@ -1,6 +1,8 @@
 // Model + instance → MediaMTX view → mediamtx.yml (templates/mediamtx.yml.mustache). Pure.
 //
 // Couplings:
+// - authHTTPAddress is the publish hook HAProxy serves (model.publishHook, infra/lua/publish.lua),
+//   which also decides api/metrics access now that authMethod is http.
 // - Listener ports are MEDIAMTX_PORTS, which haproxy.ts uses for server addresses and health checks.
 // - The ICE-TCP listener uses instance.iceTcpPort, the same number HAProxy binds on the host for
 //   `ice_<name>`: MediaMTX advertises its own listener port in candidates, so the two must match.
@@ -9,8 +11,11 @@ import type { HlsVariant, InstanceModel, Model } from "../config/model";
 import { MEDIAMTX_PORTS } from "../config/model";
 import { renderTemplate } from "./templates";
 
-/** Addresses that may use the control API and metrics besides the stack subnet (MediaMTX's own default). */
-const LOOPBACK_IPS = ["127.0.0.1", "::1"] as const;
+/**
+ * Addresses that may use the control API and metrics besides the stack subnet (MediaMTX's own default).
+ * The publish hook applies the rule (infra/render/publish.ts): with `authMethod: http` MediaMTX asks it.
+ */
+export const LOOPBACK_IPS = ["127.0.0.1", "::1"] as const;
 
 export interface MediamtxView {
   readonly stack: string;
@@ -18,8 +23,8 @@ export interface MediamtxView {
   readonly ports: typeof MEDIAMTX_PORTS;
   readonly iceTcpPort: number;
   readonly hlsVariant: HlsVariant;
-  /** YAML flow list for the api/metrics user: loopback plus the stack subnet. */
-  readonly apiIps: string;
+  /** authHTTPAddress: the gateway's publish hook, naming this instance. */
+  readonly publishHookUrl: string;
   /** YAML flow list: the stack subnet, where HAProxy's requests come from. */
   readonly trustedProxies: string;
   /** YAML flow list: the public host advertised in ICE candidates. */
@@ -42,7 +47,7 @@ export function toMediamtxView(model: Model, instance: InstanceModel): MediamtxV
     ports: MEDIAMTX_PORTS,
     iceTcpPort: instance.iceTcpPort,
     hlsVariant: model.hls.variant,
-    apiIps: yamlFlowList([...LOOPBACK_IPS, model.network.subnet]),
+    publishHookUrl: JSON.stringify(instance.publishHookUrl),
     trustedProxies: yamlFlowList([model.network.subnet]),
     additionalHosts: yamlFlowList([model.publicHost]),
   };

@@ -11,6 +11,10 @@ export const HAPROXY_SECRETS = `${HAPROXY_DIR}/secrets.cfg`;
 export const ROUTER_CONFIG_LUA = `${HAPROXY_DIR}/router-config.lua`;
 export const JSON_LUA = `${HAPROXY_DIR}/json.lua`;
 export const ROUTER_LUA = `${HAPROXY_DIR}/router.lua`;
+// The publish hook (MediaMTX's auth hook), loaded after the router: its rendered config table, then the
+// static module, which reaches the router through require("mtx.router").
+export const PUBLISH_CONFIG_LUA = `${HAPROXY_DIR}/publish-config.lua`;
+export const PUBLISH_LUA = `${HAPROXY_DIR}/publish.lua`;
 /** stream → server name. Empty on disk; the router fills it at runtime with core.set_map. */
 export const STREAMS_MAP = `${HAPROXY_DIR}/streams.map`;
 /** Writable by the haproxy user: admin socket and server-state file. */

@@ -21,7 +21,7 @@ import { join } from "node:path";
 import type { Model } from "../config/model";
 import { MEDIAMTX_PORTS } from "../config/model";
 import { REPO_ROOT } from "../lib/repo-root";
-import { JSON_LUA, ROUTER_LUA, STREAMS_MAP } from "./paths";
+import { JSON_LUA, PUBLISH_LUA, ROUTER_LUA, STREAMS_MAP } from "./paths";
 import { renderTemplate } from "./templates";
 
 /**
@@ -125,9 +125,13 @@ const LUA_SOURCE_DIR = join(REPO_ROOT, "infra", "lua");
 const ROUTER_MODULES: readonly (readonly [string, string])[] = [
   [JSON_LUA, "json.lua"],
   [ROUTER_LUA, "router.lua"],
+  [PUBLISH_LUA, "publish.lua"],
 ];
 
-/** The router's static modules (json.lua, router.lua) by container path, read from LUA_SOURCE_DIR. */
+/**
+ * The static Lua modules (json.lua, router.lua and the publish hook that uses it, publish.lua) by
+ * container path, read from LUA_SOURCE_DIR.
+ */
 export function routerModules(): Record<string, string> {
   return Object.fromEntries(
     ROUTER_MODULES.map(([path, source]) => [path, readFileSync(join(LUA_SOURCE_DIR, source), "utf8")]),

@@ -192,7 +192,7 @@ describe("scripts/status", () => {
         const row = r.streams.find((x) => x.name === s);
         return row?.liveOn.length === 1 && row.routedTo === row.liveOn[0];
       });
-    // The poll maps them first; a viewer arriving earlier would have the on-miss lookup map its stream.
+    // The publish hook maps them as they start (the poll confirms); no viewer is needed for that.
     await eventually("every stream live and mapped to where it lives", async () =>
       mappedAll(await report(stack)) ? true : undefined,
     );
@@ -211,7 +211,8 @@ describe("scripts/status", () => {
       for (const s of streams) {
         const row = r.streams.find((x) => x.name === s);
         expect(row?.liveOn, s).toEqual(placement.get(s));
-        expect(row).toMatchObject({ routeSource: "poll", publisher: "rtmpConn", problems: [] });
+        // RTMP publishes are routed by the publish hook when they start; the poll only confirms them.
+        expect(row).toMatchObject({ routeSource: "push", publisher: "rtmpConn", problems: [] });
         expect(row?.tracks).toContain("H264");
       }
       expect(new Set(r.streams.map((s) => s.routedTo))).toEqual(new Set(INSTANCES));
@@ -226,7 +227,7 @@ describe("scripts/status", () => {
       expect(text).toMatch(/^STREAM +ROUTED TO +BY +MAPPED +LIVE ON +PUBLISHER +TRACKS +READERS$/m);
       for (const s of streams) {
         const owner = placement.get(s)?.[0] ?? "?";
-        expect(text).toMatch(new RegExp(`^${s} +${owner} +poll +\\S+ +${owner} +rtmpConn +H264`, "m"));
+        expect(text).toMatch(new RegExp(`^${s} +${owner} +push +\\S+ +${owner} +rtmpConn +H264`, "m"));
       }
       expect(text).toMatch(/^cam\/a .* \d+ hlsSession$/m);
     } finally {
@@ -239,7 +240,7 @@ describe("scripts/status", () => {
     const c0 = before.router.counters;
     if (c0 === null) throw new Error("no router counters");
 
-    // Publish: the poll maps it (no lookup, nothing learned: RTMP has no 201 to learn from).
+    // Publish: the publish hook maps it as it starts (no lookup, nothing learned: RTMP has no 201).
     const extra = `status/extra-${randomBytes(2).toString("hex")}`;
     publishers.set(extra, publishRtmp(`rtmp://127.0.0.1:${ports.rtmp}/${extra}`));
     const mapped = await eventually(`${extra} in the map`, async () => {
@@ -251,7 +252,7 @@ describe("scripts/status", () => {
     expect(c1?.polls).toBeGreaterThan(c0.polls ?? 0);
     expect(c1?.pollErrors).toBe(c0.pollErrors);
     expect(c1?.learned).toBe(c0.learned);
-    expect(mapped.streams.find((s) => s.name === extra)?.routeSource).toBe("poll");
+    expect(mapped.streams.find((s) => s.name === extra)?.routeSource).toBe("push");
     expect(c1?.lastPollAgeMs).toBeLessThan(5000);
 
     // An HLS request for a stream nobody publishes: one on-miss lookup that finds nothing.
@@ -267,7 +268,7 @@ describe("scripts/status", () => {
       { name: ghost, routedTo: null, liveOn: [], problems: [expect.stringMatching(/nothing publishes it$/)] },
     ]);
 
-    // Unpublish: the next poll of its owner drops it from the map.
+    // Unpublish: a poll of its owner drops it from the map (once the push's learnGraceMs has passed).
     const p = publishers.get(extra);
     if (p) await stopProcess(p);
     publishers.delete(extra);

@@ -72,6 +72,36 @@ export async function waitReady(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${stream} to be ready on an instance`);
 }
 
+export interface Moved extends Ready {
+  /** The most instances that listed `stream` ready in one sample: 1 unless two were live at once. */
+  readonly maxLive: number;
+}
+
+/**
+ * Samples every instance every `stepMs` until `stream` is ready on exactly one instance other than
+ * `from` (a takeover or a move), recording the most instances ever seen ready at once on the way.
+ */
+export async function waitMoved(
+  instances: readonly ApiInstance[],
+  stream: string,
+  from: string,
+  timeoutMs = 20_000,
+  stepMs = 10,
+): Promise<Moved> {
+  const deadline = Date.now() + timeoutMs;
+  let maxLive = 0;
+  while (Date.now() < deadline) {
+    const owners = await ownersOf(instances, stream);
+    maxLive = Math.max(maxLive, owners.length);
+    const [owner] = owners;
+    if (owners.length === 1 && owner !== undefined && owner !== from) {
+      return { owner, readyAt: Date.now(), maxLive };
+    }
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${stream} to leave ${from}`);
+}
+
 /** Waits until `stream` is ready nowhere (e.g. after a publisher stopped). */
 export async function waitGone(
   instances: readonly ApiInstance[],

@@ -17,13 +17,18 @@
 // 127.B.C.10 is routed to `lo` but is not an interface address, so connections would land in a queue no
 // session reads (measured: ICE never connects). Each instance address is therefore added to `lo` (/32,
 // root only) before its MediaMTX starts, and removed again at the end.
+//
+// The gateway address (.1, where HAProxy binds and serves the publish hook) is added the same way, for
+// another reason: without it, connections to 127.B.C.1 leave from 127.0.0.1 (the 127/8 route's source),
+// outside the stack subnet the hook frontend accepts; with it, from 127.B.C.1 itself, as in a stack
+// where instances reach the gateway from their own stack-network addresses.
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { HlsVariant, Model } from "../../infra/config/model";
+import type { HlsVariant, Model, Republish } from "../../infra/config/model";
 import { validateConfig } from "../../infra/config/validate";
 import { isUp } from "../../infra/haproxy/stats-csv";
 import { fetchStats, statsEndpoint } from "../../infra/haproxy/stats-frontend";
@@ -57,6 +62,8 @@ export interface LocalClusterOptions {
    * gateway container does) instead of the host's /usr/sbin/haproxy: the same lane on HAProxy 3.0.
    */
   readonly haproxyImage?: string;
+  /** routing.republish (default takeover). */
+  readonly republish?: Republish;
 }
 
 /**
@@ -106,7 +113,10 @@ export class LocalCluster implements Cluster {
         subnet: `${net}.0/24`,
         bindAddress: `${net}.1`,
         hostDir: dir,
-        routing: { pollInterval: opts.pollInterval },
+        routing: {
+          pollInterval: opts.pollInterval,
+          ...(opts.republish === undefined ? {} : { republish: opts.republish }),
+        },
         health: opts.health,
         hls: { variant: opts.variant },
       },
@@ -192,12 +202,17 @@ export class LocalCluster implements Cluster {
     return instance.address;
   }
 
+  private async addLoopback(address: string, why: string): Promise<void> {
+    await run("ip", ["addr", "add", `${address}/32`, "dev", "lo"]).catch((err: Error) => {
+      throw new Error(`adding ${address} to lo (needs root, for ${why}): ${err.message}`);
+    });
+    this.addedAddresses.push(address);
+  }
+
   private async boot(): Promise<void> {
+    await this.addLoopback(this.model.network.gateway, "the publish hook");
     for (const instance of this.model.instances) {
-      await run("ip", ["addr", "add", `${instance.address}/32`, "dev", "lo"]).catch((err: Error) => {
-        throw new Error(`adding ${instance.address} to lo (needs root, for ICE-TCP): ${err.message}`);
-      });
-      this.addedAddresses.push(instance.address);
+      await this.addLoopback(instance.address, "ICE-TCP");
       const config = join(this.dir, `mediamtx-${instance.name}.yml`);
       writeFileSync(config, bindListeners(renderMediamtxConfig(this.model, instance), instance.address));
       await this.spawnInstance(instance.name);
@@ -265,10 +280,12 @@ export class LocalCluster implements Cluster {
     this.processes.set(name, p);
     const deadline = Date.now() + 10_000;
     for (;;) {
+      // Any answer means the API listens. Before HAProxy runs, it is 401: MediaMTX asks the publish hook
+      // about api access too (authMethod: http), and the hook is not up yet.
       const ok = await fetch(`http://${address}:9997/v3/paths/list?itemsPerPage=1`, {
         signal: AbortSignal.timeout(500),
       }).then(
-        (r) => r.status === 200,
+        (r) => r.status === 200 || r.status === 401,
         () => false,
       );
       if (ok) return;

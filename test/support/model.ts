@@ -2,7 +2,15 @@
 // through validateConfig, so a test states only what it is about. Derived names come from the model's
 // own module (infra/config/names.ts), as validateConfig takes them.
 import type { InstanceModel, Model } from "../../infra/config/model";
-import { endpoints, instanceNames, localUrls, PROXIES, stackNames } from "../../infra/config/names";
+import { PUBLISH_HOOK_PORT } from "../../infra/config/model";
+import {
+  endpoints,
+  instanceNames,
+  localUrls,
+  PROXIES,
+  publishHookUrl,
+  stackNames,
+} from "../../infra/config/names";
 
 export interface InstanceSpec {
   readonly name: string;
@@ -28,6 +36,7 @@ export function testInstances(
     iceTcpPort: spec.iceTcpPort ?? 8189 + index,
     address: spec.address ?? `10.213.7.${10 + index}`,
     ...instanceNames(stack, hostDir, spec.name),
+    publishHookUrl: publishHookUrl("10.213.7.1", PUBLISH_HOOK_PORT, spec.name),
   }));
 }
 
@@ -43,10 +52,11 @@ export function testModel(overrides: Partial<Model> = {}): Model {
     bindAddress: "127.0.0.1",
     publicHost: "127.0.0.1",
     images: { haproxy: "haproxy:2.8", mediamtx: "bluenviron/mediamtx:1.20.0" },
-    routing: { pollIntervalMs: 1_000 },
+    routing: { pollIntervalMs: 1_000, republish: "takeover" },
     hls: { variant: "lowLatency" },
     logging: { requests: "all" },
     network: { ...names.network, subnet: "10.213.7.0/24", gateway: "10.213.7.1" },
+    publishHook: { bind: `10.213.7.1:${PUBLISH_HOOK_PORT}` },
     hostDir: HOST_DIR,
     stats: { user: "admin" },
     gateway: names.gateway,

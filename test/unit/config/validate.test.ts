@@ -368,6 +368,11 @@ const BAD: readonly BadCase[] = [
     error: `mediamtx-lb:routing.pollInterval: must be a duration 100ms-60s ${DURATION_LIKE}, got "50ms"`,
   },
   {
+    name: "unknown republish mode",
+    raw: { instances: ONE, routing: { republish: "replace" } },
+    error: 'mediamtx-lb:routing.republish: must be one of takeover, refuse, got "replace"',
+  },
+  {
     name: "unknown hls variant",
     raw: { instances: ONE, hls: { variant: "ll" } },
     error: 'mediamtx-lb:hls.variant: must be one of lowLatency, mpegts, fmp4, got "ll"',
@@ -514,6 +519,7 @@ describe("validateConfig: valid configs", () => {
           resourceName: "dev-mediamtx-a",
           configDir: "/home/ops/.local/state/mediamtx-lb/dev/mediamtx-a",
           iceProxy: "ice_a",
+          publishHookUrl: "http://10.213.57.1:9990/auth/a",
           labels: [
             { label: "mediamtx-lb.project", value: "mediamtx-lb" },
             { label: "mediamtx-lb.role", value: "mediamtx" },
@@ -527,7 +533,7 @@ describe("validateConfig: valid configs", () => {
       bindAddress: "127.0.0.1",
       publicHost: "127.0.0.1",
       images: { haproxy: "haproxy:2.8", mediamtx: "bluenviron/mediamtx:1.20.0" },
-      routing: { pollIntervalMs: 1000 },
+      routing: { pollIntervalMs: 1000, republish: "takeover" },
       hls: { variant: "lowLatency" },
       logging: { requests: "all" },
       network: {
@@ -541,6 +547,7 @@ describe("validateConfig: valid configs", () => {
         subnet: "10.213.57.0/24",
         gateway: "10.213.57.1",
       },
+      publishHook: { bind: "10.213.57.1:9990" },
       hostDir: "/home/ops/.local/state/mediamtx-lb/dev",
       stats: { user: "admin" },
       gateway: {
@@ -554,7 +561,14 @@ describe("validateConfig: valid configs", () => {
           { label: "mediamtx-lb.stack", value: "dev" },
         ],
       },
-      proxies: { stats: "stats", rtmp: "rtmp", hls: "hls", webrtc: "webrtc", health: "hls" },
+      proxies: {
+        stats: "stats",
+        rtmp: "rtmp",
+        hls: "hls",
+        webrtc: "webrtc",
+        health: "hls",
+        publishHook: "publish_hook",
+      },
       resources: {
         images: { haproxy: "dev-image-haproxy", mediamtx: "dev-image-mediamtx" },
         smokeChecks: "dev-smoke",
@@ -593,7 +607,7 @@ describe("validateConfig: valid configs", () => {
           haproxy: "docker.io/library/haproxy:2.8.14",
           mediamtx: `localhost:5000/mediamtx@${digest}`,
         },
-        routing: { pollInterval: "1m" },
+        routing: { pollInterval: "1m", republish: "refuse" },
         hls: { variant: "fmp4" },
         logging: { requests: "errors" },
         subnet: "192.168.40.0/24",
@@ -603,7 +617,9 @@ describe("validateConfig: valid configs", () => {
       },
       { ...CTX, stack: "prod.eu-1" },
     );
-    expect(model.instances.map(({ configDir, iceProxy, resourceName, labels, ...rest }) => rest)).toEqual([
+    expect(
+      model.instances.map(({ configDir, iceProxy, resourceName, labels, publishHookUrl, ...rest }) => rest),
+    ).toEqual([
       {
         name: "edge-2",
         weight: 0,
@@ -641,7 +657,7 @@ describe("validateConfig: valid configs", () => {
       haproxy: "docker.io/library/haproxy:2.8.14",
       mediamtx: `localhost:5000/mediamtx@${digest}`,
     });
-    expect(model.routing).toEqual({ pollIntervalMs: 60_000 });
+    expect(model.routing).toEqual({ pollIntervalMs: 60_000, republish: "refuse" });
     expect(model.hls).toEqual({ variant: "fmp4" });
     expect(model.logging).toEqual({ requests: "errors" });
     expect(model.network).toMatchObject({

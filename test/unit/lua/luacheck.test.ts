@@ -48,6 +48,7 @@ describe.skipIf(!installed && !required)(
       expect(files).toEqual(
         expect.arrayContaining([
           "infra/lua/json.lua",
+          "infra/lua/publish.lua",
           "infra/lua/router.lua",
           "test/unit/router/harness.lua",
         ]),

@@ -2,7 +2,14 @@
 
 import { describe, expect, it } from "vitest";
 import { renderGatewayFiles } from "../../../infra/render/gateway-files";
-import { HAPROXY_DIR, JSON_LUA, ROUTER_CONFIG_LUA, ROUTER_LUA } from "../../../infra/render/paths";
+import {
+  HAPROXY_DIR,
+  JSON_LUA,
+  PUBLISH_CONFIG_LUA,
+  PUBLISH_LUA,
+  ROUTER_CONFIG_LUA,
+  ROUTER_LUA,
+} from "../../../infra/render/paths";
 import { loadFixtureModel } from "../../support/stack-fixtures";
 import { luaLoads } from "../router/lua";
 
@@ -14,8 +21,8 @@ describe("renderGatewayFiles", () => {
     expect(renderGatewayFiles(loadFixtureModel("dev"))).toEqual(files);
   });
 
-  it("lua-loads the config table first, then the JSON module, then the router", () => {
-    expect(luaLoads(cfg)).toEqual([ROUTER_CONFIG_LUA, JSON_LUA, ROUTER_LUA]);
+  it("lua-loads the config table first, then the JSON module, the router, and the publish hook after it", () => {
+    expect(luaLoads(cfg)).toEqual([ROUTER_CONFIG_LUA, JSON_LUA, ROUTER_LUA, PUBLISH_CONFIG_LUA, PUBLISH_LUA]);
   });
 
   it("holds every file in HAPROXY_DIR that haproxy.cfg loads or maps", () => {

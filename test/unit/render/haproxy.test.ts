@@ -211,6 +211,21 @@ describe("renderHaproxyConfig", () => {
     expect(section(quiet, "defaults").lines).toContain("option dontlog-normal");
   });
 
+  it("serves the publish hook on the stack network's gateway address, to the stack subnet only", () => {
+    expect(section(CFG, "frontend publish_hook").lines).toEqual([
+      "mode http",
+      "bind 10.213.7.1:9990",
+      "no log",
+      "tcp-request connection reject unless { src 10.213.7.0/24 }",
+      "http-request use-service lua.mtx_publish_hook",
+    ]);
+  });
+
+  it("renders the same haproxy.cfg for routing.republish takeover and refuse (the mode is Lua data)", () => {
+    const refuse = model({ routing: { pollIntervalMs: 1_000, republish: "refuse" } });
+    expect(renderHaproxyConfig(refuse)).toBe(CFG);
+  });
+
   it("never shuts down sessions when a server is marked down (RTMP publishers would drop)", () => {
     expect(CFG).not.toContain("on-marked-down");
   });

@@ -28,9 +28,9 @@ describe("toMediamtxView", () => {
     expect(toMediamtxView(model({ publicHost }), FIRST).additionalHosts).toBe(additionalHosts);
   });
 
-  it("grants API/metrics to loopback and the stack subnet, and trusts the subnet as proxy", () => {
+  it("names the instance in the publish hook URL, and trusts the subnet as proxy", () => {
     const view = toMediamtxView(model(), FIRST);
-    expect(view.apiIps).toBe('["127.0.0.1", "::1", "10.213.7.0/24"]');
+    expect(view.publishHookUrl).toBe(`"http://10.213.7.1:9990/auth/${FIRST.name}"`);
     expect(view.trustedProxies).toBe('["10.213.7.0/24"]');
   });
 
@@ -88,30 +88,20 @@ describe("renderMediamtxConfig", () => {
     expect(parsed(model(), target).webrtcLocalTCPAddress).toBe(address);
   });
 
-  it("lets anyone publish, read and play back, and only loopback and the subnet use API and metrics", () => {
-    expect(parsed().authInternalUsers).toEqual([
-      {
-        user: "any",
-        pass: null,
-        ips: [],
-        permissions: [
-          { action: "publish", path: null },
-          { action: "read", path: null },
-          { action: "playback", path: null },
-        ],
-      },
-      {
-        user: "any",
-        pass: null,
-        ips: ["127.0.0.1", "::1", "10.213.7.0/24"],
-        permissions: [{ action: "api" }, { action: "metrics" }],
-      },
-    ]);
+  it("asks the gateway's hook for publish, api and metrics, never for read or playback", () => {
+    const doc = parsed();
+    expect(doc.authMethod).toBe("http");
+    expect(doc.authHTTPAddress).toBe(`http://10.213.7.1:9990/auth/${FIRST.name}`);
+    expect(doc.authHTTPExclude).toEqual([{ action: "read" }, { action: "playback" }]);
+    expect(doc.authInternalUsers).toBeUndefined();
   });
 
   it("listens on no port other than MEDIAMTX_PORTS and the instance's ICE-TCP port", () => {
     const doc = parsed();
-    const addresses = Object.entries(doc).filter(([key]) => key.endsWith("Address"));
+    // authHTTPAddress is where MediaMTX calls out to, not a listener.
+    const addresses = Object.entries(doc).filter(
+      ([key]) => key.endsWith("Address") && key !== "authHTTPAddress",
+    );
     const allowed = new Set([...Object.values(MEDIAMTX_PORTS).map((p) => `:${p}`), ":8189", ""]);
     for (const [key, value] of addresses) expect(allowed.has(String(value)), key).toBe(true);
   });

@@ -1,5 +1,6 @@
--- Test harness for the router: `lua5.x harness.lua LUA_FILE... < cases.json`, the files being what
--- haproxy.cfg lua-loads, in its order (router-config.lua, json.lua, router.lua).
+-- Test harness for the router and the publish hook: `lua5.x harness.lua LUA_FILE... < cases.json`, the
+-- files being what haproxy.cfg lua-loads, in its order (router-config.lua, json.lua, router.lua,
+-- publish-config.lua, publish.lua).
 -- Loads them with MTX_TEST set and a stub `core` (no register_* functions, so nothing is registered),
 -- runs each case and prints one JSON array of results, in case order.
 --
@@ -10,6 +11,8 @@
 --   {op = "api", address, list = [{status, body}, ...], paths = {stream: {status, body}}}
 --   {op = "health", server, status} | {op = "advance", ms} | {op = "poll", instance} | {op = "unmap", stream}
 --   {op = "lookup", stream} | {op = "learn", stream, server} | {op = "status"} | {op = "map"}
+--   {op = "hook", instance, body}: the publish hook (publish.lua's decide), result {status, reason};
+--   the scripted API answers kicks with `kick = {status}` (default 200; a 200 drops the kicked path).
 
 local luaFiles = { ... }
 assert(#luaFiles > 0, "usage: harness.lua LUA_FILE... < cases.json")
@@ -27,10 +30,11 @@ local function reset_fake()
   fake.health = {}
   fake.calls = {}
   fake.warnings = {}
+  fake.infos = {}
 end
 
-local function fake_get(request)
-  fake.calls[#fake.calls + 1] = request.url
+local function fake_get(request, method)
+  fake.calls[#fake.calls + 1] = (method and (method .. " ") or "") .. request.url
   local address, path = request.url:match("^http://([^:/]+):%d+(/.*)$")
   local api = address and fake.api[address]
   if api == nil then
@@ -39,7 +43,16 @@ local function fake_get(request)
   end
   local listPage = path:match("^/v3/paths/list%?itemsPerPage=%d+&page=(%d+)$")
   local response
-  if listPage then
+  local kicked = path:match("^/v3/[%w]+/kick/(.+)$")
+  if kicked then
+    response = api.kick or { status = 200, body = "" }
+    -- As MediaMTX: a kicked publisher's path is no longer ready.
+    for stream, answer in pairs(api.paths or {}) do
+      if response.status == 200 and answer.body:find(kicked, 1, true) then
+        api.paths[stream] = nil
+      end
+    end
+  elseif listPage then
     response = api.list and api.list[tonumber(listPage) + 1]
   else
     local stream = path:match("^/v3/paths/get/(.+)$")
@@ -66,10 +79,16 @@ core = {
   Warning = function(message)
     fake.warnings[#fake.warnings + 1] = message
   end,
+  Info = function(message)
+    fake.infos[#fake.infos + 1] = message
+  end,
   httpclient = function()
     return {
       get = function(_, request)
         return fake_get(request)
+      end,
+      post = function(_, request)
+        return fake_get(request, "POST")
       end,
     }
   end,
@@ -88,20 +107,21 @@ core = {
   },
 }
 
--- Every file in order, as lua-load does; the last one is the router, which returns its module under
--- MTX_TEST. The JSON module is the one the router required.
+-- Every file in order, as lua-load does. The router registers its module as mtx.router (and the JSON
+-- module as mtx.json); the last file is the publish hook, which returns its module under MTX_TEST.
 local function load_router()
   reset_fake()
-  local module
+  package.loaded["mtx.router"] = nil
+  local last
   for _, path in ipairs(luaFiles) do
-    module = dofile(path)
+    last = dofile(path)
   end
-  return assert(module, "router.lua did not return its module under MTX_TEST"),
-    assert(package.loaded["mtx.json"], "no mtx.json module loaded")
+  local router = assert(package.loaded["mtx.router"], "router.lua did not register mtx.router")
+  return router, assert(package.loaded["mtx.json"], "no mtx.json module loaded"), last ~= router and last or nil
 end
 
 -- Reloaded for every scenario (fresh state); always reach NULL through the current JSON module.
-local M, json = load_router()
+local M, json, P = load_router()
 
 local function orNull(value)
   if value == nil then
@@ -162,7 +182,7 @@ local function instance_config(name)
 end
 
 local function run_scenario(case)
-  M, json = load_router()
+  M, json, P = load_router()
   local outputs = {}
   for i, step in ipairs(case.steps) do
     local before = #fake.calls
@@ -174,6 +194,9 @@ local function run_scenario(case)
       end
       if step.paths ~= nil then
         api.paths = step.paths
+      end
+      if step.kick ~= nil then
+        api.kick = step.kick
       end
       fake.api[step.address] = api
     elseif step.op == "health" then
@@ -211,6 +234,10 @@ local function run_scenario(case)
         },
       }
       M.learn_action(txn)
+    elseif step.op == "hook" then
+      local status, reason = assert(P, "publish.lua was not loaded").decide(step.instance, step.body)
+      out.status = status
+      out.reason = reason
     elseif step.op == "status" then
       out.status = M.status_document(fake.clock)
     elseif step.op == "map" then

@@ -12,7 +12,7 @@ export function routerModel(instances: readonly InstanceSpec[], pollIntervalMs =
   return testModel({
     stack: "test",
     instances: testInstances(instances),
-    routing: { pollIntervalMs },
+    routing: { pollIntervalMs, republish: "takeover" },
     network: { ...testModel().network, subnet: "172.30.0.0/24", gateway: "172.30.0.1" },
     hostDir: "/tmp/mediamtx-lb-test",
   });

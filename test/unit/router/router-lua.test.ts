@@ -266,6 +266,7 @@ describe.each(LUA_INTERPRETERS)("router.lua under %s", (interpreter) => {
       "service mtx_router_status http",
       "task",
       "task",
+      "service mtx_publish_hook http",
     ]);
   });
 

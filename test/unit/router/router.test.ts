@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { JSON_LUA, ROUTER_LUA, STREAMS_MAP } from "../../../infra/render/paths";
+import { JSON_LUA, PUBLISH_LUA, ROUTER_LUA, STREAMS_MAP } from "../../../infra/render/paths";
 import {
   PATHS_PER_PAGE,
   renderRouterConfigLua,
@@ -117,9 +117,13 @@ describe("renderRouterConfigLua", () => {
 });
 
 describe("routerModules", () => {
-  it("ships infra/lua/json.lua and router.lua unchanged, at their container paths", () => {
+  it("ships infra/lua/json.lua, router.lua and publish.lua unchanged, at their container paths", () => {
     const source = (name: string) => readFileSync(resolve(__dirname, "../../../infra/lua", name), "utf8");
-    expect(routerModules()).toEqual({ [JSON_LUA]: source("json.lua"), [ROUTER_LUA]: source("router.lua") });
+    expect(routerModules()).toEqual({
+      [JSON_LUA]: source("json.lua"),
+      [ROUTER_LUA]: source("router.lua"),
+      [PUBLISH_LUA]: source("publish.lua"),
+    });
   });
 });
 
