@@ -3,7 +3,8 @@
 
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { inHaproxyDir, ROUTER_CONFIG_LUA, ROUTER_LUA } from "../../infra/render/paths";
+import { renderLogSinkConfig } from "../../infra/render/log-sink";
+import { inHaproxyDir, LOG_SINK_CONFIG, ROUTER_CONFIG_LUA, ROUTER_LUA } from "../../infra/render/paths";
 import { localImages } from "../../scripts/lib/versions";
 import { checkHaproxyConfig, type HaproxyRunner, haproxyDirFiles } from "../support/haproxy-check";
 import { FIXTURE_CASES, loadFixtureModel } from "../support/stack-fixtures";
@@ -24,6 +25,13 @@ function imageExists(image: string): boolean {
 function defineChecks(runner: HaproxyRunner): void {
   it.each(FIXTURE_CASES)("accepts the %s config without warnings", (name) => {
     const result = checkHaproxyConfig(fixtureFiles(name), { runner });
+    expect(result.ok, result.output).toBe(true);
+    expect(result.output).not.toMatch(/\[(WARNING|ALERT)\]/);
+  });
+
+  it.each(FIXTURE_CASES)("accepts the %s log sink config without warnings", (name) => {
+    const files = { [inHaproxyDir(LOG_SINK_CONFIG)]: renderLogSinkConfig(loadFixtureModel(name)) };
+    const result = checkHaproxyConfig(files, { runner, args: ["-c", "-f", LOG_SINK_CONFIG] });
     expect(result.ok, result.output).toBe(true);
     expect(result.output).not.toMatch(/\[(WARNING|ALERT)\]/);
   });
