@@ -80,6 +80,12 @@ export function renderText(report: StatusReport, staleMs: number): string {
   const via = h.via ? ` · servers via ${h.via}` : "";
   out.push(`stack ${report.stack} at ${report.collectedAt}`);
   out.push(`haproxy  ${hc.name} ${haproxyState}${version}${uptime}${via}`);
+  const log = report.requestLog;
+  const logState = log.container.running
+    ? `running ${log.container.sinceMs === null ? "" : formatAge(log.container.sinceMs)}`.trimEnd()
+    : log.container.state;
+  const dropped = log.droppedLines === null ? "dropped ?" : `${log.droppedLines} lines dropped`;
+  out.push(`logs     docker logs ${log.container.name} · ${logState} · ${dropped} (DroppedLogs)`);
   const counters = report.router.counters;
   out.push(
     counters
