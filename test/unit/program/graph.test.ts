@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import { LOG_SINK_CPU_SHARES } from "../../../infra/components/log-sink";
 import { instanceNames, stackNames } from "../../../infra/config/names";
 import { LOG_SINK_CONFIG, LOG_SOCKET } from "../../../infra/render/paths";
 
@@ -67,6 +68,8 @@ describe.each([1, 2, 5])("program with %i instance(s)", (n) => {
     );
     expect(sink?.inputs.networkMode).toBe("none");
     expect(sink?.inputs.restart).toBe("unless-stopped");
+    // The lowest CPU weight: under load it sheds (counted) lines instead of taking the proxy's CPU.
+    expect(sink?.inputs.cpuShares).toBe(LOG_SINK_CPU_SHARES);
     expect(sink?.inputs.image).toBe(
       byType(created, "docker:index/container:Container").find(
         (c) => c.inputs.name === names.gateway.containerName,
