@@ -1,18 +1,10 @@
-import { execFile } from "node:child_process";
-import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchDroppedLogs, statsEndpoint } from "../../infra/haproxy/stats-frontend";
-import type { StatusReport } from "../../infra/status/report";
 import { localImages } from "../../scripts/lib/versions";
 import { HlsClient } from "../support/hls";
 import { eventually, publishRtmp, stopProcess } from "../support/publisher";
-import {
-  docker,
-  REPO_ROOT,
-  removeLeftoverE2eObjects,
-  TEST_STATS_PASSWORD,
-  TestStack,
-} from "../support/stack";
+import { docker, removeLeftoverE2eObjects, TEST_STATS_PASSWORD, TestStack } from "../support/stack";
+import { statusReport } from "../support/status-cli";
 
 // The per-request log on a real stack (issue 13): lines for HLS requests show up in the log sink's
 // `docker logs` with stream, owner and server; with the sink paused a burst of requests all succeed while
@@ -22,17 +14,7 @@ import {
 const ports = { rtmp: 28935, hls: 28888, webrtc: 28889, iceTcpBase: 28189, stats: 28404 };
 const STREAM = "cam/log";
 const HLS = `http://127.0.0.1:${ports.hls}`;
-const STATUS = resolve(REPO_ROOT, "scripts", "status");
 const stats = statsEndpoint(`http://127.0.0.1:${ports.stats}`, "admin", TEST_STATS_PASSWORD);
-
-function statusJson(stack: TestStack): Promise<StatusReport> {
-  return new Promise((done, fail) => {
-    execFile(STATUS, [stack.name, "--json"], { cwd: REPO_ROOT, timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err) fail(new Error(`scripts/status --json: ${err.message}\n${stderr}`));
-      else done(JSON.parse(String(stdout)) as StatusReport);
-    });
-  });
-}
 
 async function sinkLog(stack: TestStack): Promise<string> {
   return docker(["logs", stack.model.logSink.containerName]);
@@ -121,7 +103,7 @@ describe("request log", () => {
   it("serves every request of a burst while the sink is stalled, and counts the dropped lines", async () => {
     const sink = stack.model.logSink.containerName;
     const before = await fetchDroppedLogs(stats);
-    const statusBefore = (await statusJson(stack)).requestLog.droppedLines;
+    const statusBefore = (await statusReport(stack.name)).requestLog.droppedLines;
     expect(statusBefore).toBeGreaterThanOrEqual(before);
     await docker(["pause", sink]);
     let statuses: number[];
@@ -134,7 +116,7 @@ describe("request log", () => {
     expect(statuses.filter((s) => s !== 200 && s !== 302)).toEqual([]);
     const after = await fetchDroppedLogs(stats);
     expect(after).toBeGreaterThan(before + 1000);
-    const report = await statusJson(stack);
+    const report = await statusReport(stack.name);
     expect(report.requestLog.droppedLines).toBeGreaterThanOrEqual(after);
     expect(report.requestLog.container).toMatchObject({ name: sink, running: true });
     // The sink reads again once it runs: new requests are logged.
