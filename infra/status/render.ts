@@ -84,7 +84,8 @@ export function renderText(report: StatusReport, staleMs: number): string {
   const logState = log.container.running
     ? `running ${log.container.sinceMs === null ? "" : formatAge(log.container.sinceMs)}`.trimEnd()
     : log.container.state;
-  const dropped = log.droppedLines === null ? "dropped ?" : `${log.droppedLines} lines dropped`;
+  const n = log.droppedLines;
+  const dropped = n === null ? "dropped ?" : `${n} ${n === 1 ? "line" : "lines"} dropped`;
   out.push(`logs     docker logs ${log.container.name} · ${logState} · ${dropped} (DroppedLogs)`);
   const counters = report.router.counters;
   out.push(
