@@ -29,10 +29,10 @@ const LOG_SINK_QUEUE = 1024;
  * The sink's CPU weight (Docker `--cpu-shares`; the gateway and the instances have the default 1024).
  * Every line costs CPU three times: the sink's receive and write, containerd-shim reading the pipe, and
  * dockerd's JSON log driver. On a busy host that competes with the proxy itself: measured by hand on the
- * 2-core test host (small HLS-sized response, wrk -c20, gateway CPU per request from its cgroup),
- * no log 53–66 µs, `log stdout` 65–83 µs, this socket with a sink at the default weight 81–100 µs (the
- * kernel wakes the sink for every datagram, in the sender's time), and 54–75 µs with the sink at weight
- * 2. At the lowest weight the sink only gets CPU nothing else wants: when the host is idle every line is
+ * 2-core test host (small HLS-sized response, wrk -c20, gateway CPU per request from its cgroup, six
+ * rounds; README, Logs), no log 43–66 µs, `log stdout` 65–86 µs, this socket with a sink at the default
+ * weight 79–106 µs (the kernel wakes the sink for every datagram, in the sender's time), and 54–85 µs
+ * with the sink at weight 2, which then logged 21–88 % of the lines. At the lowest weight the sink only gets CPU nothing else wants: when the host is idle every line is
  * written, when the proxy needs the CPU the sink falls behind, its queue fills and the gateway's sends
  * fail at once (EAGAIN, a counted drop) instead of waking it.
  */
