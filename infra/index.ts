@@ -5,6 +5,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { SmokeChecks } from "./checks/smoke";
 import { Gateway } from "./components/gateway";
+import { LogSink } from "./components/log-sink";
 import { MediamtxInstance } from "./components/mediamtx-instance";
 import { StackNetwork } from "./components/network";
 import type { Model } from "./config/model";
@@ -12,6 +13,7 @@ import { readStackConfig } from "./config/read";
 import { ConfigError, validateConfig } from "./config/validate";
 import { renderGatewayFiles } from "./render/gateway-files";
 import { renderHaproxySecrets } from "./render/haproxy";
+import { renderLogSinkConfig } from "./render/log-sink";
 import { renderMediamtxConfig } from "./render/mediamtx";
 import { HAPROXY_CONFIG, inHaproxyDir } from "./render/paths";
 import { renderRoutingTable } from "./render/routing-table";
@@ -66,6 +68,14 @@ const gateway = new Gateway(model.gateway.resourceName, {
   instances: instanceResources,
 });
 
+// Not a dependency of the gateway: the gateway starts (and reloads) whether or not the sink is up.
+const logSink = new LogSink(model.logSink.resourceName, {
+  model,
+  config: renderLogSinkConfig(model),
+  image: haproxyImage,
+  configDir: gateway.configDir,
+});
+
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 export const haproxyConfigSha256 = sha256(haproxyConfig);
 
@@ -101,6 +111,9 @@ new SmokeChecks(
 );
 
 export const endpoints = { ...model.endpoints };
+
+/** Where the per-request lines are read: `docker logs <requestLog>`. */
+export const requestLog = logSink.containerName;
 
 export const instances = model.instances.map((i, n) => ({
   name: i.name,

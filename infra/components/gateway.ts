@@ -61,6 +61,8 @@ export const HAPROXY_ARGS = ["haproxy", "-f", HAPROXY_CONFIG, "-f", HAPROXY_SECR
 export class Gateway extends pulumi.ComponentResource {
   readonly containerName: pulumi.Output<string>;
   readonly containerId: pulumi.Output<string>;
+  /** The config directory; the log sink waits for it, since it creates the run directory the sink binds in. */
+  readonly configDir: pulumi.Resource;
 
   constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mediamtx-lb:index:Gateway", name, {}, opts);
@@ -106,6 +108,7 @@ export class Gateway extends pulumi.ComponentResource {
       { parent: this, dependsOn: [configDir, args.image, ...args.instances], deleteBeforeReplace: true },
     );
 
+    this.configDir = configDir;
     this.containerName = container.name;
     this.containerId = container.id;
     this.registerOutputs({ containerName: this.containerName, containerId: this.containerId });

@@ -2,7 +2,15 @@
 // renderers and components only consume it. No Pulumi types here: the model is plain data so the
 // renderers stay pure and testable. Every derived name and address comes from ./names.ts.
 
-import type { DockerLabel, Endpoints, GatewayNames, LocalUrls, NetworkNames, ProxyNames } from "./names";
+import type {
+  DockerLabel,
+  Endpoints,
+  GatewayNames,
+  LocalUrls,
+  LogSinkNames,
+  NetworkNames,
+  ProxyNames,
+} from "./names";
 
 /** Ports MediaMTX listens on inside every instance container (never published to the host). */
 export const MEDIAMTX_PORTS = {
@@ -92,6 +100,8 @@ export interface Model {
   readonly publishHook: { readonly bind: string };
   /** The HAProxy container and its bind-mounted config directory. */
   readonly gateway: GatewayNames;
+  /** The request-log sink container beside the gateway (components/log-sink.ts). */
+  readonly logSink: LogSinkNames;
   /** HAProxy frontend and backend names in haproxy.cfg. */
   readonly proxies: ProxyNames;
   /** Pulumi names of the stack-wide resources that are not components. */

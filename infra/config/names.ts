@@ -5,7 +5,7 @@
 // Pure: no Pulumi types, no I/O.
 
 // Paths inside the gateway container are constants of their own leaf module.
-import { ADMIN_SOCKET, inHaproxyDir } from "../render/paths";
+import { ADMIN_SOCKET, HAPROXY_RUN_DIR, inHaproxyDir } from "../render/paths";
 
 /**
  * Stack names as Docker object prefixes and host directory names. Lowercase only: the stack name is also
@@ -29,7 +29,7 @@ export const LABELS = {
   instance: "mediamtx-lb.instance",
 } as const;
 
-export type Role = "network" | "haproxy" | "mediamtx";
+export type Role = "network" | "haproxy" | "log-sink" | "mediamtx";
 
 export interface DockerLabel {
   readonly label: string;
@@ -123,6 +123,18 @@ export function adminSocketIn(configDir: string): string {
   return `${configDir}/${inHaproxyDir(ADMIN_SOCKET)}`;
 }
 
+/**
+ * The request-log sink: a second container of the HAProxy image that receives the gateway's log lines on
+ * a Unix datagram socket in the gateway's run directory and writes them to its stdout (`docker logs`).
+ */
+export interface LogSinkNames {
+  readonly containerName: string;
+  readonly resourceName: string;
+  /** Host directory of the gateway's run dir (sockets), bind-mounted into the sink at HAPROXY_RUN_DIR. */
+  readonly runDir: string;
+  readonly labels: readonly DockerLabel[];
+}
+
 export interface NetworkNames {
   readonly name: string;
   readonly resourceName: string;
@@ -132,6 +144,7 @@ export interface NetworkNames {
 export interface StackNames {
   readonly network: NetworkNames;
   readonly gateway: GatewayNames;
+  readonly logSink: LogSinkNames;
   /** Pulumi names of the two image resources. */
   readonly images: { readonly haproxy: string; readonly mediamtx: string };
   readonly smokeChecks: string;
@@ -146,6 +159,12 @@ export function stackNames(stack: string, hostDir: string): StackNames {
       configDir: `${hostDir}/haproxy`,
       adminSocket: adminSocketIn(`${hostDir}/haproxy`),
       labels: labels(stack, "haproxy"),
+    },
+    logSink: {
+      containerName: `${stack}-haproxy-log`,
+      resourceName: `${stack}-haproxy-log`,
+      runDir: `${hostDir}/haproxy/${inHaproxyDir(HAPROXY_RUN_DIR)}`,
+      labels: labels(stack, "log-sink"),
     },
     images: { haproxy: `${stack}-image-haproxy`, mediamtx: `${stack}-image-mediamtx` },
     smokeChecks: `${stack}-smoke`,

@@ -307,6 +307,7 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
     hostDir: present(hostDir),
     stats: { user: present(statsUser) },
     gateway: names.gateway,
+    logSink: names.logSink,
     proxies: PROXIES,
     resources: { images: names.images, smokeChecks: names.smokeChecks },
     local: localUrls(present(bindAddress), frontendPorts),

@@ -4,6 +4,7 @@
 // from anywhere the port does. Self-contained functions (global fetch, no module state), so the smoke
 // checks' dynamic provider can call them after serialization.
 
+import { parseDroppedLogs } from "./metrics";
 import { parseRouterStatus, type RouterStatus } from "./router-status";
 import { type HaproxyStats, parseStatCsv } from "./stats-csv";
 
@@ -46,4 +47,9 @@ export async function fetchRouterStatus(endpoint: StatsEndpoint, timeoutMs = 500
     throw new Error(`GET ${endpoint.base}/router: not JSON: ${JSON.stringify(body.slice(0, 80))}`);
   }
   return parseRouterStatus(json);
+}
+
+/** Request-log lines the gateway dropped (`/metrics`, metrics.ts DROPPED_LOGS_METRIC). */
+export async function fetchDroppedLogs(endpoint: StatsEndpoint, timeoutMs = 5000): Promise<number> {
+  return parseDroppedLogs(await getText(endpoint, "/metrics", timeoutMs));
 }

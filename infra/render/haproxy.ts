@@ -22,6 +22,7 @@ import { formatHaproxyDuration } from "./durations";
 import {
   ADMIN_SOCKET,
   JSON_LUA,
+  LOG_SOCKET,
   PUBLISH_CONFIG_LUA,
   PUBLISH_LUA,
   ROUTER_CONFIG_LUA,
@@ -42,7 +43,8 @@ export const HEALTH_CHECK_URI = "/v3/paths/list?itemsPerPage=1";
 
 /**
  * Access log line for the HTTP frontends: HAProxy's httplog fields plus the stream derived from the
- * path and the owner the map/lookup chose, so `docker logs` answers "where did this request go".
+ * path and the owner the map/lookup chose, so the log sink's `docker logs` answers "where did this
+ * request go".
  * `%b/%s` is the backend/server that served it (`<NOSRV>` when denied before routing).
  */
 export const HTTP_LOG_FORMAT =
@@ -88,6 +90,10 @@ export interface HaproxyView {
   readonly stack: string;
   readonly adminSocket: string;
   readonly serverStateFile: string;
+  /** The `log` target: the log sink's datagram socket (render/log-sink.ts binds it). */
+  readonly logSocket: string;
+  /** The sink's container name, for the comment that says where to read the lines. */
+  readonly logSinkContainer: string;
   /** lua-load order: the router's config table, the JSON module, the router (it needs both). */
   readonly routerConfigLua: string;
   readonly jsonLua: string;
@@ -148,6 +154,8 @@ export function toHaproxyView(model: Model): HaproxyView {
     stack: model.stack,
     adminSocket: ADMIN_SOCKET,
     serverStateFile: SERVER_STATE_FILE,
+    logSocket: LOG_SOCKET,
+    logSinkContainer: model.logSink.containerName,
     routerConfigLua: ROUTER_CONFIG_LUA,
     jsonLua: JSON_LUA,
     routerLua: ROUTER_LUA,

@@ -21,6 +21,13 @@ export const STREAMS_MAP = `${HAPROXY_DIR}/streams.map`;
 export const HAPROXY_RUN_DIR = `${HAPROXY_DIR}/run`;
 export const ADMIN_SOCKET = `${HAPROXY_RUN_DIR}/admin.sock`;
 export const SERVER_STATE_FILE = `${HAPROXY_RUN_DIR}/server-state`;
+/**
+ * The request log's Unix datagram socket: bound by the log sink (which mounts HAPROXY_RUN_DIR at the same
+ * path), written by the gateway's `log` line.
+ */
+export const LOG_SOCKET = `${HAPROXY_RUN_DIR}/log.sock`;
+/** The log sink's own config, uploaded into the sink container (it never reads the gateway's files). */
+export const LOG_SINK_CONFIG = `${HAPROXY_DIR}/log-sink.cfg`;
 
 /** Inside every MediaMTX container: its config directory (bind mount), passed as the config path argument. */
 export const MEDIAMTX_DIR = "/config";

@@ -11,7 +11,7 @@ import { LABELS } from "../config/names";
 import { validateConfig } from "../config/validate";
 import { runtimeApi } from "../haproxy/runtime-api";
 import { parseShowInfo, parseStatCsv } from "../haproxy/stats-csv";
-import { fetchRouterStatus, fetchStats, statsEndpoint } from "../haproxy/stats-frontend";
+import { fetchDroppedLogs, fetchRouterStatus, fetchStats, statsEndpoint } from "../haproxy/stats-frontend";
 import {
   adminSocketPath,
   configDrift,
@@ -115,7 +115,8 @@ async function instancePaths(address: string): Promise<readonly LivePath[]> {
 
 /**
  * Server states: the admin socket first (no password, `show info` too); the stats page's CSV when the
- * socket cannot be used (another user than the one Docker runs as, or HAProxy reloading).
+ * socket cannot be used (another user than the one Docker runs as, or HAProxy reloading), with only
+ * DroppedLogs of `show info`, read from /metrics.
  * Internal. Exported for testing.
  */
 export async function haproxySnapshot(
@@ -137,9 +138,15 @@ export async function haproxySnapshot(
   }
   if (!auth.ok) throw new Error(`${socketError}; stats page: ${auth.error}`);
   try {
+    const endpoint = { base: statsUrl, authorization: auth.value };
+    const [stats, dropped] = await Promise.all([
+      fetchStats(endpoint, HTTP_TIMEOUT_MS),
+      // The exporter has the same counter; a failure here only leaves it unknown.
+      fetchDroppedLogs(endpoint, HTTP_TIMEOUT_MS).catch(() => undefined),
+    ]);
     return {
-      stats: await fetchStats({ base: statsUrl, authorization: auth.value }, HTTP_TIMEOUT_MS),
-      info: {},
+      stats,
+      info: dropped === undefined ? {} : { DroppedLogs: String(dropped) },
       via: "stats page",
     };
   } catch (err) {
@@ -215,6 +222,7 @@ export async function collectStatus(options: CollectOptions): Promise<StatusInpu
     collectedAt: new Date().toISOString(),
     pollIntervalMs: model.routing.pollIntervalMs,
     haproxyContainer,
+    logSinkContainer: model.logSink.containerName,
     instances,
     containers,
     haproxy,

@@ -80,6 +80,13 @@ export function renderText(report: StatusReport, staleMs: number): string {
   const via = h.via ? ` · servers via ${h.via}` : "";
   out.push(`stack ${report.stack} at ${report.collectedAt}`);
   out.push(`haproxy  ${hc.name} ${haproxyState}${version}${uptime}${via}`);
+  const log = report.requestLog;
+  const logState = log.container.running
+    ? `running ${log.container.sinceMs === null ? "" : formatAge(log.container.sinceMs)}`.trimEnd()
+    : log.container.state;
+  const n = log.droppedLines;
+  const dropped = n === null ? "dropped ?" : `${n} ${n === 1 ? "line" : "lines"} dropped`;
+  out.push(`logs     docker logs ${log.container.name} · ${logState} · ${dropped} (DroppedLogs)`);
   const counters = report.router.counters;
   out.push(
     counters

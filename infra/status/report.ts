@@ -31,7 +31,7 @@ export interface DeployedInstance {
 
 export interface HaproxySnapshot {
   readonly stats: HaproxyStats;
-  /** `show info`; empty when stats came from the stats page (it has no equivalent). */
+  /** `show info`; from the stats page only DroppedLogs (read from /metrics), when it answered. */
   readonly info: Readonly<Record<string, string>>;
   /** "admin socket" or "stats page". */
   readonly via: string;
@@ -50,6 +50,8 @@ export interface StatusInputs {
   /** The router's poll interval: a poll older than staleAfterMs(this) is reported. */
   readonly pollIntervalMs: number;
   readonly haproxyContainer: string;
+  /** The request-log sink's container (model.logSink). */
+  readonly logSinkContainer: string;
   readonly instances: readonly DeployedInstance[];
   readonly containers: readonly ContainerInfo[];
   readonly haproxy: Result<HaproxySnapshot>;
@@ -142,6 +144,15 @@ export interface StatusReport {
     readonly backends: readonly BackendStat[];
   };
   readonly router: { readonly counters: RouterCounters | null; readonly error: string | null };
+  /** The per-request log: where it is read (`docker logs <container>`) and what it lost. */
+  readonly requestLog: {
+    readonly container: ContainerView;
+    /**
+     * Lines the gateway dropped because the sink's queue was full (`show info` DroppedLogs, the same as
+     * haproxy_process_dropped_logs_total) since its worker started; null when HAProxy did not say.
+     */
+    readonly droppedLines: number | null;
+  };
   readonly instances: readonly InstanceView[];
   readonly streams: readonly StreamView[];
   readonly endpoints: StatusEndpoints;
@@ -249,6 +260,17 @@ export function buildReport(inputs: StatusInputs): StatusReport {
   if (!inputs.haproxy.ok) problems.push(`haproxy: no server states: ${inputs.haproxy.error}`);
   const servers = snapshot?.stats.servers ?? [];
   const uptime = Number(snapshot?.info.Uptime_sec);
+
+  // The request log. Drops alone are no problem (the sink sheds lines under load by design); a sink
+  // that is not running is: while it is down every line is lost, and not counted.
+  const logSinkContainer = toContainerView(
+    inputs.logSinkContainer,
+    containers.get(inputs.logSinkContainer),
+    now,
+  );
+  const logSinkProblem = containerProblem("log sink", logSinkContainer);
+  if (logSinkProblem) problems.push(`${logSinkProblem}: request log lines are lost, uncounted`);
+  const droppedLines = Number(snapshot?.info.DroppedLogs ?? Number.NaN);
 
   // The router.
   const router = inputs.router.ok ? inputs.router.value : undefined;
@@ -407,6 +429,10 @@ export function buildReport(inputs: StatusInputs): StatusReport {
       backends: snapshot?.stats.backends ?? [],
     },
     router: { counters: router?.counters ?? null, error: inputs.router.ok ? null : inputs.router.error },
+    requestLog: {
+      container: logSinkContainer,
+      droppedLines: Number.isFinite(droppedLines) ? droppedLines : null,
+    },
     instances,
     streams,
     endpoints: inputs.endpoints,

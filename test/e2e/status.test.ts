@@ -1,6 +1,5 @@
-import { type ChildProcess, execFile } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { iceProxyName } from "../../infra/config/names";
 import { haproxySnapshot } from "../../infra/status/collect";
@@ -8,13 +7,8 @@ import type { StatusReport } from "../../infra/status/report";
 import { localImages } from "../../scripts/lib/versions";
 import { HlsClient } from "../support/hls";
 import { eventually, publishRtmp, stopProcess } from "../support/publisher";
-import {
-  docker,
-  REPO_ROOT,
-  removeLeftoverE2eObjects,
-  TEST_STATS_PASSWORD,
-  TestStack,
-} from "../support/stack";
+import { docker, removeLeftoverE2eObjects, TEST_STATS_PASSWORD, TestStack } from "../support/stack";
+import { runStatus, statusReport } from "../support/status-cli";
 
 // scripts/status against a real three-instance stack: "not up" before the first `up`, a healthy
 // screen, a stream on every instance with a live HLS reader, the router's counters under a scripted
@@ -22,30 +16,8 @@ import {
 // Docker lost the containers. Ports and subnet are this test's own (24xxx, 10.213.204.0/24).
 const ports = { rtmp: 24935, hls: 24888, webrtc: 24889, iceTcpBase: 24189, stats: 24404 };
 const subnet = "10.213.204";
-const STATUS = resolve(REPO_ROOT, "scripts", "status");
 const INSTANCES = ["mtx-1", "mtx-2", "mtx-3"];
 const BACKEND_COLUMNS = ["rtmp", "hls", "webrtc"];
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function status(args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    execFile(STATUS, args, { cwd: REPO_ROOT, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
-      done({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
-  });
-}
-
-async function report(stack: TestStack): Promise<StatusReport> {
-  const r = await status([stack.name, "--json"]);
-  if (r.code !== 0) throw new Error(`scripts/status --json exited ${r.code}: ${r.stderr}`);
-  return JSON.parse(r.stdout) as StatusReport;
-}
 
 /** Stream → instances where MediaMTX itself says it is ready, asked directly (not through the status). */
 async function placementFromApi(): Promise<Map<string, string[]>> {
@@ -108,14 +80,14 @@ describe("scripts/status", () => {
   });
 
   it("says in one line that a stack without state is not up", async () => {
-    const r = await status([`e2e-status-nosuch-${randomBytes(2).toString("hex")}`]);
+    const r = await runStatus([`e2e-status-nosuch-${randomBytes(2).toString("hex")}`]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/^stack e2e-status-nosuch-\w+ is not up: it has no Pulumi state \(.*\)\n$/);
   });
 
   it("says in one line that a stack never brought up is not up", async () => {
-    const r = await status([stack.name]);
+    const r = await runStatus([stack.name]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       `stack ${stack.name} is not up: its state has no deployment (bring it up with scripts/up ${stack.name})\n`,
@@ -126,7 +98,7 @@ describe("scripts/status", () => {
     const up = await stack.up();
     expect(up.code, up.stderr + up.stdout).toBe(0);
     const healthy = await eventually("a report without problems", async () => {
-      const r = await report(stack);
+      const r = await statusReport(stack.name);
       return r.problems.length === 0 ? r : undefined;
     });
     expect(healthy.instances.map((i) => [i.name, i.container.state, i.weight])).toEqual([
@@ -159,7 +131,7 @@ describe("scripts/status", () => {
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toMatch(/^paths \d+$/m);
 
-    const text = await status([stack.name]);
+    const text = await runStatus([stack.name]);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(
       /^INSTANCE +CONTAINER +ADDRESS +WEIGHT +RTMP +HLS +WEBRTC +ICE +CHECK +POLL +STREAMS +READERS$/m,
@@ -194,14 +166,14 @@ describe("scripts/status", () => {
       });
     // The publish hook maps them as they start (the poll confirms); no viewer is needed for that.
     await eventually("every stream live and mapped to where it lives", async () =>
-      mappedAll(await report(stack)) ? true : undefined,
+      mappedAll(await statusReport(stack.name)) ? true : undefined,
     );
     const viewer = startViewer("cam/a");
     try {
       const r = await eventually(
         "a reader on cam/a",
         async () => {
-          const r = await report(stack);
+          const r = await statusReport(stack.name);
           const read = (r.streams.find((x) => x.name === "cam/a")?.readers.length ?? 0) > 0;
           return read && mappedAll(r) ? r : undefined;
         },
@@ -223,7 +195,7 @@ describe("scripts/status", () => {
       }
       expect(r.problems).toEqual([]);
 
-      const text = (await status([stack.name])).stdout;
+      const text = (await runStatus([stack.name])).stdout;
       expect(text).toMatch(/^STREAM +ROUTED TO +BY +MAPPED +LIVE ON +PUBLISHER +TRACKS +READERS$/m);
       for (const s of streams) {
         const owner = placement.get(s)?.[0] ?? "?";
@@ -236,7 +208,7 @@ describe("scripts/status", () => {
   });
 
   it("moves the router's counters as expected under a scripted publish, HLS miss and unpublish", async () => {
-    const before = await report(stack);
+    const before = await statusReport(stack.name);
     const c0 = before.router.counters;
     if (c0 === null) throw new Error("no router counters");
 
@@ -244,7 +216,7 @@ describe("scripts/status", () => {
     const extra = `status/extra-${randomBytes(2).toString("hex")}`;
     publishers.set(extra, publishRtmp(`rtmp://127.0.0.1:${ports.rtmp}/${extra}`));
     const mapped = await eventually(`${extra} in the map`, async () => {
-      const r = await report(stack);
+      const r = await statusReport(stack.name);
       return r.streams.find((s) => s.name === extra && s.routedTo !== null) ? r : undefined;
     });
     const c1 = mapped.router.counters;
@@ -259,11 +231,11 @@ describe("scripts/status", () => {
     const ghost = `status/ghost-${randomBytes(2).toString("hex")}`;
     const miss = await fetch(`http://127.0.0.1:${ports.hls}/${ghost}/index.m3u8`, { redirect: "manual" });
     await miss.arrayBuffer();
-    const c2 = (await report(stack)).router.counters;
+    const c2 = (await statusReport(stack.name)).router.counters;
     expect(c2?.lookups).toBe((c1?.lookups ?? 0) + 1);
     expect(c2?.misses).toBe((c1?.misses ?? 0) + 1);
     expect(c2?.lookupHits).toBe(c1?.lookupHits);
-    const ghostReport = await status([stack.name, "--json", "--stream", ghost]);
+    const ghostReport = await runStatus([stack.name, "--json", "--stream", ghost]);
     expect((JSON.parse(ghostReport.stdout) as StatusReport).streams).toMatchObject([
       { name: ghost, routedTo: null, liveOn: [], problems: [expect.stringMatching(/nothing publishes it$/)] },
     ]);
@@ -273,7 +245,7 @@ describe("scripts/status", () => {
     if (p) await stopProcess(p);
     publishers.delete(extra);
     const dropped = await eventually(`${extra} out of the map`, async () => {
-      const r = await report(stack);
+      const r = await statusReport(stack.name);
       return r.streams.some((s) => s.name === extra) ? undefined : r;
     });
     expect(dropped.router.counters?.mapSize).toBe(c0.mapSize);
@@ -281,7 +253,7 @@ describe("scripts/status", () => {
   });
 
   it("shows an instance stopped with docker stop: exited, DOWN everywhere, its stream orphaned", async () => {
-    const before = await report(stack);
+    const before = await statusReport(stack.name);
     const victim = "mtx-3";
     const orphans = before.streams.filter((s) => s.routedTo === victim).map((s) => s.name);
     expect(orphans.length).toBeGreaterThan(0);
@@ -293,7 +265,7 @@ describe("scripts/status", () => {
     const r = await eventually(
       `${victim} DOWN in every backend and its polls failing`,
       async () => {
-        const r = await report(stack);
+        const r = await statusReport(stack.name);
         const i = r.instances.find((x) => x.name === victim);
         const down = i?.backends.every((b) => b.status === "DOWN");
         return down && i?.router?.pollOk === false && (r.router.counters?.pollErrors ?? 0) > pollErrors
@@ -334,7 +306,7 @@ describe("scripts/status", () => {
       ).toBe(true);
     }
 
-    const text = await status([stack.name]);
+    const text = await runStatus([stack.name]);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(
       new RegExp(
@@ -353,7 +325,7 @@ describe("scripts/status", () => {
       "\n",
     );
     await docker(["rm", "-f", ...ids]);
-    const r = await status([stack.name]);
+    const r = await runStatus([stack.name]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr.trimEnd().split("\n")).toEqual([

@@ -1,7 +1,7 @@
 // Golden files: each fixture (test/fixtures/<case>.yaml) renders to test/golden/<case>/, compared byte
 // for byte. `UPDATE_GOLDEN=1 ./scripts/test unit test/golden` rewrites them (and deletes files no renderer
 // produces any more); review that diff like code. The case's file set is the gateway's whole directory
-// (renderGatewayFiles) plus each instance's mediamtx.yml; the router's static modules in it are the
+// (renderGatewayFiles), the log sink's config plus each instance's mediamtx.yml; the router's static modules in it are the
 // files in infra/lua/ and have no golden copy.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Model } from "../../infra/config/model";
 import { renderGatewayFiles } from "../../infra/render/gateway-files";
+import { renderLogSinkConfig } from "../../infra/render/log-sink";
 import { renderMediamtxConfig } from "../../infra/render/mediamtx";
 import { inHaproxyDir } from "../../infra/render/paths";
 import { routerModules } from "../../infra/render/router";
@@ -22,9 +23,13 @@ const STATIC_FILES: Readonly<Record<string, string>> = Object.fromEntries(
   Object.entries(routerModules()).map(([path, text]) => [inHaproxyDir(path), text]),
 );
 
-/** Every file the stack writes for one model, by file name: gateway directory and mediamtx.yml files. */
+/**
+ * Every file the stack writes for one model, by file name: gateway directory, the log sink's config
+ * (uploaded into its container) and mediamtx.yml files.
+ */
 function renderCase(model: Model): Record<string, string> {
   const files = renderGatewayFiles(model);
+  files["log-sink.cfg"] = renderLogSinkConfig(model);
   for (const instance of model.instances) {
     files[`mediamtx-${instance.name}.yml`] = renderMediamtxConfig(model, instance);
   }

@@ -2,7 +2,8 @@
 // scripts/bootstrap has built it. Golden files pin the text; this proves HAProxy accepts it.
 
 import { describe, expect, it } from "vitest";
-import { inHaproxyDir, ROUTER_CONFIG_LUA, ROUTER_LUA } from "../../infra/render/paths";
+import { renderLogSinkConfig } from "../../infra/render/log-sink";
+import { inHaproxyDir, LOG_SINK_CONFIG, ROUTER_CONFIG_LUA, ROUTER_LUA } from "../../infra/render/paths";
 import { localImages } from "../../scripts/lib/versions";
 import {
   checkHaproxyConfig,
@@ -23,6 +24,13 @@ function fixtureFiles(name: string): Record<string, string> {
 function defineChecks(runner: HaproxyRunner): void {
   it.each(FIXTURE_CASES)("accepts the %s config without warnings", (name) => {
     const result = checkHaproxyConfig(fixtureFiles(name), { runner });
+    expect(result.ok, result.output).toBe(true);
+    expect(result.output).not.toMatch(/\[(WARNING|ALERT)\]/);
+  });
+
+  it.each(FIXTURE_CASES)("accepts the %s log sink config without warnings", (name) => {
+    const files = { [inHaproxyDir(LOG_SINK_CONFIG)]: renderLogSinkConfig(loadFixtureModel(name)) };
+    const result = checkHaproxyConfig(files, { runner, args: ["-c", "-f", LOG_SINK_CONFIG] });
     expect(result.ok, result.output).toBe(true);
     expect(result.output).not.toMatch(/\[(WARNING|ALERT)\]/);
   });

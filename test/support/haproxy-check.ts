@@ -70,14 +70,19 @@ const CHECK_ARGS = ["-c", "-f", HAPROXY_CONFIG, "-f", HAPROXY_SECRETS];
  */
 export function checkHaproxyConfig(
   files: Readonly<Record<string, string>>,
-  opts: { readonly runner: HaproxyRunner },
+  opts: {
+    readonly runner: HaproxyRunner;
+    /** HAProxy's arguments; default: the gateway's two files with -c. */
+    readonly args?: readonly string[];
+  },
 ): HaproxyCheckResult {
+  const args = opts.args ?? CHECK_ARGS;
   const dir = mkdtempSync(join(tmpdir(), "mediamtx-lb-haproxy-check-"));
   try {
     writeHaproxyDir(dir, files);
     const result =
       opts.runner === "host"
-        ? runOnHost(dir)
+        ? runOnHost(dir, args)
         : run("docker", [
             "run",
             "--rm",
@@ -89,7 +94,7 @@ export function checkHaproxyConfig(
             "--entrypoint",
             "haproxy",
             opts.runner.image,
-            ...CHECK_ARGS,
+            ...args,
           ]);
     return result;
   } finally {
@@ -103,9 +108,9 @@ export function imageExists(image: string): boolean {
   return result.status === 0;
 }
 
-function runOnHost(dir: string): HaproxyCheckResult {
+function runOnHost(dir: string, args: readonly string[]): HaproxyCheckResult {
   mkdirSync(HAPROXY_DIR, { recursive: true });
-  return run("unshare", withDirOnHaproxyDir(dir, CHECK_ARGS));
+  return run("unshare", withDirOnHaproxyDir(dir, args));
 }
 
 /**

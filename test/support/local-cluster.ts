@@ -32,8 +32,15 @@ import type { HlsVariant, Model, Republish } from "../../infra/config/model";
 import { validateConfig } from "../../infra/config/validate";
 import { isUp } from "../../infra/haproxy/stats-csv";
 import { fetchStats, statsEndpoint } from "../../infra/haproxy/stats-frontend";
+import { renderLogSinkConfig } from "../../infra/render/log-sink";
 import { renderMediamtxConfig } from "../../infra/render/mediamtx";
-import { HAPROXY_CONFIG, HAPROXY_DIR, HAPROXY_SECRETS } from "../../infra/render/paths";
+import {
+  HAPROXY_CONFIG,
+  HAPROXY_DIR,
+  HAPROXY_SECRETS,
+  inHaproxyDir,
+  LOG_SINK_CONFIG,
+} from "../../infra/render/paths";
 import { pin } from "../../scripts/lib/versions";
 import { haproxyDirFiles, withDirOnHaproxyDir, writeHaproxyDir } from "./haproxy-check";
 import type { Cluster, ClusterInstance, Design } from "./routing-scenarios";
@@ -85,6 +92,8 @@ export class LocalCluster implements Cluster {
   private readonly processes = new Map<string, ChildProcess>();
   private readonly instanceLogs = new Map<string, string>();
   private haproxy: ChildProcess | undefined;
+  /** The request-log sink (log-sink.cfg): the gateway's per-request lines arrive on its stdout. */
+  private logSink: ChildProcess | undefined;
   private haproxyLog = "";
   private readonly addedAddresses: string[] = [];
 
@@ -178,7 +187,11 @@ export class LocalCluster implements Cluster {
   }
 
   async stop(): Promise<void> {
-    const all = [...this.processes.values(), ...(this.haproxy ? [this.haproxy] : [])];
+    const all = [
+      ...this.processes.values(),
+      ...(this.haproxy ? [this.haproxy] : []),
+      ...(this.logSink ? [this.logSink] : []),
+    ];
     await Promise.all(
       all.map(async (p) => {
         if (p.exitCode !== null || p.signalCode !== null) return;
@@ -188,7 +201,9 @@ export class LocalCluster implements Cluster {
       }),
     );
     if (this.haproxyImage !== undefined) {
-      await run("docker", ["rm", "-f", this.haproxyContainer]).catch(() => undefined);
+      await run("docker", ["rm", "-f", this.haproxyContainer, `${this.haproxyContainer}-log`]).catch(
+        () => undefined,
+      );
     }
     for (const address of this.addedAddresses.splice(0)) {
       await run("ip", ["addr", "del", `${address}/32`, "dev", "lo"]).catch(() => undefined);
@@ -209,6 +224,44 @@ export class LocalCluster implements Cluster {
     this.addedAddresses.push(address);
   }
 
+  /**
+   * The host's HAProxy (or the image's, as `container`) with `dir` on HAPROXY_DIR; its stdout and stderr
+   * are appended to haproxyLog, so the log holds the sink's request lines and the gateway's messages.
+   */
+  private spawnHaproxy(dir: string, container: string, args: readonly string[]): ChildProcess {
+    const p =
+      this.haproxyImage === undefined
+        ? // Private mount namespace: the bind mount on HAPROXY_DIR vanishes with the process.
+          spawn("unshare", withDirOnHaproxyDir(dir, args), { stdio: ["ignore", "pipe", "pipe"] })
+        : // Attached `docker run`: its output is the container's; stop() removes the container.
+          spawn(
+            "docker",
+            [
+              "run",
+              "--rm",
+              "--name",
+              container,
+              "--network",
+              "host",
+              "--user",
+              "0",
+              "-v",
+              `${dir}:${HAPROXY_DIR}`,
+              "--entrypoint",
+              "haproxy",
+              this.haproxyImage,
+              ...args,
+            ],
+            { stdio: ["ignore", "pipe", "pipe"] },
+          );
+    const append = (chunk: Buffer) => {
+      this.haproxyLog += chunk.toString("utf8");
+    };
+    p.stdout?.on("data", append);
+    p.stderr?.on("data", append);
+    return p;
+  }
+
   private async boot(): Promise<void> {
     await this.addLoopback(this.model.network.gateway, "the publish hook");
     for (const instance of this.model.instances) {
@@ -219,41 +272,24 @@ export class LocalCluster implements Cluster {
     }
     const haproxyDir = join(this.dir, "haproxy");
     mkdirSync(haproxyDir);
-    writeHaproxyDir(haproxyDir, haproxyDirFiles(this.model, STATS_PASSWORD));
-    const haproxyArgs = ["-db", "-f", HAPROXY_CONFIG, "-f", HAPROXY_SECRETS];
-    this.haproxy =
-      this.haproxyImage === undefined
-        ? // Private mount namespace: the bind mount on HAPROXY_DIR vanishes with the process.
-          spawn("unshare", withDirOnHaproxyDir(haproxyDir, haproxyArgs), {
-            stdio: ["ignore", "pipe", "pipe"],
-          })
-        : // Attached `docker run`: its output is the container's; stop() removes the container.
-          spawn(
-            "docker",
-            [
-              "run",
-              "--rm",
-              "--name",
-              this.haproxyContainer,
-              "--network",
-              "host",
-              "--user",
-              "0",
-              "-v",
-              `${haproxyDir}:${HAPROXY_DIR}`,
-              "--entrypoint",
-              "haproxy",
-              this.haproxyImage,
-              ...haproxyArgs,
-            ],
-            { stdio: ["ignore", "pipe", "pipe"] },
-          );
-    this.haproxy.stdout?.on("data", (chunk: Buffer) => {
-      this.haproxyLog += chunk.toString("utf8");
+    writeHaproxyDir(haproxyDir, {
+      ...haproxyDirFiles(this.model, STATS_PASSWORD),
+      [inHaproxyDir(LOG_SINK_CONFIG)]: renderLogSinkConfig(this.model),
     });
-    this.haproxy.stderr?.on("data", (chunk: Buffer) => {
-      this.haproxyLog += chunk.toString("utf8");
-    });
+    // The sink first, as the stack starts it (the gateway does not wait for it either): both processes
+    // see the same directory, so the socket the sink binds in run/ is the gateway's `log` target.
+    this.logSink = this.spawnHaproxy(haproxyDir, `${this.haproxyContainer}-log`, [
+      "-db",
+      "-f",
+      LOG_SINK_CONFIG,
+    ]);
+    this.haproxy = this.spawnHaproxy(haproxyDir, this.haproxyContainer, [
+      "-db",
+      "-f",
+      HAPROXY_CONFIG,
+      "-f",
+      HAPROXY_SECRETS,
+    ]);
     const design = this.design();
     const deadline = Date.now() + 15_000;
     for (;;) {

@@ -60,6 +60,7 @@ export function testModel(overrides: Partial<Model> = {}): Model {
     hostDir: HOST_DIR,
     stats: { user: "admin" },
     gateway: names.gateway,
+    logSink: names.logSink,
     proxies: PROXIES,
     resources: { images: names.images, smokeChecks: names.smokeChecks },
     local: localUrls("127.0.0.1", ports),

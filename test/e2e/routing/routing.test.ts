@@ -88,7 +88,7 @@ function containerOf(model: Model, name: string): string {
   return instance.containerName;
 }
 
-/** Our design: the stack's HAProxy container (host network), logs from `docker logs`. */
+/** Our design: the stack's HAProxy container (host network), request lines from the log sink's `docker logs`. */
 async function stackDesign(model: Model): Promise<Design> {
   const container = model.gateway.containerName;
   const identity = async () =>
@@ -109,9 +109,14 @@ async function stackDesign(model: Model): Promise<Design> {
     healthProxy: "hls",
     httpBackends: ["hls", "webrtc"],
     health: { intervalMs: model.health.intervalMs, fall: model.health.fall, rise: model.health.rise },
-    // stdout only (HAProxy's `log stdout`): an append-only text, so later lines always come after earlier ones.
+    // The log sink's stdout (it writes the gateway's request lines there): an append-only text, so later
+    // lines always come after earlier ones.
     logs: async () =>
-      (await execFileAsync("docker", ["logs", container], { maxBuffer: 256 * 1024 * 1024 })).stdout,
+      (
+        await execFileAsync("docker", ["logs", model.logSink.containerName], {
+          maxBuffer: 256 * 1024 * 1024,
+        })
+      ).stdout,
     alive: async () => initial.startsWith("true ") && (await identity()) === initial,
   };
 }

@@ -561,6 +561,16 @@ describe("validateConfig: valid configs", () => {
           { label: "mediamtx-lb.stack", value: "dev" },
         ],
       },
+      logSink: {
+        containerName: "dev-haproxy-log",
+        resourceName: "dev-haproxy-log",
+        runDir: "/home/ops/.local/state/mediamtx-lb/dev/haproxy/run",
+        labels: [
+          { label: "mediamtx-lb.project", value: "mediamtx-lb" },
+          { label: "mediamtx-lb.role", value: "log-sink" },
+          { label: "mediamtx-lb.stack", value: "dev" },
+        ],
+      },
       proxies: {
         stats: "stats",
         rtmp: "rtmp",

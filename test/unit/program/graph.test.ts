@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import { LOG_SINK_CPU_SHARES } from "../../../infra/components/log-sink";
 import { instanceNames, stackNames } from "../../../infra/config/names";
+import { LOG_SINK_CONFIG, LOG_SOCKET } from "../../../infra/render/paths";
 
 // The resource graph under Pulumi mocks: which resources the program declares and with what inputs.
 // Real behaviour (routing, reloads) is proven in test/e2e; this checks names, ports and isolation fast.
@@ -47,15 +49,39 @@ describe.each([1, 2, 5])("program with %i instance(s)", (n) => {
     created = await runProgram("graph", { instances: instancesOf(n) });
   });
 
-  it("creates one network, one MediaMTX container per instance and one HAProxy container", () => {
+  it("creates one network, one MediaMTX container per instance, one HAProxy container and its log sink", () => {
     const containers = byType(created, "docker:index/container:Container");
     expect(byType(created, "docker:index/network:Network")).toHaveLength(1);
     expect(containers.map((c) => c.inputs.name).sort()).toEqual(
       [
         ...instancesOf(n).map((i) => instanceNames("graph", "/unused", i.name).containerName),
         stackNames("graph", "/unused").gateway.containerName,
+        stackNames("graph", "/unused").logSink.containerName,
       ].sort(),
     );
+  });
+
+  it("runs the log sink without a network, on the gateway's run directory, with its config uploaded", () => {
+    const names = stackNames("graph", "/unused");
+    const [sink] = byType(created, "docker:index/container:Container").filter(
+      (c) => c.inputs.name === names.logSink.containerName,
+    );
+    expect(sink?.inputs.networkMode).toBe("none");
+    expect(sink?.inputs.restart).toBe("unless-stopped");
+    // The lowest CPU weight: under load it sheds (counted) lines instead of taking the proxy's CPU.
+    expect(sink?.inputs.cpuShares).toBe(LOG_SINK_CPU_SHARES);
+    expect(sink?.inputs.image).toBe(
+      byType(created, "docker:index/container:Container").find(
+        (c) => c.inputs.name === names.gateway.containerName,
+      )?.inputs.image,
+    );
+    // The gateway's `log` target is this socket; a gateway that waited for the sink could not start alone.
+    expect(sink?.inputs.volumes).toEqual([
+      expect.objectContaining({ containerPath: "/usr/local/etc/haproxy/run" }),
+    ]);
+    const [upload] = sink?.inputs.uploads as { file: string; content: string }[];
+    expect(upload?.file).toBe(LOG_SINK_CONFIG);
+    expect(upload?.content).toContain(`dgram-bind unix@${LOG_SOCKET}`);
   });
 
   it("publishes no MediaMTX port to the host and gives each instance its own address", () => {

@@ -11,7 +11,13 @@ import {
   renderStreamFromPathRules,
   toHaproxyView,
 } from "../../../infra/render/haproxy";
-import { ADMIN_SOCKET, ROUTER_LUA, SERVER_STATE_FILE, STREAMS_MAP } from "../../../infra/render/paths";
+import {
+  ADMIN_SOCKET,
+  LOG_SOCKET,
+  ROUTER_LUA,
+  SERVER_STATE_FILE,
+  STREAMS_MAP,
+} from "../../../infra/render/paths";
 import { testInstances, testModel } from "../../support/model";
 
 const THREE = testInstances([
@@ -282,7 +288,8 @@ describe("renderHaproxyConfig", () => {
   it("loads global settings from the container paths", () => {
     expect(section(CFG, "global").lines).toEqual(
       expect.arrayContaining([
-        "log stdout format raw local0",
+        // The request log goes to the log sink's datagram socket, never to the worker's stdout.
+        `log ${LOG_SOCKET} format raw local0`,
         `stats socket ${ADMIN_SOCKET} mode 660 level admin expose-fd listeners`,
         `server-state-file ${SERVER_STATE_FILE}`,
         `lua-load ${ROUTER_LUA}`,

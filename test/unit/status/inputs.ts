@@ -44,8 +44,13 @@ export function capturedInputs(): StatusInputs {
     collectedAt: COLLECTED_AT,
     pollIntervalMs: 1000,
     haproxyContainer: stackNames(STACK, "/unused").gateway.containerName,
+    logSinkContainer: stackNames(STACK, "/unused").logSink.containerName,
     instances,
-    containers: parseDockerInspect(JSON.parse(fixture("docker-inspect-one-down.json"))),
+    // Captured before the stack had a log sink: its container is added by hand.
+    containers: [
+      ...parseDockerInspect(JSON.parse(fixture("docker-inspect-one-down.json"))),
+      container(stackNames(STACK, "/unused").logSink.containerName, { startedAt: "2026-11-25T12:44:00Z" }),
+    ],
     haproxy: {
       ok: true,
       value: {
@@ -141,6 +146,7 @@ export function healthyInputs(): StatusInputs {
     collectedAt: "2026-11-25T12:10:00.000Z",
     pollIntervalMs: 1000,
     haproxyContainer: "t-haproxy",
+    logSinkContainer: "t-haproxy-log",
     instances: names.map((name, i) => ({
       name,
       weight: name === "a" ? 2 : 1,
@@ -149,6 +155,7 @@ export function healthyInputs(): StatusInputs {
     })),
     containers: [
       container("t-haproxy"),
+      container("t-haproxy-log"),
       ...names.map((n) => container(instanceNames("t", "/unused", n).containerName)),
     ],
     haproxy: {
@@ -160,7 +167,7 @@ export function healthyInputs(): StatusInputs {
           ),
           backends: [],
         },
-        info: { Version: "3.0.11", Uptime_sec: "600" },
+        info: { Version: "3.0.11", Uptime_sec: "600", DroppedLogs: "0" },
         via: "admin socket",
       },
     },

@@ -22,6 +22,7 @@ describe("renderText", () => {
     expect(renderText(buildReport(capturedInputs()), 5000)).toBe(
       `stack e2e-status-x-1e4617 at 2026-11-25T12:52:00.000Z
 haproxy  e2e-status-x-1e4617-haproxy running 7m51s · HAProxy 3.0.11-1+deb13u4 up 33s · servers via admin socket
+logs     docker logs e2e-status-x-1e4617-haproxy-log · running 8m00s · 1 line dropped (DroppedLogs)
 router   polls 1012  pollErrors 28  lookups 2  lookupHits 0  misses 6  learned 0  mapSize 4  lastPollAgeMs 105
 
 INSTANCE  CONTAINER        ADDRESS        WEIGHT  RTMP  HLS   WEBRTC  ICE   CHECK          POLL           STREAMS  READERS
@@ -57,6 +58,10 @@ PROBLEMS (5)
       5000,
     );
     expect(text).toContain("\nrouter   unavailable\n");
+    // Without HAProxy's answer the dropped lines are unknown, not 0.
+    expect(text).toContain(
+      "\nlogs     docker logs t-haproxy-log · running 10m00s · dropped ? (DroppedLogs)\n",
+    );
     expect(text).toContain("\nno streams: nothing is published and the router's map is empty\n");
     // No server states: status columns vanish, the weight is unknown; b's API did not answer.
     expect(text).toContain(
@@ -110,6 +115,7 @@ describe("renderJson", () => {
       "collectedAt",
       "haproxy",
       "router",
+      "requestLog",
       "instances",
       "streams",
       "endpoints",

@@ -107,6 +107,13 @@ describe("buildReport on captured data (mtx-3 stopped)", () => {
     ]);
   });
 
+  it("says where the request log is read and how many lines HAProxy dropped (show info DroppedLogs)", () => {
+    expect(report.requestLog).toMatchObject({
+      container: { name: "e2e-status-x-1e4617-haproxy-log", running: true },
+      droppedLines: 1,
+    });
+  });
+
   it("carries HAProxy's version, uptime, source and backend summary", () => {
     expect(report.haproxy).toMatchObject({ version: "3.0.11-1+deb13u4", via: "admin socket", error: null });
     expect(report.haproxy.uptimeS).toBeGreaterThan(0);
@@ -139,6 +146,24 @@ describe("buildReport problems", () => {
       "HAProxy container gone",
       (i) => ({ containers: i.containers.filter((c) => c.name !== "t-haproxy") }),
       ["haproxy: container t-haproxy does not exist"],
+    ],
+    [
+      "log sink stopped",
+      (i) => ({
+        containers: i.containers.map((c) =>
+          c.name === "t-haproxy-log"
+            ? container(c.name, {
+                status: "exited",
+                running: false,
+                exitCode: 0,
+                finishedAt: "2026-11-25T12:09:00Z",
+              })
+            : c,
+        ),
+      }),
+      [
+        "log sink: container t-haproxy-log exited (exit code 0) 1m00s ago: request log lines are lost, uncounted",
+      ],
     ],
     [
       "an instance OOM-killed",

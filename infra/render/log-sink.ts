@@ -1,0 +1,34 @@
+// Model → log-sink.cfg (templates/log-sink.cfg.mustache): the config of the request-log sink container
+// (components/log-sink.ts). Pure.
+//
+// Couplings:
+// - LOG_SOCKET is the `log` target of haproxy.cfg (render/haproxy.ts) and is bound here; both containers
+//   see it at the same path because the sink mounts the gateway's run directory at HAPROXY_RUN_DIR.
+// - Both ends say `format raw`: the sink forwards the gateway's line unchanged.
+
+import type { Model } from "../config/model";
+import { LOG_SOCKET } from "./paths";
+import { renderTemplate } from "./templates";
+
+/** The log-forward section's name: it names the sink in HAProxy's own messages only. */
+const LOG_FORWARD_NAME = "requests";
+
+export interface LogSinkView {
+  readonly stack: string;
+  readonly container: string;
+  readonly name: string;
+  readonly socket: string;
+}
+
+function toLogSinkView(model: Model): LogSinkView {
+  return {
+    stack: model.stack,
+    container: model.logSink.containerName,
+    name: LOG_FORWARD_NAME,
+    socket: LOG_SOCKET,
+  };
+}
+
+export function renderLogSinkConfig(model: Model): string {
+  return renderTemplate("log-sink.cfg.mustache", toLogSinkView(model));
+}
