@@ -13,7 +13,7 @@ export function buildNotes(r: BenchReport, errors: readonly string[]): string[] 
   }
   notes.push(
     `Everything shares one ${r.env.machine.cores}-core machine: wrk, both HAProxy processes, every MediaMTX instance, ffmpeg and Docker's log driver. Saturated req/s are CPU-bound here, so read them as ratios between targets measured side by side, not as capacity.`,
-    "The router's `hls` frontend logs one line per request: a non-blocking datagram to the log sink container, which writes it to Docker's json-file driver at the lowest CPU weight and sheds (counted) lines when the proxy needs the CPU; the plain proxy logs nothing. The send is part of what router/plain measures, beside the stream rules, the map lookup and `use-server`; the sink's CPU is not charged to the proxy.",
+    "The router's `hls` frontend logs one line per request: a non-blocking datagram to the log sink container, which writes it to Docker's json-file driver at the lowest CPU weight and sheds (counted) lines when the proxy needs the CPU; the plain proxy's `plain` listeners send the same line to the same sink, its `bare` listeners log nothing. router/plain is the routing cost (stream rules, map lookup, `use-server`) with logging equal on both sides; router/bare adds the log send; the sink's CPU is not charged to either proxy.",
     "API calls are counted on the wire (tcpdump on the stack's bridge, GET requests to :9997), so they include HAProxy's health checks, which the router does not make and which do not depend on viewer traffic. The bench's own API queries (owner discovery, growth listings) never overlap a counted window.",
   );
   if (r.dataPlane) {

@@ -106,6 +106,7 @@ function dataPlaneRatios(ratios: readonly DataPlaneRatio[]): string {
       "content",
       "load",
       "router/plain req/s",
+      "router/bare req/s",
       "router/direct req/s",
       "p50 added vs plain ms",
       "p99 added vs plain ms",
@@ -116,6 +117,7 @@ function dataPlaneRatios(ratios: readonly DataPlaneRatio[]): string {
       r.content,
       r.mode === "latency" ? "c=1" : "saturated",
       fmtSpread(r.routerPlainRps, 3),
+      fmtSpread(r.routerBareRps, 3),
       fmtSpread(r.routerDirectRps, 3),
       fmtSpread(r.p50AddedVsPlainMs, 3),
       fmtSpread(r.p99AddedVsPlainMs, 3),
@@ -134,12 +136,13 @@ function dataPlaneSection(r: BenchReport): string[] {
     "## 1. Data plane: router vs plain HAProxy vs direct",
     "",
     `One stream (\`bench/dp\`, 640x360 H.264 1.5 Mbit/s + AAC, a keyframe every 4 s, republished with \`-c copy\`) on instance \`${d.owner}\` of ${d.instances}. ` +
-      "The same file is fetched through the stack's router (`hls` frontend: Lua stream fetch, map lookup, " +
-      "`use-server`, one log line per request), through a plain round-robin HAProxy (same image, host network, " +
-      "a single-server backend pointing at the owner, no Lua, no map, no request log) and straight from the " +
+      "The same file is fetched through the stack's router (`hls` frontend: native stream rules, map lookup, " +
+      "`use-server`, one log line per request to the stack's log sink), through a plain round-robin HAProxy (same image, host network, " +
+      "a single-server backend pointing at the owner, no Lua, no map) that logs each request the same way (same log-format, same sink socket: `plain`), " +
+      "through the same plain proxy without a log (`bare`), and straight from the " +
       "owner's `:8888`. Each target has its own HLS session (MediaMTX binds a session to the client address). " +
-      `${rounds} rounds; in every round each (content, load) slot runs the three targets back to back for ${d.durationS} s each, ` +
-      "in an order rotated per round; the segment slot fetches one segment, picked once for all three. " +
+      `${rounds} rounds; in every round each (content, load) slot runs the four targets back to back for ${d.durationS} s each, ` +
+      "in an order rotated per round; the segment slot fetches one segment, picked once for all four. " +
       "`c=1` is one connection (per-request latency without queueing); the other load is wrk at saturation. " +
       "Cells: median over rounds (min–max). Proxy CPU is the proxy container's cgroup CPU time over the run ÷ requests.",
     "",

@@ -3,7 +3,8 @@
 import type { ApiCallKind } from "./api-capture";
 import type { WrkResult } from "./wrk";
 
-export type Target = "router" | "plain" | "direct";
+/** plain: the plain proxy, logging like the stack; bare: the same without a log. */
+export type Target = "router" | "plain" | "bare" | "direct";
 export type Content = "playlist" | "segment";
 export type LoadMode = "throughput" | "latency";
 

@@ -14,8 +14,10 @@ const BENCH_PORTS = {
   iceTcpBase: 26189,
   stats: 26404,
 } as const;
-/** The plain proxy listens on PLAIN_PORT_BASE + i for instance i (see plain-proxy.ts). */
+/** The plain proxy listens on PLAIN_PORT_BASE + i (logged like the stack) and BARE_PORT_BASE + i (no
+ * log) for instance i (see plain-proxy.ts). */
 export const PLAIN_PORT_BASE = 26801;
+export const BARE_PORT_BASE = 26821;
 export const STATS_USER = "admin";
 /** A throw-away stack on loopback: a fixed, plain password is fine here. */
 export const STATS_PASSWORD = "bench-stats-password";

@@ -1,13 +1,14 @@
 // 1. Data plane: the same playlist and segment fetched through the stream router, through a plain
-// round-robin HAProxy (single-server backend on the owner: pure proxy cost) and straight from the
-// owner instance, by the same wrk, interleaved round by round.
+// round-robin HAProxy (single-server backend on the owner: pure proxy cost) that logs each request the
+// way the stack does (routing cost), through the same plain proxy without a log (routing and logging
+// cost), and straight from the owner instance, by the same wrk, interleaved round by round.
 import type { Model } from "../../infra/config/model";
 import { MEDIAMTX_PORTS } from "../../infra/config/model";
 import { containerCpuNs } from "../lib/cgroup";
 import { type BenchContext, waitPlayable } from "../lib/context";
 import { fetchText, type HlsSession, newestSegment, openSession, segmentCount } from "../lib/hls";
 import type { Owner } from "../lib/instances";
-import { PLAIN_CONTAINER, plainPort } from "../lib/plain-proxy";
+import { barePort, PLAIN_CONTAINER, plainPort } from "../lib/plain-proxy";
 import { waitFor } from "../lib/process";
 import type { Content, DataPlaneResult, LoadMode, Target, WrkSample } from "../lib/results";
 import { rotation } from "../lib/summary";
@@ -26,6 +27,7 @@ function dataPlaneTargets(model: Model, ownerIndex: number, ownerAddress: string
   return [
     { target: "router", base: model.local.hls, container: model.gateway.containerName },
     { target: "plain", base: `http://127.0.0.1:${plainPort(ownerIndex)}`, container: PLAIN_CONTAINER },
+    { target: "bare", base: `http://127.0.0.1:${barePort(ownerIndex)}`, container: PLAIN_CONTAINER },
     { target: "direct", base: `http://${ownerAddress}:${MEDIAMTX_PORTS.hls}` },
   ];
 }
@@ -72,7 +74,7 @@ export async function runDataPlane(ctx: BenchContext): Promise<DataPlaneResult> 
     1000,
   );
   ctx.log(
-    `data plane: ${DATA_PLANE_STREAM} on ${owner.name}; ${rounds} rounds × 2 contents × 2 modes × 3 targets`,
+    `data plane: ${DATA_PLANE_STREAM} on ${owner.name}; ${rounds} rounds × 2 contents × 2 modes × 4 targets`,
   );
 
   const modes: { mode: LoadMode; connections: number }[] = [
