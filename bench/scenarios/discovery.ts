@@ -3,7 +3,7 @@
 // - eager: starts with the publish and retries every retryMs (a player opened before the stream is live);
 // - after-ready: starts the moment the owner reports the path ready (a player opened on a "live" signal).
 // Every viewer request carries a `bid` query parameter, so the hls frontend's log says which instance
-// served it. The ready time is MediaMTX's own readyTime for the path.
+// served it (read from the log sink container). The ready time is MediaMTX's own readyTime for the path.
 import type { BenchContext } from "../lib/context";
 import { findOwner, type Owner } from "../lib/instances";
 import { mustRun, sleep, waitFor } from "../lib/process";
@@ -115,7 +115,7 @@ async function traceAll(ctx: BenchContext, prefix: string, eager: boolean): Prom
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   await sleep(1000);
-  const log = await mustRun("docker", ["logs", "--since", since, ctx.model.gateway.containerName]);
+  const log = await mustRun("docker", ["logs", "--since", since, ctx.model.logSink.containerName]);
   const routes = routesByBid(log);
   return traces.map(({ sent, ...trace }) => ({
     ...trace,
