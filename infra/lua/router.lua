@@ -215,10 +215,12 @@ local function path_ready(item)
 end
 
 -- Bytes of a /v3/paths/list items array decoded in one piece: one piece is one Lua run between two
--- yields of the poll task. A MediaMTX 1.20 item with one reader is about 420 bytes; measured here (two
--- busy cores) cjson decodes one in 6-9 us and the pure decoder in 60-110 us, so a piece is about 80
--- items and well under 1 ms with cjson, about 10 items and about 1 ms with the pure decoder.
-local PIECE_BYTES = json.decoder == "cjson" and 32768 or 4096
+-- yields of the poll task. A MediaMTX 1.20 item is about 700 bytes (one reader); measured here (two busy
+-- cores) cjson decodes 1000 of them in 6-9 ms and the pure decoder in 60-110 ms. In HAProxy 2.6 with a
+-- 10 000-path listing, 32 kB pieces gave runs of up to 16 ms and 8 kB pieces up to 8 ms, most under
+-- 0.25 ms: the long ones are Lua's garbage collector paying for the 7 MB body at the next allocation,
+-- which smaller pieces spread out. The pure decoder gets pieces of a few items.
+local PIECE_BYTES = json.decoder == "cjson" and 8192 or 2048
 
 local ITEMS_KEY = '"items":['
 -- Between two items of MediaMTX's compact answer: the end of one object and the start of the next,
@@ -483,6 +485,7 @@ local state = {
   negativeCount = 0,
   inflight = {}, -- stream -> true while a lookup asks the instances
   activeLookups = 0,
+  resync = false, -- a poll round raised: the next one decides every stream
   counters = {
     polls = 0, pollErrors = 0, pollRequests = 0, wholeDecodes = 0,
     lookups = 0, lookupHits = 0, misses = 0, learned = 0,
@@ -710,8 +713,19 @@ local function poll_round(instance)
     end
   end
   local flipped = previous == nil or previous.ok ~= state.claims[name].ok
-  -- Snapshots, taken in one run: other runs add to both while this one pauses.
+  -- Snapshots, taken in one run: other runs add to these tables while this one pauses.
   local snapshots = { state.watch, flipped and state.owned[name] or EMPTY }
+  if state.resync then
+    -- A round that raised left its decisions unmade: decide everything once, like a full reconcile.
+    state.resync = false
+    snapshots[#snapshots + 1] = state.entries
+    for _, instanceName in ipairs(INSTANCE_NAMES) do
+      local other = state.claims[instanceName]
+      if other and other.ok then
+        append_keys(todo, other.streams)
+      end
+    end
+  end
   for _, set in ipairs(snapshots) do
     for stream in pairs(set) do
       todo[#todo + 1] = stream
@@ -732,6 +746,7 @@ local function poll_forever(instance)
     local startedAt = now_ms()
     local ok, err = pcall(poll_round, instance)
     if not ok then
+      state.resync = true
       core.Warning("mtx router: poll of " .. instance.name .. " failed: " .. tostring(err))
     end
     local elapsed = now_ms() - startedAt
