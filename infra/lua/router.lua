@@ -19,6 +19,9 @@
 -- * incremental ownership: a poll decides only the streams that can have changed (poll_round), not
 --   every stream; each stream is decided and applied within one run, so a request never sees a stream
 --   half-way through a change, and long lists of decisions are sliced with pauses.
+-- HAProxy also suspends Lua code on its own every tune.lua.forced-yield instructions, so every
+-- read-modify-write of the shared state (entries, map, counters, lookups in flight) runs through
+-- atomically(), where it cannot be suspended.
 --
 -- Static: this file is shipped as is, so it is valid Lua in the repository and luacheck lints it
 -- (.luacheckrc). Only the data is rendered: infra/render/router.ts writes router-config.lua, which
@@ -517,6 +520,29 @@ local function pause()
   end
 end
 
+-- Runs fn(a, b, c) so that HAProxy cannot suspend it half-way, and returns its result. HAProxy suspends
+-- Lua code every tune.lua.forced-yield instructions (10 000 by default) wherever Lua can yield, so two
+-- tasks, or a task and a request, can interleave inside a read-modify-write of the shared state:
+-- measured in 2.6 with 8 poll tasks, the map size lost increments, and `next` over a table another run
+-- added to meanwhile is undefined. Lua cannot yield inside a function that C calls without a
+-- continuation, as string.gsub calls its replacement function; there HAProxy's hook only checks the
+-- timeout. Nothing run this way may call a function that yields (httpclient, msleep, yield).
+local function atomically(fn, a, b, c)
+  local result
+  string.gsub("x", "x", function()
+    result = fn(a, b, c)
+  end)
+  return result
+end
+
+local function increment(name)
+  state.counters[name] = state.counters[name] + 1
+end
+
+local function bump(name)
+  atomically(increment, name)
+end
+
 local function owned_by(server)
   local set = state.owned[server]
   if set == nil then
@@ -528,7 +554,7 @@ end
 
 -- Entries not set by a poll are decided on the next poll of any instance (watch), as a full reconcile
 -- would.
-local function set_entry(stream, server, source, at)
+local function write_entry(stream, server, source, at)
   local entry = state.entries[stream]
   if entry == nil then
     state.size = state.size + 1
@@ -546,7 +572,13 @@ local function set_entry(stream, server, source, at)
   end
 end
 
-local function delete_entry(stream)
+local function set_entry(stream, server, source, at)
+  atomically(function()
+    write_entry(stream, server, source, at)
+  end)
+end
+
+local function remove_entry(stream)
   local entry = state.entries[stream]
   if entry ~= nil then
     state.entries[stream] = nil
@@ -557,34 +589,47 @@ local function delete_entry(stream)
   end
 end
 
-local function forget_miss(stream)
+local function drop_miss(stream)
   if state.negative[stream] ~= nil then
     state.negative[stream] = nil
     state.negativeCount = state.negativeCount - 1
   end
 end
 
+local function forget_miss(stream)
+  atomically(drop_miss, stream)
+end
+
 -- Decides one stream against the current state and applies the outcome: table and map change together,
 -- within one run.
-local function settle(stream, now)
+local function decide_and_apply(stream, now)
   VIEW.now = now
   local action, kept = decide(VIEW, stream, state.entries[stream])
   if action then
-    set_entry(stream, action, "poll", now)
-    forget_miss(stream)
+    write_entry(stream, action, "poll", now)
+    drop_miss(stream)
   elseif action == false then
-    delete_entry(stream)
+    remove_entry(stream)
   end
   state.watch[stream] = kept or nil
 end
 
-local function prune_negative(now)
+local function settle(stream, now)
+  atomically(decide_and_apply, stream, now)
+end
+
+local function expire_misses(now)
   for stream, expiry in pairs(state.negative) do
     if expiry <= now then
       state.negative[stream] = nil
       state.negativeCount = state.negativeCount - 1
     end
   end
+end
+
+-- At most MAX_NEGATIVE_ENTRIES, so one run stays short.
+local function prune_negative(now)
+  atomically(expire_misses, now)
 end
 
 -- core.httpclient answers errors as responses (503 when the connection fails, 504 on timeout); a
@@ -651,7 +696,7 @@ local function poll_instance(instance, startedAt, previous)
   end
   local page, pageCount = 0, 1
   while page < pageCount do
-    state.counters.pollRequests = state.counters.pollRequests + 1
+    bump("pollRequests")
     local response = http_get(
       api_url(instance, "/v3/paths/list?itemsPerPage=" .. CONFIG.itemsPerPage .. "&page=" .. page),
       CONFIG.pollAttemptTimeoutMs
@@ -664,7 +709,7 @@ local function poll_instance(instance, startedAt, previous)
       return nil
     end
     if not split then
-      state.counters.wholeDecodes = state.counters.wholeDecodes + 1
+      bump("wholeDecodes")
     end
     pageCount = math.min(pages, MAX_PAGES)
     page = page + 1
@@ -689,8 +734,7 @@ local function poll_round(instance)
   local previous = state.claims[name]
   local previousStreams = previous and previous.ok and previous.streams or EMPTY
   local ok, claim, added, removed = pcall(poll_instance, instance, startedAt, previousStreams)
-  local counters = state.counters
-  counters.polls = counters.polls + 1
+  bump("polls")
   local todo
   if ok and claim then
     state.claims[name] = claim
@@ -701,7 +745,7 @@ local function poll_round(instance)
       todo[#todo + 1] = stream
     end
   else
-    counters.pollErrors = counters.pollErrors + 1
+    bump("pollErrors")
     todo = {}
     if previous == nil then
       state.claims[name] = { ok = false, streams = EMPTY, count = 0 }
@@ -726,11 +770,13 @@ local function poll_round(instance)
       end
     end
   end
-  for _, set in ipairs(snapshots) do
-    for stream in pairs(set) do
-      todo[#todo + 1] = stream
+  atomically(function()
+    for _, set in ipairs(snapshots) do
+      for stream in pairs(set) do
+        todo[#todo + 1] = stream
+      end
     end
-  end
+  end)
   for i, stream in ipairs(todo) do
     settle(stream, now_ms())
     if i % DECISIONS_PER_SLICE == 0 then
@@ -788,7 +834,7 @@ local function ask_instances(stream)
   return nil
 end
 
-local function remember_miss(stream, now)
+local function add_miss(stream, now)
   if state.negative[stream] == nil then
     if state.negativeCount >= MAX_NEGATIVE_ENTRIES then
       return
@@ -796,6 +842,10 @@ local function remember_miss(stream, now)
     state.negativeCount = state.negativeCount + 1
   end
   state.negative[stream] = now + CONFIG.pollIntervalMs
+end
+
+local function remember_miss(stream, now)
+  atomically(add_miss, stream, now)
 end
 
 local function route_to_entry(txn, stream)
@@ -807,13 +857,31 @@ local function route_to_entry(txn, stream)
   return false
 end
 
+-- "wait" when another request is asking for this stream, "full" at MAX_CONCURRENT_LOOKUPS, else
+-- "go" with the lookup counted as running. Run atomically: check and claim in one step.
+local function start_lookup(stream)
+  if state.inflight[stream] then
+    return "wait"
+  elseif state.activeLookups >= MAX_CONCURRENT_LOOKUPS then
+    return "full"
+  end
+  state.inflight[stream] = true
+  state.activeLookups = state.activeLookups + 1
+  state.counters.lookups = state.counters.lookups + 1
+  return "go"
+end
+
+local function end_lookup(stream)
+  state.inflight[stream] = nil
+  state.activeLookups = state.activeLookups - 1
+end
+
 -- http-request lua.mtx_lookup: only on a map miss (txn.mtx_owner unset).
 local function lookup_action(txn)
   local stream = txn:get_var("txn.mtx_stream")
   if type(stream) ~= "string" or not valid_stream(stream) then
     return
   end
-  local counters = state.counters
   -- Table and map only disagree if the map was edited behind the router's back (runtime API `del
   -- map`, `clear map`): route from the table and write the entry back.
   local known = state.entries[stream]
@@ -825,42 +893,38 @@ local function lookup_action(txn)
   local now = now_ms()
   local expiry = state.negative[stream]
   if expiry and expiry > now then
-    counters.misses = counters.misses + 1
+    bump("misses")
     return
   end
   -- Someone is already asking for this stream: wait for that answer instead of asking again.
-  if state.inflight[stream] then
+  local start = atomically(start_lookup, stream)
+  if start == "wait" then
     local waitLimit = now + CONFIG.lookupTimeoutMs * #CONFIG.instances
     while state.inflight[stream] and now_ms() < waitLimit do
       core.msleep(LOOKUP_WAIT_STEP_MS)
     end
     if not route_to_entry(txn, stream) then
-      counters.misses = counters.misses + 1
+      bump("misses")
     end
     return
-  end
-  if state.activeLookups >= MAX_CONCURRENT_LOOKUPS then
-    counters.misses = counters.misses + 1
+  elseif start == "full" then
+    bump("misses")
     return
   end
 
-  counters.lookups = counters.lookups + 1
-  state.inflight[stream] = true
-  state.activeLookups = state.activeLookups + 1
   local ok, owner = pcall(ask_instances, stream)
-  state.inflight[stream] = nil
-  state.activeLookups = state.activeLookups - 1
+  atomically(end_lookup, stream)
   now = now_ms()
   if not ok then
     core.Warning("mtx router: lookup of " .. stream .. " failed: " .. tostring(owner))
     owner = nil
   end
   if owner == nil then
-    counters.misses = counters.misses + 1
+    bump("misses")
     remember_miss(stream, now)
     return
   end
-  counters.lookupHits = counters.lookupHits + 1
+  bump("lookupHits")
   forget_miss(stream)
   -- The current owner wins if a poll recorded one meanwhile.
   if not route_to_entry(txn, stream) then
@@ -880,12 +944,12 @@ local function learn_action(txn)
   if INSTANCE_BY_NAME[server] == nil then
     return
   end
-  state.counters.learned = state.counters.learned + 1
+  bump("learned")
   forget_miss(stream)
   set_entry(stream, server, "learn", now_ms())
 end
 
-local function status_document(now)
+local function build_status(now)
   local counters = state.counters
   local lastPoll
   for _, at in pairs(state.lastPollAt) do
@@ -929,6 +993,11 @@ local function status_document(now)
     entries = array(entries),
     instances = array(instances),
   }
+end
+
+-- One consistent snapshot, in one run (10 000 entries take a few ms: /router is for operators).
+local function status_document(now)
+  return atomically(build_status, now)
 end
 
 local function status_service(applet)
