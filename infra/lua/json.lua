@@ -323,10 +323,6 @@ local function object(map)
   return setmetatable(map, OBJECT_MT)
 end
 
--- True for what decode returned for a JSON array (or array() marked); a decoded object never is.
-local function is_array(value)
-  return getmetatable(value) == ARRAY_MT
-end
 
 -- lua-cjson, when it loads: its own instance (cjson.new()), so the options set here do not change the
 -- module for any other script in HAProxy's shared Lua state.
@@ -387,14 +383,11 @@ M.NULL = NULL
 -- "cjson" or "lua": which decoder decode() is (reported on /router).
 M.decoder = CJSON and "cjson" or "lua"
 M.decode = fast_decode or decode
--- The pure-Lua decoder whatever decode() is: the strict reference the tests compare cjson with.
-M.decode_lua = decode
 M.is_null = is_null
 M.is_list = is_list
 M.encode = encode
 M.array = array
 M.object = object
-M.is_array = is_array
 
 package.loaded["mtx.json"] = M
 return M
