@@ -488,7 +488,7 @@ local state = {
   negativeCount = 0,
   inflight = {}, -- stream -> true while a lookup asks the instances
   activeLookups = 0,
-  resync = false, -- a poll round raised: the next one decides every stream
+  resync = false, -- a poll round raised while deciding: the next one decides every stream
   counters = {
     polls = 0, pollErrors = 0, pollRequests = 0, wholeDecodes = 0,
     lookups = 0, lookupHits = 0, misses = 0, learned = 0,
@@ -720,6 +720,15 @@ end
 
 local EMPTY = {}
 
+local function settle_all(streams)
+  for i, stream in ipairs(streams) do
+    settle(stream, now_ms())
+    if i % DECISIONS_PER_SLICE == 0 then
+      pause()
+    end
+  end
+end
+
 -- Poll one instance and decide only the streams whose outcome can have changed (the incremental form
 -- of reconcile above; test/unit/router checks it against the full one on random poll sequences):
 -- * the streams this poll added or removed;
@@ -760,7 +769,8 @@ local function poll_round(instance)
   -- Snapshots, taken in one run: other runs add to these tables while this one pauses.
   local snapshots = { state.watch, flipped and state.owned[name] or EMPTY }
   if state.resync then
-    -- A round that raised left its decisions unmade: decide everything once, like a full reconcile.
+    -- A round that raised while deciding left decisions unmade: decide everything once, like a full
+    -- reconcile.
     state.resync = false
     snapshots[#snapshots + 1] = state.entries
     for _, instanceName in ipairs(INSTANCE_NAMES) do
@@ -777,11 +787,11 @@ local function poll_round(instance)
       end
     end
   end)
-  for i, stream in ipairs(todo) do
-    settle(stream, now_ms())
-    if i % DECISIONS_PER_SLICE == 0 then
-      pause()
-    end
+  local settled, err = pcall(settle_all, todo)
+  if not settled then
+    -- The rest of `todo` is not decided, and no later diff will name those streams again.
+    state.resync = true
+    error(err, 0)
   end
   state.lastDecided[name] = #todo
   prune_negative(now_ms())
@@ -792,7 +802,6 @@ local function poll_forever(instance)
     local startedAt = now_ms()
     local ok, err = pcall(poll_round, instance)
     if not ok then
-      state.resync = true
       core.Warning("mtx router: poll of " .. instance.name .. " failed: " .. tostring(err))
     end
     local elapsed = now_ms() - startedAt

@@ -9,6 +9,7 @@
 -- step's result carries the API calls it made and its `label`, if it has one:
 --   {op = "api", address, list = [{status, body}, ...], paths = {stream: {status, body}}}
 --   {op = "health", server, status} | {op = "advance", ms} | {op = "poll", instance} | {op = "unmap", stream}
+--   {op = "mapfails", fails}
 --   {op = "lookup", stream} | {op = "learn", stream, server} | {op = "status"} | {op = "map"}
 
 local luaFiles = { ... }
@@ -38,6 +39,7 @@ local function reset_fake()
   fake.calls = {}
   fake.warnings = {}
   fake.yields = 0
+  fake.mapFails = false
 end
 
 local function fake_get(request)
@@ -72,6 +74,9 @@ core = {
     fake.yields = fake.yields + 1
   end,
   set_map = function(_, key, value)
+    if fake.mapFails then
+      error("set_map: unknown map file")
+    end
     fake.map[key] = value
   end,
   del_map = function(_, key)
@@ -222,6 +227,9 @@ local function run_scenario(case)
       fake.api[step.address] = api
     elseif step.op == "health" then
       fake.health[step.server] = step.status
+    elseif step.op == "mapfails" then
+      -- The map refuses writes (as HAProxy does for a map file the config does not use).
+      fake.mapFails = step.fails
     elseif step.op == "unmap" then
       -- What `del map` on the runtime API does behind the router's back.
       fake.map[step.stream] = nil
@@ -229,8 +237,9 @@ local function run_scenario(case)
       fake.clock = fake.clock + step.ms
     elseif step.op == "poll" then
       local yields = fake.yields
-      M.poll_round(instance_config(step.instance))
+      local ok, err = pcall(M.poll_round, instance_config(step.instance))
       out.yields = fake.yields - yields
+      out.error = not ok and tostring(err) or nil
     elseif step.op == "lookup" then
       local txn, vars = request_txn(step.stream)
       M.lookup_action(txn)

@@ -688,6 +688,24 @@ describe.each(LUA_RUNTIMES)("incremental polls under $interpreter, $decoder deco
     expect(failures.slice(0, 1)).toEqual([]);
   });
 
+  it("decide every stream once after a round that raised while deciding", () => {
+    const list = (names: readonly string[]) => ({
+      status: 200,
+      body: mtxPathList(names.map((name) => mtxPath(name))),
+    });
+    const out = runScenario(runtime, luaFiles, [
+      { op: "api", address: "10.0.0.1", list: [list(["x", "y"])] },
+      { op: "mapfails", fails: true },
+      { op: "poll", instance: "a", label: "raised" },
+      { op: "mapfails", fails: false },
+      // The same list: a's diff is empty, so without the resync nothing would decide x and y.
+      { op: "poll", instance: "a" },
+      { op: "map", label: "next round" },
+    ]);
+    expect(out.raised).toMatchObject({ error: expect.stringContaining("set_map") });
+    expect(out["next round"]).toMatchObject({ map: { x: "a", y: "a" } });
+  });
+
   it("decide only what changed: nothing on an unchanged poll, the one new stream on the next", () => {
     const list = (n: number) => ({ status: 200, body: listing(n) });
     const out = runScenario(runtime, luaFiles, [
