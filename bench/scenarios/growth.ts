@@ -8,6 +8,7 @@
 import { requiredCounter } from "../../infra/haproxy/router-status";
 import { runtimeApi } from "../../infra/haproxy/runtime-api";
 import { fetchRouterStatus } from "../../infra/haproxy/stats-frontend";
+import { PATHS_PER_PAGE } from "../../infra/render/router";
 import { countByKind, startApiCapture } from "../lib/api-capture";
 import { containerCpuNs } from "../lib/cgroup";
 import { type BenchContext, bridgeInterface, waitPlayable } from "../lib/context";
@@ -21,8 +22,6 @@ import { median, rotation } from "../lib/summary";
 import { parseTaskProfile, taskCpu } from "../lib/task-profile";
 import { measure, type TargetEndpoint } from "./data-plane";
 
-/** Coupling: PATHS_PER_PAGE in infra/render/router.ts (the poller's page size). */
-const PATHS_PER_PAGE = 100;
 const RAMP_TIMEOUT_MS = 240_000;
 /** Generous: the bench asks while the proxy is under load. */
 const ADMIN_TIMEOUT_MS = 10_000;

@@ -8,6 +8,13 @@ export interface RouterCounters {
   /** Polls of instance path lists, successful or not (one per instance per poll interval). */
   readonly polls: number | null;
   readonly pollErrors: number | null;
+  /** /v3/paths/list requests the polls made: one per poll while every listing fits one page. */
+  readonly pollRequests: number | null;
+  /**
+   * Listings decoded whole, in one Lua run, because their cut into pieces could not be trusted (another
+   * field order or formatting than MediaMTX 1.20's): should stay 0.
+   */
+  readonly wholeDecodes: number | null;
   /** On-miss lookups (a request for a stream the map did not know) and how many found an owner. */
   readonly lookups: number | null;
   readonly lookupHits: number | null;
@@ -23,6 +30,8 @@ export interface RouterCounters {
 export const ROUTER_COUNTER_NAMES = [
   "polls",
   "pollErrors",
+  "pollRequests",
+  "wholeDecodes",
   "lookups",
   "lookupHits",
   "misses",
@@ -46,9 +55,13 @@ export interface RouterInstance {
   readonly pollOk: boolean;
   readonly claimed: number;
   readonly lastPollAgeMs: number | null;
+  /** Streams its last poll decided (added, removed, watched; all of them when its poll state flipped). */
+  readonly lastPollDecided: number | null;
 }
 
 export interface RouterStatus {
+  /** The JSON decoder the router runs: "cjson" (Debian's lua-cjson) or "lua" (the pure fallback). */
+  readonly decoder: string | null;
   readonly counters: RouterCounters;
   readonly entries: readonly RouterEntry[];
   readonly instances: readonly RouterInstance[];
@@ -79,8 +92,10 @@ export function parseRouterStatus(json: unknown): RouterStatus {
     pollOk: i.pollOk === true,
     claimed: num(i.claimed) ?? 0,
     lastPollAgeMs: num(i.lastPollAgeMs),
+    lastPollDecided: num(i.lastPollDecided),
   }));
-  return { counters, entries, instances };
+  const decoder = typeof json.decoder === "string" ? json.decoder : null;
+  return { decoder, counters, entries, instances };
 }
 
 /**

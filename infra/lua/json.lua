@@ -1,13 +1,19 @@
--- JSON for the router (infra/lua/router.lua): a pure-Lua decoder and a deterministic encoder.
+-- JSON for the router (infra/lua/router.lua): a decoder (lua-cjson or pure Lua) and a deterministic encoder.
 --
 -- Static, like the router: copied unchanged into the gateway directory and loaded by haproxy.cfg with
 -- its own `lua-load`, before router.lua (one shared Lua state). It registers itself as
 -- package.loaded["mtx.json"], so the router's require("mtx.json") finds it without a package.path
 -- search; a config that forgets to load it fails at load time (module not found).
 --
--- Pure Lua on purpose: the official haproxy:2.8 image ships no lua-cjson. Debian's lua-cjson is faster
--- (~3 ms vs ~42 ms per 1000-path page), but a module that loads in one image and not in another is a
--- failed reload waiting to happen. MediaMTX's API answers compact JSON, one page of paths at a time.
+-- Two decoders behind one decode(): Debian's lua-cjson (C) where the image has it, else the pure-Lua one
+-- below. Measured on a /v3/paths/list page of 1000 MediaMTX 1.20 items (423 kB): cjson 6-9 ms, pure
+-- Lua 63-107 ms (Lua 5.4-5.3, this machine under load). The local image (Debian trixie, HAProxy 3.0,
+-- Lua 5.4) and the host's HAProxy 2.6 (bookworm, Lua 5.3) have lua-cjson installed by
+-- scripts/bootstrap: Debian puts cjson.so in /usr/lib/<triplet>/lua/5.x/, on the default package.cpath of
+-- both. The official haproxy:2.8 image ships no lua-cjson, so there the pure decoder runs: a module
+-- that loads in one image and not in another must not be a failed reload, hence pcall(require).
+-- What the router reads is the same from both (booleans, strings, integral numbers, arrays of objects);
+-- the differences are documented at decode() below and pinned by test/unit/router/router-lua.test.ts.
 
 local M = {}
 
@@ -317,17 +323,71 @@ local function object(map)
   return setmetatable(map, OBJECT_MT)
 end
 
--- True for what decode returned for a JSON array (or array() marked); a decoded object never is.
-local function is_array(value)
-  return getmetatable(value) == ARRAY_MT
+
+-- lua-cjson, when it loads: its own instance (cjson.new()), so the options set here do not change the
+-- module for any other script in HAProxy's shared Lua state.
+local function load_cjson()
+  local ok, cjson = pcall(require, "cjson")
+  if not ok or type(cjson) ~= "table" or type(cjson.new) ~= "function" then
+    return nil
+  end
+  local instance = cjson.new()
+  -- NaN, Infinity and hex numbers are not JSON.
+  instance.decode_invalid_numbers(false)
+  instance.decode_max_depth(MAX_JSON_DEPTH)
+  return instance
+end
+
+local CJSON = load_cjson()
+
+-- decode(text) -> value, or nil and a message. With cjson, unlike the pure decoder: numbers are all
+-- floats (12.0; math.tointeger gives the integer back), null is cjson.null (a light userdata, see
+-- is_null), arrays and objects are plain tables, so an empty array cannot be told from an empty object,
+-- and cjson accepts two things JSON does not (a raw control character inside a string, "1.") that Go's
+-- encoder never writes.
+local fast_decode
+if CJSON then
+  local cjson_decode = CJSON.decode
+  fast_decode = function(text)
+    if type(text) ~= "string" then
+      return nil, "JSON input is not a string"
+    end
+    local ok, value = pcall(cjson_decode, text)
+    if ok then
+      return value
+    end
+    return nil, tostring(value)
+  end
+end
+
+-- True for JSON null from either decoder.
+local CJSON_NULL = CJSON and CJSON.null
+local function is_null(value)
+  return value == NULL or (CJSON_NULL ~= nil and value == CJSON_NULL)
+end
+
+-- True for a decoded JSON array from either decoder: marked by the pure decoder (or array()), or a
+-- cjson table whose first element is at [1]. An empty cjson table counts, as it may have been [].
+local function is_list(value)
+  if type(value) ~= "table" then
+    return false
+  end
+  local mt = getmetatable(value)
+  if mt ~= nil then
+    return mt == ARRAY_MT
+  end
+  return next(value) == nil or value[1] ~= nil
 end
 
 M.NULL = NULL
-M.decode = decode
+-- "cjson" or "lua": which decoder decode() is (reported on /router).
+M.decoder = CJSON and "cjson" or "lua"
+M.decode = fast_decode or decode
+M.is_null = is_null
+M.is_list = is_list
 M.encode = encode
 M.array = array
 M.object = object
-M.is_array = is_array
 
 package.loaded["mtx.json"] = M
 return M

@@ -25,10 +25,12 @@ import { JSON_LUA, PUBLISH_LUA, ROUTER_LUA, STREAMS_MAP } from "./paths";
 import { renderTemplate } from "./templates";
 
 /**
- * Items per /v3/paths/list page. Each item carries its readers list, so a popular stream is a few kB;
- * 100 keeps one answer well under a megabyte while a typical instance needs a single page.
+ * Items per /v3/paths/list page: the largest MediaMTX accepts (it parses the parameter as a 31-bit
+ * unsigned integer), so one poll is one API call whatever the number of paths. At 100 per page, 1000
+ * paths cost 10 calls per instance per poll. The router still follows pageCount, should an instance
+ * answer in pages anyway; it reads the one large answer in pieces (infra/lua/router.lua).
  */
-export const PATHS_PER_PAGE = 100;
+export const PATHS_PER_PAGE = 2 ** 31 - 1;
 
 /**
  * Attempts one core.httpclient call makes: its internal proxy retries 3 times on connection failure

@@ -32,7 +32,13 @@ NODE_DIR="$MLB_CACHE/node-$NODE_VERSION"
 NODE_BIN="$NODE_DIR/node_modules/node/bin"
 PULUMI_DIR="$MLB_CACHE/pulumi-$PULUMI_VERSION"
 MEDIAMTX_DIR="$MLB_CACHE/mediamtx-$MEDIAMTX_VERSION"
-HAPROXY_ROOTFS_DIR="$MLB_CACHE/haproxy-rootfs-$DEBIAN_SUITE"
+# Debian packages of the local HAProxy image: lua-cjson is the router's fast JSON decoder (Lua 5.4's
+# cjson.so under /usr/lib/<triplet>/lua/5.4/, on HAProxy's package.cpath; infra/lua/json.lua).
+HAPROXY_ROOTFS_PACKAGES=haproxy,ca-certificates,lua-cjson
+# The cache key names the package list, so a changed list builds a new rootfs (and a new image, which
+# ensure_haproxy_image recognises by its mediamtx-lb.rootfs label) instead of reusing the old one.
+HAPROXY_ROOTFS_KEY="$DEBIAN_SUITE-$(printf '%s' "$HAPROXY_ROOTFS_PACKAGES" | sha256sum | cut -c1-12)"
+HAPROXY_ROOTFS_DIR="$MLB_CACHE/haproxy-rootfs-$HAPROXY_ROOTFS_KEY"
 # Plugins and credentials of the pinned CLI live here, never in ~/.pulumi.
 MLB_PULUMI_HOME="$MLB_CACHE/pulumi-home-$PULUMI_VERSION"
 

@@ -50,13 +50,18 @@ ensure_docker_engine() {
 
 # Host tools the tests use: HAProxy 2.6 (validates every config beside the image's 3.0), ffmpeg (RTMP
 # publisher), Lua interpreters (router unit tests), debootstrap (HAProxy image rootfs), shellcheck
-# (every shell script, unit lane) and luacheck (Debian lua-check: the router's Lua).
+# (every shell script, unit lane) and luacheck (Debian lua-check: the router's Lua). Then packages
+# without a command: lua-cjson, the router's fast decoder in the host's HAProxy 2.6 (Lua 5.3 finds
+# Debian's /usr/lib/<triplet>/lua/5.3/cjson.so on its default package.cpath).
 ensure_host_packages() {
-  local missing=() pair cmd pkg
+  local missing=() pair cmd pkg without_command=(lua-cjson)
   for pair in haproxy:haproxy ffmpeg:ffmpeg lua5.3:lua5.3 lua5.4:lua5.4 debootstrap:debootstrap curl:curl unzip:unzip \
     shellcheck:shellcheck luacheck:lua-check; do
     cmd="${pair%%:*}" pkg="${pair##*:}"
     command -v "$cmd" >/dev/null || missing+=("$pkg")
+  done
+  for pkg in "${without_command[@]}"; do
+    dpkg-query -W -f '${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg")
   done
   if [ ${#missing[@]} -eq 0 ]; then return 0; fi
   [ "$(id -u)" = 0 ] || die "missing host packages (${missing[*]}): apt-get install them as root"
@@ -198,7 +203,7 @@ ensure_mediamtx_image() {
 
 build_haproxy_rootfs() {
   local out="$1"
-  debootstrap --variant=minbase --include=haproxy,ca-certificates "$DEBIAN_SUITE" "$out/rootfs" \
+  debootstrap --variant=minbase --include="$HAPROXY_ROOTFS_PACKAGES" "$DEBIAN_SUITE" "$out/rootfs" \
     http://deb.debian.org/debian
   local r="$out/rootfs"
   # The official image's conventions: config dir, entrypoint that adds -W -db (master-worker,
@@ -217,7 +222,11 @@ ensure_haproxy_image() {
   built="$(cat "$HAPROXY_ROOTFS_DIR/haproxy-minor")"
   [ "$built" = "$HAPROXY_MINOR" ] ||
     die "Debian $DEBIAN_SUITE ships HAProxy $built, but versions.env pins HAPROXY_MINOR=$HAPROXY_MINOR: change them together"
-  docker image inspect "$HAPROXY_IMAGE" >/dev/null 2>&1 && return 0
+  # An image imported from another rootfs (an older package list) is replaced: same tag, new label.
+  local have
+  have="$(docker image inspect -f '{{ index .Config.Labels "mediamtx-lb.rootfs" }}' "$HAPROXY_IMAGE" 2>/dev/null)" ||
+    have=""
+  [ "$have" = "$HAPROXY_ROOTFS_KEY" ] && return 0
   docker import \
     --change 'ENTRYPOINT ["docker-entrypoint.sh"]' \
     --change 'CMD ["haproxy", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]' \
@@ -225,5 +234,6 @@ ensure_haproxy_image() {
     --change 'WORKDIR /var/lib/haproxy' \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'LABEL mediamtx-lb.built-by=scripts/bootstrap' \
+    --change "LABEL mediamtx-lb.rootfs=$HAPROXY_ROOTFS_KEY" \
     "$HAPROXY_ROOTFS_DIR/rootfs.tar" "$HAPROXY_IMAGE" >/dev/null
 }

@@ -18,7 +18,7 @@ MTX_ROUTER_CONFIG = {
   pollAttemptTimeoutMs = 250,
   -- A learned (WHIP 201) entry survives polls that do not list the path yet for this long.
   learnGraceMs = 10000,
-  itemsPerPage = 100,
+  itemsPerPage = 2147483647,
   mapPath = "/usr/local/etc/haproxy/streams.map",
   -- Backend whose health checks tell the lookup which instances to skip.
   healthBackend = "hls",

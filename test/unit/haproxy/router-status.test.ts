@@ -9,9 +9,13 @@ describe("parseRouterStatus", () => {
       readFileSync(resolve(__dirname, "..", "status", "fixtures", "router-one-down.json"), "utf8"),
     );
     const status = parseRouterStatus(json);
+    // Captured before the poll request and whole-decode counters existed: they read as null.
+    expect(status.decoder).toBeNull();
     expect(status.counters).toEqual({
       polls: 1012,
       pollErrors: 28,
+      pollRequests: null,
+      wholeDecodes: null,
       lookups: 2,
       lookupHits: 0,
       misses: 6,
@@ -25,6 +29,21 @@ describe("parseRouterStatus", () => {
       ["mtx-2", true, 1],
       ["mtx-3", false, 1],
     ]);
+  });
+
+  it("reads the decoder, the poll request counters and what each instance's last poll decided", () => {
+    const status = parseRouterStatus({
+      decoder: "cjson",
+      counters: { polls: 16, pollRequests: 16, wholeDecodes: 0 },
+      entries: [],
+      instances: [
+        { name: "a", pollOk: true, claimed: 1000, lastPollAgeMs: 12, lastPollDecided: 3 },
+        { name: "b", pollOk: false, claimed: 0, lastPollAgeMs: null, lastPollDecided: null },
+      ],
+    });
+    expect(status.decoder).toBe("cjson");
+    expect([status.counters.pollRequests, status.counters.wholeDecodes]).toEqual([16, 0]);
+    expect(status.instances.map((i) => i.lastPollDecided)).toEqual([3, null]);
   });
 
   it("turns a missing or JSON-null counter into null (before the first poll lastPollAgeMs is null)", () => {

@@ -25,6 +25,7 @@ import { routerModel } from "./model";
 const POLL_MS = 400;
 
 interface Status {
+  readonly decoder: string;
   readonly counters: Readonly<Record<string, number | null>>;
   readonly entries: readonly { stream: string; server: string; source: string; ageMs: number }[];
 }
@@ -243,6 +244,11 @@ describe("the router in HAProxy 2.6", () => {
       const second = await status();
       expect(second.counters.polls).toBeGreaterThan(first.counters.polls ?? 0);
       expect(second.counters.pollErrors).toBe(0);
+      // One list request per poll; the host has Debian's lua-cjson (scripts/bootstrap), which 2.6's Lua
+      // 5.3 finds on its default package.cpath.
+      expect(second.counters.pollRequests).toBe(second.counters.polls);
+      expect(second.counters.wholeDecodes).toBe(0);
+      expect(second.decoder).toBe("cjson");
       expect(second.counters.lastPollAgeMs).toBeLessThan(2 * POLL_MS);
       expect(second.entries.map((e) => e.stream)).toEqual(["cam/1", "cam/2", "fresh/x", "live/pub"]);
       expect(haproxyLog).not.toMatch(/lua|runtime error/i);

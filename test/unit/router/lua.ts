@@ -13,6 +13,19 @@ import { HAPROXY_CONFIG, inHaproxyDir } from "../../../infra/render/paths";
 export const LUA_INTERPRETERS = ["lua5.3", "lua5.4"] as const;
 export type LuaInterpreter = (typeof LUA_INTERPRETERS)[number];
 
+/**
+ * The router's JSON decoders: Debian's lua-cjson where the image has it (local 3.0 image, host 2.6), the
+ * pure-Lua one where it does not (official haproxy:2.8). The harness runs either (MTX_HARNESS_DECODER).
+ */
+export const DECODERS = ["cjson", "lua"] as const;
+export type Decoder = (typeof DECODERS)[number];
+
+/** Every interpreter with every decoder: the combinations HAProxy images can run. */
+export const LUA_RUNTIMES = LUA_INTERPRETERS.flatMap((interpreter) =>
+  DECODERS.map((decoder) => ({ interpreter, decoder })),
+);
+export type LuaRuntime = (typeof LUA_RUNTIMES)[number];
+
 const HARNESS = join(__dirname, "harness.lua");
 
 /** The `lua-load` paths of a haproxy.cfg, in order. */
@@ -37,14 +50,17 @@ export function writeRouter(model: Model): string[] {
 
 /** Runs `cases` through the harness; returns one result per case, in order. */
 export function runHarness(
-  interpreter: LuaInterpreter,
+  runtime: LuaInterpreter | LuaRuntime,
   luaFiles: readonly string[],
   cases: readonly unknown[],
 ): unknown[] {
+  const { interpreter, decoder } =
+    typeof runtime === "string" ? { interpreter: runtime, decoder: "cjson" } : runtime;
   const run = spawnSync(interpreter, [HARNESS, ...luaFiles], {
     input: JSON.stringify(cases),
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, MTX_HARNESS_DECODER: decoder },
   });
   if (run.error) throw new Error(`${interpreter}: ${run.error.message} (is ${interpreter} installed?)`);
   if (run.status !== 0) throw new Error(`${interpreter} exited ${run.status}: ${run.stderr}`);
@@ -60,7 +76,7 @@ export function runHarness(
  * (`{calls, owner?, map?, status?}`).
  */
 export function runScenario(
-  interpreter: LuaInterpreter,
+  interpreter: LuaInterpreter | LuaRuntime,
   luaFiles: readonly string[],
   steps: readonly Readonly<Record<string, unknown>>[],
 ): Record<string, unknown> {

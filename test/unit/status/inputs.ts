@@ -123,9 +123,12 @@ export function path(name: string, fields: Partial<LivePath> = {}): LivePath {
 export function healthyInputs(): StatusInputs {
   const names = ["a", "b"];
   const router: RouterStatus = {
+    decoder: "cjson",
     counters: {
       polls: 10,
       pollErrors: 0,
+      pollRequests: 10,
+      wholeDecodes: 0,
       lookups: 0,
       lookupHits: 0,
       misses: 0,
@@ -139,6 +142,7 @@ export function healthyInputs(): StatusInputs {
       pollOk: true,
       claimed: name === "a" ? 1 : 0,
       lastPollAgeMs: 100,
+      lastPollDecided: 0,
     })),
   };
   return {

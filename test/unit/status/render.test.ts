@@ -23,7 +23,7 @@ describe("renderText", () => {
       `stack e2e-status-x-1e4617 at 2026-11-25T12:52:00.000Z
 haproxy  e2e-status-x-1e4617-haproxy running 7m51s · HAProxy 3.0.11-1+deb13u4 up 33s · servers via admin socket
 logs     docker logs e2e-status-x-1e4617-haproxy-log · running 8m00s · 1 line dropped (DroppedLogs)
-router   polls 1012  pollErrors 28  lookups 2  lookupHits 0  misses 6  learned 0  mapSize 4  lastPollAgeMs 105
+router   polls 1012  pollErrors 28  pollRequests ?  wholeDecodes ?  lookups 2  lookupHits 0  misses 6  learned 0  mapSize 4  lastPollAgeMs 105
 
 INSTANCE  CONTAINER        ADDRESS        WEIGHT  RTMP  HLS   WEBRTC  ICE   CHECK          POLL           STREAMS  READERS
 mtx-1     running 7m52s    10.213.204.10  2       UP    UP    UP      UP    L7OK 200 0ms   ok 0.1s        2        1
@@ -89,8 +89,8 @@ PROBLEMS (5)
           value: {
             ...base.router.value,
             instances: [
-              { name: "a", pollOk: true, claimed: 1, lastPollAgeMs: 100 },
-              { name: "b", pollOk: true, claimed: 0, lastPollAgeMs: 9000 },
+              { name: "a", pollOk: true, claimed: 1, lastPollAgeMs: 100, lastPollDecided: 0 },
+              { name: "b", pollOk: true, claimed: 0, lastPollAgeMs: 9000, lastPollDecided: 0 },
             ],
           },
         },
