@@ -209,7 +209,8 @@ local function api_call(method, instance, path)
     return client:get(request)
   end)
   if ok and type(response) == "table" and type(response.status) == "number" then
-    return response.status, response.body
+    -- An integer whatever produced it (HAProxy gives one; a decoded test double may give 500.0).
+    return math.tointeger(response.status) or response.status, response.body
   end
   return nil, nil
 end

@@ -1,7 +1,9 @@
 -- router.lua: stream-aware routing inside HAProxy (one shared state: `lua-load`, not
 -- `lua-load-per-thread`).
--- * fetch  lua.mtx_stream        request path -> MediaMTX path name, or nil (pure string work: fetches
---                                cannot yield).
+-- * stream_from_path            request path -> MediaMTX path name, or nil: the specification that the
+--                                native rules in templates/haproxy-stream-from-path.cfg.mustache implement
+--                                (no Lua runs per request); test/unit/router/stream-from-path.test.ts
+--                                holds the two to the same answers in real HAProxy.
 -- * action lua.mtx_lookup        (http-req, on a map miss) asks the instances once, caches misses.
 -- * action lua.mtx_learn         (http-res, 201 to a new WHIP POST) records where a publish landed.
 -- * service lua.mtx_router_status JSON counters and the stream table.
@@ -1045,12 +1047,9 @@ M.lookup_action = lookup_action
 M.learn_action = learn_action
 M.status_document = status_document
 
-if type(core) == "table" and type(core.register_fetches) == "function" then
-  -- A fetch cannot fail: HAProxy turns a returned nil into boolean false, which set-var stores and
-  -- `-m found` accepts. Invalid paths therefore give "", and haproxy.cfg denies an empty stream.
-  core.register_fetches("mtx_stream", function(txn)
-    return stream_from_path(txn.sf:path()) or ""
-  end)
+if type(core) == "table" and type(core.register_action) == "function" then
+  -- No fetch: requests derive their stream with native rules (haproxy-stream-from-path.cfg.mustache),
+  -- so no Lua runs per request unless the map misses.
   core.register_action("mtx_lookup", { "http-req" }, lookup_action, 0)
   core.register_action("mtx_learn", { "http-res" }, learn_action, 0)
   core.register_service("mtx_router_status", "http", status_service)

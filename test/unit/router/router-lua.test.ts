@@ -277,7 +277,6 @@ describe.each(LUA_RUNTIMES)("router.lua under $interpreter, $decoder decoder", (
     ]);
     expect(run.status, String(run.stderr)).toBe(0);
     expect(String(run.stdout).trim().split("\n")).toEqual([
-      "fetch mtx_stream",
       "action mtx_lookup http-req 0",
       "action mtx_learn http-res 0",
       "service mtx_router_status http",
