@@ -89,6 +89,7 @@ describe("parseHaproxyCfg on the rendered dev config", () => {
       "backend ice_mtx-2",
       "frontend ice_mtx-3",
       "backend ice_mtx-3",
+      "frontend publish_hook",
     ]);
   });
 
@@ -119,6 +120,7 @@ describe("parseHaproxyCfg on the rendered dev config", () => {
       ["ice_mtx-1", [8189]],
       ["ice_mtx-2", [8190]],
       ["ice_mtx-3", [8191]],
+      ["publish_hook", [9990]],
     ]);
   });
 
