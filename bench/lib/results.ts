@@ -143,6 +143,33 @@ export interface GrowthCell {
   readonly rampSeconds: number;
 }
 
+/** A cell whose map did not reach its paths in time: nothing else is measured (real and stand-in alike). */
+export function unreachedGrowthCell(
+  source: GrowthCell["source"],
+  instances: number,
+  paths: number,
+  mapSize: number,
+  rampSeconds: number,
+): GrowthCell {
+  return {
+    source,
+    instances,
+    paths,
+    reached: false,
+    mapSize,
+    claimedPerInstance: [],
+    pagesPerPoll: [],
+    listMsPerInstance: [],
+    listBytesPerInstance: [],
+    luaCpuMsPerPoll: Number.NaN,
+    pollsPerSecond: Number.NaN,
+    apiCallsPerSecond: Number.NaN,
+    haproxyIdleCpuPct: Number.NaN,
+    samples: [],
+    rampSeconds,
+  };
+}
+
 export interface GrowthResult {
   readonly pollIntervalMs: number;
   /** Length of each cell's idle window (API calls, Lua CPU). */

@@ -24,7 +24,7 @@ import type { HlsSession } from "../lib/hls";
 import { listPaths } from "../lib/instances";
 import { PLAIN_CONTAINER, plainPort, startPlainProxy } from "../lib/plain-proxy";
 import { sleep } from "../lib/process";
-import type { GrowthCell, LoadMode, WrkSample } from "../lib/results";
+import { type GrowthCell, type LoadMode, unreachedGrowthCell, type WrkSample } from "../lib/results";
 import { DEFAULT_HEALTH, IMAGES } from "../lib/stack-config";
 import { type StandInListing, standInNames, startStandInListing } from "../lib/stand-in-listing";
 import { median, rotation } from "../lib/summary";
@@ -56,33 +56,6 @@ async function startPlaylistServer(host: string): Promise<Server> {
     server.listen(MEDIAMTX_PORTS.hls, host, () => resolve());
   });
   return server;
-}
-
-/** A cell whose map did not reach its paths in time: nothing else is measured (real and stand-in alike). */
-export function unreachedCell(
-  source: GrowthCell["source"],
-  instances: number,
-  paths: number,
-  mapSize: number,
-  rampSeconds: number,
-): GrowthCell {
-  return {
-    source,
-    instances,
-    paths,
-    reached: false,
-    mapSize,
-    claimedPerInstance: [],
-    pagesPerPoll: [],
-    listMsPerInstance: [],
-    listBytesPerInstance: [],
-    luaCpuMsPerPoll: Number.NaN,
-    pollsPerSecond: Number.NaN,
-    apiCallsPerSecond: Number.NaN,
-    haproxyIdleCpuPct: Number.NaN,
-    samples: [],
-    rampSeconds,
-  };
 }
 
 async function waitMapSize(stats: StatsEndpoint, paths: number): Promise<number> {
@@ -132,7 +105,7 @@ export async function runStandInCell(
     const stats = cluster.design().stats;
     const mapSize = await waitMapSize(stats, paths);
     const rampSeconds = (performance.now() - rampStart) / 1000;
-    if (mapSize !== paths) return unreachedCell("stand-in", instances, paths, mapSize, rampSeconds);
+    if (mapSize !== paths) return unreachedGrowthCell("stand-in", instances, paths, mapSize, rampSeconds);
     await sleep(2 * pollIntervalMs);
 
     // The idle window, as growth.ts's profileWindow, with the stand-ins' counters for the wire.

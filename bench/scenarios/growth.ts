@@ -17,12 +17,19 @@ import { type HlsSession, openSession } from "../lib/hls";
 import { listPaths } from "../lib/instances";
 import { PLAIN_CONTAINER, plainPort, startPlainProxy } from "../lib/plain-proxy";
 import { sleep } from "../lib/process";
-import type { GrowthCell, GrowthResult, LoadMode, Target, WrkSample } from "../lib/results";
+import {
+  type GrowthCell,
+  type GrowthResult,
+  type LoadMode,
+  type Target,
+  unreachedGrowthCell,
+  type WrkSample,
+} from "../lib/results";
 import { DEFAULT_POLL_INTERVAL, durationMs, IMAGES } from "../lib/stack-config";
 import { median, rotation } from "../lib/summary";
 import { parseTaskProfile, taskCpu } from "../lib/task-profile";
 import { measure, type TargetEndpoint } from "./data-plane";
-import { runStandInCell, unreachedCell } from "./growth-stand-in";
+import { runStandInCell } from "./growth-stand-in";
 
 const RAMP_TIMEOUT_MS = 240_000;
 /** Generous: the bench asks while the proxy is under load. */
@@ -142,7 +149,7 @@ export async function runGrowth(ctx: BenchContext): Promise<GrowthResult> {
           `${instances} instances: the map reached ${mapSize} of ${paths} paths in ${RAMP_TIMEOUT_MS / 1000} s`,
         );
         ctx.log(`  ${paths} paths: NOT reached (map ${mapSize}); stopping this instance count here`);
-        cells.push(unreachedCell("real", instances, paths, mapSize, rampSeconds));
+        cells.push(unreachedGrowthCell("real", instances, paths, mapSize, rampSeconds));
         break;
       }
       await sleep(2 * pollIntervalMs);
