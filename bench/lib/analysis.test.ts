@@ -1,14 +1,25 @@
 import { describe, expect, it } from "vitest";
 import {
   evaluateTargets,
+  growthTargets,
   summarizeApiCost,
   summarizeChanges,
   summarizeDiscovery,
   summarizeFailover,
+  summarizeGrowth,
   summarizeTakeover,
   summarizeWrkSamples,
 } from "./analysis";
-import type { ApiCostResult, BenchReport, Environment, PublishTrace, Target, WrkSample } from "./results";
+import type {
+  ApiCostResult,
+  BenchReport,
+  Environment,
+  GrowthCell,
+  GrowthResult,
+  PublishTrace,
+  Target,
+  WrkSample,
+} from "./results";
 import type { WrkResult } from "./wrk";
 
 function wrk(rps: number, p50Ms: number, p99Ms: number): WrkResult {
@@ -223,5 +234,85 @@ describe("change apply", () => {
       ["restart", 10, 2],
     ]);
     expect(evaluateTargets({ env, changeApply: result }).map((r) => r.met)).toEqual([true, undefined]);
+  });
+});
+
+describe("growth", () => {
+  const cell = (
+    source: GrowthCell["source"],
+    instances: number,
+    paths: number,
+    apiCallsPerSecond: number,
+    routerP99: number,
+  ): GrowthCell => ({
+    source,
+    instances,
+    paths,
+    reached: true,
+    mapSize: paths,
+    claimedPerInstance: [paths / instances],
+    pagesPerPoll: [1],
+    listMsPerInstance: [1],
+    listBytesPerInstance: [1024],
+    luaCpuMsPerPoll: paths / 1000,
+    pollsPerSecond: instances,
+    apiCallsPerSecond,
+    haproxyIdleCpuPct: 1,
+    samples: [
+      sample(0, "router", 1000, routerP99, "latency"),
+      sample(0, "plain", 1000, 0.5, "latency"),
+      sample(0, "router", 900, 2, "throughput"),
+      sample(0, "plain", 1000, 2, "throughput"),
+    ],
+    rampSeconds: 1,
+  });
+  const result = (cells: GrowthCell[]): GrowthResult => ({
+    pollIntervalMs: 1000,
+    profileWindowS: 10,
+    upMs: {},
+    cells,
+  });
+  const rows = (cells: GrowthCell[]) => growthTargets(result(cells));
+
+  it("bounds API calls by instances ÷ poll interval, with one round of slack for the window's edges", () => {
+    const [row] = summarizeGrowth(result([cell("stand-in", 8, 10_000, 8.8, 1)]));
+    expect(row).toMatchObject({ source: "stand-in", apiBoundPerS: 8, apiEdgeSlackPerS: 0.8 });
+  });
+
+  it("judges p99 added on every real cell and on the largest stand-in cell only, per source", () => {
+    const r = rows([
+      cell("real", 2, 10, 2, 1.2),
+      cell("real", 2, 100, 2, 1.4),
+      cell("stand-in", 8, 1000, 8, 2),
+      cell("stand-in", 8, 10_000, 8, 1.3),
+    ]);
+    expect(r.map((x) => [x.what, x.met])).toEqual([
+      ["growth, real publishes: p99 added over plain (worst of 2 cells)", true],
+      ["growth, real publishes: router API calls per second (worst of 2 cells)", true],
+      ["growth, real publishes: Lua ms per poll, largest cell (reported)", undefined],
+      ["growth, stand-in listings behind the real router: p99 added over plain (largest cell)", true],
+      [
+        "growth, stand-in listings behind the real router: router API calls per second (worst of 2 cells)",
+        true,
+      ],
+      [
+        "growth, stand-in listings behind the real router: Lua ms per poll, largest cell (reported)",
+        undefined,
+      ],
+    ]);
+    expect(r[0]?.measured).toBe("0.900 ms at 100 paths × 2 instances");
+    expect(r[5]?.measured).toBe("10.000 ms at 10000 paths × 8 instances");
+  });
+
+  it("fails a source whose p99 added or API rate is over its bound", () => {
+    const r = rows([cell("real", 4, 100, 4.3, 1.6), cell("stand-in", 8, 10_000, 9, 1)]);
+    expect(r.filter((x) => x.met === false).map((x) => x.what)).toEqual([
+      "growth, real publishes: p99 added over plain (worst of 1 cells)",
+      "growth, stand-in listings behind the real router: router API calls per second (worst of 1 cells)",
+    ]);
+  });
+
+  it("writes no row for a source without a reached cell", () => {
+    expect(rows([{ ...cell("stand-in", 8, 10_000, 8, 1), reached: false }])).toEqual([]);
   });
 });

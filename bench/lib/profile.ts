@@ -27,6 +27,8 @@ export interface Profile {
     readonly profileWindowS: number;
     readonly wrkDurationS: number;
     readonly rounds: number;
+    /** Stand-in cells (listings replayed behind the real router), for sizes past what publishes reach. */
+    readonly standIn: readonly { readonly instances: number; readonly paths: number }[];
   };
 }
 
@@ -39,7 +41,17 @@ export const FULL: Profile = {
   changeApply: { reps: 3, streams: 4, viewersPerStream: 3 },
   preview: { runs: 5 },
   takeover: { cycles: 10 },
-  growth: { instances: [2, 4, 8], paths: [1, 10, 100, 1000], profileWindowS: 10, wrkDurationS: 3, rounds: 2 },
+  growth: {
+    instances: [2, 4, 8],
+    paths: [1, 10, 100, 1000],
+    profileWindowS: 10,
+    wrkDurationS: 3,
+    rounds: 2,
+    standIn: [
+      { instances: 8, paths: 1000 },
+      { instances: 8, paths: 10_000 },
+    ],
+  },
 };
 
 export const QUICK: Profile = {
@@ -51,5 +63,12 @@ export const QUICK: Profile = {
   changeApply: { reps: 1, streams: 2, viewersPerStream: 2 },
   preview: { runs: 1 },
   takeover: { cycles: 2 },
-  growth: { instances: [2], paths: [1, 10, 100], profileWindowS: 5, wrkDurationS: 2, rounds: 1 },
+  growth: {
+    instances: [2],
+    paths: [1, 10, 100],
+    profileWindowS: 5,
+    wrkDurationS: 2,
+    rounds: 1,
+    standIn: [{ instances: 8, paths: 1000 }],
+  },
 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fmtSpread, renderMarkdown, renderSummary, table } from "./report";
-import type { BenchReport } from "./results";
+import { type BenchReport, unreachedGrowthCell } from "./results";
 
 const report: BenchReport = {
   env: {
@@ -59,5 +59,26 @@ describe("report", () => {
 
   it("prints the targets as aligned text", () => {
     expect(renderSummary(report)).toMatch(/^# +measurement +target +measured +verdict\n/);
+  });
+});
+
+describe("growth section", () => {
+  it("says which cells are real and which are stand-in", () => {
+    const md = renderMarkdown({
+      env: report.env,
+      growth: {
+        pollIntervalMs: 1000,
+        profileWindowS: 10,
+        upMs: { 8: 20_000 },
+        cells: [
+          unreachedGrowthCell("real", 8, 1000, 900, 120),
+          unreachedGrowthCell("stand-in", 8, 10_000, 9000, 120),
+        ],
+      },
+    });
+    expect(md).toContain("| source | instances | paths | map |");
+    expect(md).toContain("| real | 8 | 1000 | 900 (not reached) |");
+    expect(md).toContain("| stand-in | 8 | 10000 | 9000 (not reached) |");
+    expect(md).toContain("**stand-in**: sizes past what this machine publishes");
   });
 });

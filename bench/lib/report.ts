@@ -410,15 +410,22 @@ function growthSection(r: BenchReport): string[] {
   return [
     "## 7. Growth: live paths × instances",
     "",
-    "Live paths are real RTMP publishes (ffmpeg's tee muxer, 20 outputs per process, `-c copy` of a tiny clip) through the rtmp frontend, " +
+    "In *real* cells, live paths are RTMP publishes (ffmpeg's tee muxer, 20 outputs per process, `-c copy` of a tiny clip) through the rtmp frontend, " +
       `so they spread over the instances by round-robin. Poll interval ${g.pollIntervalMs} ms, 100 paths per page. ` +
       "*List ms* and *KB* are one full listing of the busiest instance timed from the host (the requests a poll makes); " +
       "*Lua ms/poll* is the CPU of HAProxy's Lua tasks (task profiling, `hlua_process_task`) per poll, JSON decoding included; " +
       "*API calls/s* are the router's requests (poll pages and lookups) counted on the wire in the same idle window; *idle CPU* is the HAProxy container's CPU with no viewers. Router vs plain: one stream's media playlist, interleaved, c=1 latency and saturated throughput. " +
       `\`pulumi up\` to change the instance count: ${ups}.`,
     "",
+    "*Source* says which cells are which. **real**: the paths above, real publishes on the bench stack's MediaMTX. " +
+      "**stand-in**: sizes past what this machine publishes: each instance is a stand-in answering the control API with a listing shaped field for field " +
+      "like a captured MediaMTX 1.20 one, of its share of the paths (round-robin; `bench/lib/stand-in-listing.ts`) and its HLS port with one small fixed playlist, " +
+      "behind the real router and gateway files (the product's haproxy.cfg and Lua, same HAProxy image, run on loopback); " +
+      "its *API calls/s* are the list requests the stand-ins answered (health checks excluded), and router and plain proxy share the stand-in backend.",
+    "",
     table(
       [
+        "source",
         "instances",
         "paths",
         "map",
@@ -437,6 +444,7 @@ function growthSection(r: BenchReport): string[] {
       rows.map((x) =>
         x.reached
           ? [
+              x.source,
               String(x.instances),
               String(x.paths),
               String(x.mapSize),
@@ -452,7 +460,13 @@ function growthSection(r: BenchReport): string[] {
               fmt(x.p99AddedMs, 3),
               fmt(x.rpsRatio, 3),
             ]
-          : [String(x.instances), String(x.paths), `${x.mapSize} (not reached)`, ...Array(11).fill("—")],
+          : [
+              x.source,
+              String(x.instances),
+              String(x.paths),
+              `${x.mapSize} (not reached)`,
+              ...Array(11).fill("—"),
+            ],
       ),
     ),
     ...(g.note ? ["", `Not reached: ${g.note}.`] : []),

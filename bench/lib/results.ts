@@ -116,6 +116,12 @@ export interface PreviewResult {
 }
 
 export interface GrowthCell {
+  /**
+   * real: live paths are real publishes on MediaMTX instances of the bench stack. stand-in: a
+   * MediaMTX-shaped listing (bench/lib/stand-in-listing.ts) per instance behind the real router and
+   * gateway files, run locally (bench/scenarios/growth-stand-in.ts), for sizes this machine cannot publish.
+   */
+  readonly source: "real" | "stand-in";
   readonly instances: number;
   readonly paths: number;
   /** Whether the router's map reached `paths` entries in time. */
@@ -127,15 +133,47 @@ export interface GrowthCell {
   readonly listBytesPerInstance: readonly number[];
   readonly luaCpuMsPerPoll: number;
   readonly pollsPerSecond: number;
-  /** Router API calls (poll pages + lookups) per second, counted on the wire in the idle window. */
+  /**
+   * Router API calls per second in the idle window: real cells count poll pages and lookups on the wire,
+   * stand-in cells count the list requests the stand-ins answered (health checks excluded).
+   */
   readonly apiCallsPerSecond: number;
   readonly haproxyIdleCpuPct: number;
   readonly samples: readonly WrkSample[];
   readonly rampSeconds: number;
 }
 
+/** A cell whose map did not reach its paths in time: nothing else is measured (real and stand-in alike). */
+export function unreachedGrowthCell(
+  source: GrowthCell["source"],
+  instances: number,
+  paths: number,
+  mapSize: number,
+  rampSeconds: number,
+): GrowthCell {
+  return {
+    source,
+    instances,
+    paths,
+    reached: false,
+    mapSize,
+    claimedPerInstance: [],
+    pagesPerPoll: [],
+    listMsPerInstance: [],
+    listBytesPerInstance: [],
+    luaCpuMsPerPoll: Number.NaN,
+    pollsPerSecond: Number.NaN,
+    apiCallsPerSecond: Number.NaN,
+    haproxyIdleCpuPct: Number.NaN,
+    samples: [],
+    rampSeconds,
+  };
+}
+
 export interface GrowthResult {
   readonly pollIntervalMs: number;
+  /** Length of each cell's idle window (API calls, Lua CPU). */
+  readonly profileWindowS: number;
   readonly upMs: Readonly<Record<number, number>>;
   readonly cells: readonly GrowthCell[];
   readonly note?: string;

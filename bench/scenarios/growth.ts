@@ -5,6 +5,7 @@
 // - one full listing per instance timed from the host (the requests the poller makes);
 // - the Lua tasks' CPU per poll (HAProxy task profiling: hlua_process_task) and HAProxy's idle CPU;
 // - router vs plain proxy on one stream's media playlist, interleaved (latency at c=1, throughput at c=8).
+// Then the stand-in cells (growth-stand-in.ts): larger listings replayed behind the real router.
 import { requiredCounter } from "../../infra/haproxy/router-status";
 import { runtimeApi } from "../../infra/haproxy/runtime-api";
 import { fetchRouterStatus } from "../../infra/haproxy/stats-frontend";
@@ -16,11 +17,19 @@ import { type HlsSession, openSession } from "../lib/hls";
 import { listPaths } from "../lib/instances";
 import { PLAIN_CONTAINER, plainPort, startPlainProxy } from "../lib/plain-proxy";
 import { sleep } from "../lib/process";
-import type { GrowthCell, GrowthResult, LoadMode, Target, WrkSample } from "../lib/results";
+import {
+  type GrowthCell,
+  type GrowthResult,
+  type LoadMode,
+  type Target,
+  unreachedGrowthCell,
+  type WrkSample,
+} from "../lib/results";
 import { DEFAULT_POLL_INTERVAL, durationMs, IMAGES } from "../lib/stack-config";
 import { median, rotation } from "../lib/summary";
 import { parseTaskProfile, taskCpu } from "../lib/task-profile";
 import { measure, type TargetEndpoint } from "./data-plane";
+import { runStandInCell } from "./growth-stand-in";
 
 const RAMP_TIMEOUT_MS = 240_000;
 /** Generous: the bench asks while the proxy is under load. */
@@ -112,7 +121,8 @@ async function routerVsPlain(ctx: BenchContext, instances: number): Promise<WrkS
 export async function runGrowth(ctx: BenchContext): Promise<GrowthResult> {
   const { instances: instanceSteps, paths: pathSteps, profileWindowS } = ctx.profile.growth;
   const original = ctx.stack.spec;
-  const pollIntervalMs = durationMs(original.pollInterval ?? DEFAULT_POLL_INTERVAL);
+  const pollInterval = original.pollInterval ?? DEFAULT_POLL_INTERVAL;
+  const pollIntervalMs = durationMs(pollInterval);
   const cells: GrowthCell[] = [];
   const upMs: Record<number, number> = {};
   const notes: string[] = [];
@@ -139,22 +149,7 @@ export async function runGrowth(ctx: BenchContext): Promise<GrowthResult> {
           `${instances} instances: the map reached ${mapSize} of ${paths} paths in ${RAMP_TIMEOUT_MS / 1000} s`,
         );
         ctx.log(`  ${paths} paths: NOT reached (map ${mapSize}); stopping this instance count here`);
-        cells.push({
-          instances,
-          paths,
-          reached: false,
-          mapSize,
-          claimedPerInstance: [],
-          pagesPerPoll: [],
-          listMsPerInstance: [],
-          listBytesPerInstance: [],
-          luaCpuMsPerPoll: Number.NaN,
-          pollsPerSecond: Number.NaN,
-          apiCallsPerSecond: Number.NaN,
-          haproxyIdleCpuPct: Number.NaN,
-          samples: [],
-          rampSeconds,
-        });
+        cells.push(unreachedGrowthCell("real", instances, paths, mapSize, rampSeconds));
         break;
       }
       await sleep(2 * pollIntervalMs);
@@ -172,6 +167,7 @@ export async function runGrowth(ctx: BenchContext): Promise<GrowthResult> {
       const pagesPerPoll = listings.map((l) => l.pages);
       const samples = await routerVsPlain(ctx, instances);
       const cell: GrowthCell = {
+        source: "real",
         instances,
         paths,
         reached: true,
@@ -199,7 +195,26 @@ export async function runGrowth(ctx: BenchContext): Promise<GrowthResult> {
     await Promise.all(tees.map((t) => ctx.publishers.stop(t)));
     await waitMapSize(ctx, (size) => size === 0, 60_000);
   }
+  for (const { instances, paths } of ctx.profile.growth.standIn) {
+    ctx.log(`growth: stand-in ${paths} paths × ${instances} instances behind the real router`);
+    const cell = await runStandInCell(ctx, instances, paths, pollInterval, pollIntervalMs);
+    if (!cell.reached)
+      notes.push(`stand-in ${instances} instances: the map reached ${cell.mapSize} of ${paths} paths`);
+    cells.push(cell);
+    const lat = (t: Target) =>
+      cell.samples.filter((s) => s.mode === "latency" && s.target === t).map((s) => s.wrk.p99Ms);
+    ctx.log(
+      `  map ${cell.mapSize}, Lua ${cell.luaCpuMsPerPoll.toFixed(3)} ms/poll, API ${cell.apiCallsPerSecond.toFixed(2)}/s, ` +
+        `p99 router ${median(lat("router")).toFixed(3)} plain ${median(lat("plain")).toFixed(3)} ms`,
+    );
+  }
   await ctx.stack.mustUp(original);
   await startPlainProxy(ctx.model, ctx.work.plain, IMAGES.haproxy, original.instances);
-  return { pollIntervalMs, upMs, cells, note: notes.length ? notes.join("; ") : undefined };
+  return {
+    pollIntervalMs,
+    profileWindowS,
+    upMs,
+    cells,
+    note: notes.length ? notes.join("; ") : undefined,
+  };
 }

@@ -71,6 +71,12 @@ export interface LocalClusterOptions {
   readonly haproxyImage?: string;
   /** routing.republish (default takeover). */
   readonly republish?: Republish;
+  /**
+   * Start the instances' servers yourself instead of MediaMTX (the bench's stand-ins): called with the
+   * validated model before HAProxy starts, it must make each instance's API answer on its address. No
+   * loopback address is added for them: binding 127/8 needs none, only MediaMTX's ICE-TCP mux does.
+   */
+  readonly startInstances?: (model: Model) => Promise<void>;
 }
 
 /**
@@ -97,12 +103,14 @@ export class LocalCluster implements Cluster {
   private haproxyLog = "";
   private readonly addedAddresses: string[] = [];
 
-  private readonly haproxyContainer: string;
+  /** The gateway's container name when it runs from an image (for its CPU). */
+  readonly haproxyContainer: string;
 
   private constructor(
     readonly model: Model,
     private readonly dir: string,
     private readonly haproxyImage: string | undefined,
+    private readonly startInstances: ((model: Model) => Promise<void>) | undefined,
   ) {
     this.haproxyContainer = `mediamtx-lb-fast-haproxy-${process.pid}-${model.network.gateway.replace(/\./g, "-")}`;
     this.instances = model.instances.map((i) => ({
@@ -131,7 +139,7 @@ export class LocalCluster implements Cluster {
       },
       { stack: "fast", homeDir: dir, statsPasswordSet: true },
     );
-    const cluster = new LocalCluster(model, dir, opts.haproxyImage);
+    const cluster = new LocalCluster(model, dir, opts.haproxyImage, opts.startInstances);
     try {
       await cluster.boot();
     } catch (err) {
@@ -264,7 +272,8 @@ export class LocalCluster implements Cluster {
 
   private async boot(): Promise<void> {
     await this.addLoopback(this.model.network.gateway, "the publish hook");
-    for (const instance of this.model.instances) {
+    if (this.startInstances !== undefined) await this.startInstances(this.model);
+    for (const instance of this.startInstances === undefined ? this.model.instances : []) {
       await this.addLoopback(instance.address, "ICE-TCP");
       const config = join(this.dir, `mediamtx-${instance.name}.yml`);
       writeFileSync(config, bindListeners(renderMediamtxConfig(this.model, instance), instance.address));
