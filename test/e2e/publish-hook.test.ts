@@ -45,7 +45,8 @@ describe("publish hook (real stack)", () => {
   const rtmp = (stream: string) => `rtmp://127.0.0.1:${ports.rtmp}/${stream}`;
   const routedTo = async (stream: string) =>
     (await fetchRouterStatus(stats())).entries.find((e) => e.stream === stream)?.server;
-  const gatewayLogs = () => docker(["logs", stack.model.gateway.containerName]).catch(() => "");
+  // The hook's decisions are Lua log messages: they go where the gateway's log goes, the log sink.
+  const gatewayLogs = () => docker(["logs", stack.model.logSink.containerName]).catch(() => "");
 
   beforeAll(async () => {
     await removeLeftoverE2eObjects();
