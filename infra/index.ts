@@ -18,6 +18,12 @@ import { renderMediamtxConfig } from "./render/mediamtx";
 import { HAPROXY_CONFIG, inHaproxyDir } from "./render/paths";
 import { renderRoutingTable } from "./render/routing-table";
 
+// @pulumi/pulumi's runner installs source-map-support, which maps every stack trace through the .map
+// files of its frames; the SDK takes one trace per resource (its source position), about half a second
+// of a no-op preview. This program runs as JavaScript without source maps (scripts/pulumi builds it), so
+// V8's own traces say the same thing.
+Reflect.deleteProperty(Error, "prepareStackTrace");
+
 function loadModel(): Model {
   const { raw, statsPasswordSet } = readStackConfig();
   try {

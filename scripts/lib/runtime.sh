@@ -136,6 +136,35 @@ EOF
   chmod +x "$out/bin/pulumi-resource-pulumi-nodejs"
 }
 
+# The v3.260 engine hands Pulumi.yaml's runtime options to the language host over gRPC; the v3.68 host
+# only reads them as command-line flags, so `typescript: false` never reached it and it registered
+# ts-node (and its source-map stack traces) for every program. The host is the real binary renamed; a
+# wrapper in its place passes -typescript=false when the project's Pulumi.yaml says so (the engine
+# starts the host in the program's directory; the wrapper looks upwards for Pulumi.yaml). Other
+# projects keep the host's default (ts-node on).
+# Idempotent: run on every bootstrap, so a cached CLI build gets the wrapper too.
+ensure_language_host_wrapper() {
+  local bin="$PULUMI_DIR/bin" host="$PULUMI_DIR/bin/pulumi-language-nodejs"
+  if ! head -c 4 "$host" | grep -q '^#!'; then
+    mv -f "$host" "$bin/pulumi-language-nodejs-v$LANGUAGE_HOST_SDK_VERSION"
+  fi
+  cat >"$host.tmp" <<EOF_WRAPPER
+#!/bin/sh
+# Written by scripts/lib/runtime.sh (ensure_language_host_wrapper): passes Pulumi.yaml's
+# "typescript: false" on to the v$LANGUAGE_HOST_SDK_VERSION host as the flag it reads. The engine starts
+# the host in the program's directory (main), so the project file is the nearest one above it.
+real="\$(dirname "\$0")/pulumi-language-nodejs-v$LANGUAGE_HOST_SDK_VERSION"
+dir="\$PWD"
+while [ "\$dir" != / ] && [ ! -f "\$dir/Pulumi.yaml" ]; do dir="\$(dirname "\$dir")"; done
+if [ -f "\$dir/Pulumi.yaml" ] && grep -Eq '^[[:space:]]+typescript:[[:space:]]*false[[:space:]]*(#.*)?\$' "\$dir/Pulumi.yaml"; then
+  exec "\$real" -typescript=false "\$@"
+fi
+exec "\$real" "\$@"
+EOF_WRAPPER
+  chmod +x "$host.tmp"
+  mv -f "$host.tmp" "$host"
+}
+
 build_pulumi() {
   local out="$1"
   build_pulumi_cli "$out"
