@@ -411,7 +411,7 @@ function growthSection(r: BenchReport): string[] {
     "## 7. Growth: live paths × instances",
     "",
     "In *real* cells, live paths are RTMP publishes (ffmpeg's tee muxer, 20 outputs per process, `-c copy` of a tiny clip) through the rtmp frontend, " +
-      `so they spread over the instances by round-robin. Poll interval ${g.pollIntervalMs} ms, 100 paths per page. ` +
+      `so they spread over the instances by round-robin. Poll interval ${g.pollIntervalMs} ms; each poll asks for the whole listing in one page (itemsPerPage 2^31−1). ` +
       "*List ms* and *KB* are one full listing of the busiest instance timed from the host (the requests a poll makes); " +
       "*Lua ms/poll* is the CPU of HAProxy's Lua tasks (task profiling, `hlua_process_task`) per poll, JSON decoding included; " +
       "*API calls/s* are the router's requests (poll pages and lookups) counted on the wire in the same idle window; *idle CPU* is the HAProxy container's CPU with no viewers. Router vs plain: one stream's media playlist, interleaved, c=1 latency and saturated throughput. " +
