@@ -65,7 +65,10 @@ async function main(): Promise<number> {
   mkdirSync(work.root, { recursive: true });
   const model = benchModel(work.host);
   const stack = new BenchStack(work);
-  const publishers = new Publishers(model.endpoints.rtmp, work.logs);
+  const publishers = new Publishers(
+    model.endpoints.rtmp ?? `rtmp://${model.local.host}:${model.ports.rtmp}`,
+    work.logs,
+  );
   const results: Results = {};
   const errors: string[] = [];
   const loadPerScenario: Record<string, number> = {};

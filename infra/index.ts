@@ -25,9 +25,14 @@ import { renderRoutingTable } from "./render/routing-table";
 Reflect.deleteProperty(Error, "prepareStackTrace");
 
 function loadModel(): Model {
-  const { raw, statsPasswordSet } = readStackConfig();
+  const { raw, statsPasswordSet, secretKeys } = readStackConfig();
   try {
-    return validateConfig(raw, { stack: pulumi.getStack(), homeDir: homedir(), statsPasswordSet });
+    return validateConfig(raw, {
+      stack: pulumi.getStack(),
+      homeDir: homedir(),
+      statsPasswordSet,
+      secretKeys,
+    });
   } catch (err) {
     // RunError prints the message alone: one line per bad key, no stack trace.
     if (err instanceof ConfigError) throw new pulumi.RunError(`invalid stack config:\n${err.message}`);

@@ -67,11 +67,72 @@ export interface HealthModel {
 }
 
 export interface PortsModel {
+  /** Plain RTMP; bound unless TLS is configured with `tls.plain` other than `on`. */
   readonly rtmp: number;
+  /** Plain HLS; with TLS, bound only when `tls.plain` is `redirect` or `on`. */
   readonly hls: number;
+  /** Plain WebRTC signalling and pages; like `hls`. */
   readonly webrtc: number;
   readonly iceTcpBase: number;
   readonly stats: number;
+  /** RTMPS (TLS ended in HAProxy); bound only with TLS. */
+  readonly rtmps: number;
+  /** HTTPS for HLS; bound only with TLS. */
+  readonly hlsTls: number;
+  /** HTTPS for WebRTC signalling and pages; bound only with TLS. */
+  readonly webrtcTls: number;
+}
+
+/**
+ * What the plain (non-TLS) listeners do when TLS is configured: `off` (none), `redirect` (HLS and WebRTC
+ * answer 308 to their HTTPS port; no plain RTMP) or `on` (they serve as without TLS, plain RTMP included).
+ */
+export type PlainListeners = "off" | "redirect" | "on";
+
+export interface TlsModel {
+  /**
+   * `selfSigned`: the stack makes its own CA and server certificate (infra/providers/self-signed) and
+   * writes the CA to `caFile`; `provided`: `tls.certificate` and `tls.key` (Pulumi secrets), checked in
+   * validation. The PEM text never enters the model: index.ts reads it as a secret Output.
+   */
+  readonly source: "selfSigned" | "provided";
+  readonly plain: PlainListeners;
+  /** Names a self-signed certificate covers (publicHost when a name, localhost); sorted. */
+  readonly dnsNames: readonly string[];
+  /** Addresses a self-signed certificate covers (publicHost or bindAddress when IPs, loopback); sorted. */
+  readonly ipAddresses: readonly string[];
+  /**
+   * Host file with the CA that status and smoke checks trust (and a person imports into a browser):
+   * the stack's own CA, or `tls.ca` when given; undefined for a provided certificate without `tls.ca`
+   * (then the system's CAs apply).
+   */
+  readonly caFile: string | undefined;
+}
+
+/** One user of `publishers` or `readers`. The password is a Pulumi secret and never enters the model. */
+export interface CredentialUser {
+  readonly user: string;
+  /** Path-name prefixes this user may use; empty: every path. Sorted. */
+  readonly paths: readonly string[];
+}
+
+export interface AuthModel {
+  /** Who may publish (RTMP, RTMPS, WHIP); undefined: anyone (no `publishers` key). */
+  readonly publishers: readonly CredentialUser[] | undefined;
+  /** Who may read (HLS, WHEP, RTMP); undefined: anyone (no `readers` key). */
+  readonly readers: readonly CredentialUser[] | undefined;
+}
+
+/** Per client address abuse limits (HAProxy stick tables); 0 turns a limit off. */
+export interface LimitsModel {
+  /** HTTP requests per address per 10 s on the HLS and WebRTC frontends, above which: 429. */
+  readonly httpRequestRate: number;
+  /** Concurrent HTTP connections per address, above which: 429. */
+  readonly httpConnections: number;
+  /** Concurrent RTMP/RTMPS connections per address, above which the connection is closed. */
+  readonly rtmpConnections: number;
+  /** New RTMP/RTMPS connections per address per 10 s, above which the connection is closed. */
+  readonly rtmpConnectionRate: number;
 }
 
 export type HlsVariant = "lowLatency" | "mpegts" | "fmp4";
@@ -116,4 +177,8 @@ export interface Model {
   /** Host directory holding the bind-mounted configs of this stack (absolute). */
   readonly hostDir: string;
   readonly stats: { readonly user: string };
+  /** TLS at the gateway; undefined: plain listeners only (as before `tls` existed). */
+  readonly tls: TlsModel | undefined;
+  readonly auth: AuthModel;
+  readonly limits: LimitsModel;
 }

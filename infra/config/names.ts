@@ -5,7 +5,7 @@
 // Pure: no Pulumi types, no I/O.
 
 // Paths inside the gateway container are constants of their own leaf module.
-import { ADMIN_SOCKET, HAPROXY_RUN_DIR, inHaproxyDir } from "../render/paths";
+import { ADMIN_SOCKET, HAPROXY_RUN_DIR, inHaproxyDir, TLS_CA_FILE } from "../render/paths";
 
 /**
  * Stack names as Docker object prefixes and host directory names. Lowercase only: the stack name is also
@@ -113,6 +113,8 @@ export interface GatewayNames {
   readonly resourceName: string;
   /** Host directory bind-mounted at HAPROXY_DIR (render/paths.ts). */
   readonly configDir: string;
+  /** Host path of the CA file the gateway directory holds with TLS (TLS_CA_FILE in it). */
+  readonly caFile: string;
   /** The Runtime API socket as seen from the host (inside configDir). */
   readonly adminSocket: string;
   readonly labels: readonly DockerLabel[];
@@ -158,6 +160,7 @@ export function stackNames(stack: string, hostDir: string): StackNames {
       resourceName: `${stack}-haproxy`,
       configDir: `${hostDir}/haproxy`,
       adminSocket: adminSocketIn(`${hostDir}/haproxy`),
+      caFile: `${hostDir}/haproxy/${inHaproxyDir(TLS_CA_FILE)}`,
       labels: labels(stack, "haproxy"),
     },
     logSink: {
@@ -175,12 +178,21 @@ export interface LocalUrls {
   /** The bind address, with 0.0.0.0 dialled as loopback: the public host name may not resolve here. */
   readonly host: string;
   readonly stats: string;
+  /** HLS as clients use it: HTTPS with TLS (checked against `tls`), else plain HTTP. */
   readonly hls: string;
+  /** WebRTC signalling and pages, like `hls`. */
   readonly webrtc: string;
+  /**
+   * With TLS: the name the certificate is checked against (publicHost, since `host` may be an address the
+   * certificate does not name) and the CA file to trust (undefined: the system's CAs).
+   */
+  readonly tls: { readonly serverName: string; readonly caFile: string | undefined } | undefined;
 }
 
+/** Stack output `endpoints`: what clients use. A listener the stack does not bind has no entry. */
 export interface Endpoints {
-  readonly rtmp: string;
+  readonly rtmp?: string;
+  readonly rtmps?: string;
   readonly hls: string;
   readonly webrtc: string;
   readonly stats: string;
@@ -192,26 +204,52 @@ interface FrontendPorts {
   readonly hls: number;
   readonly webrtc: number;
   readonly stats: number;
+  readonly rtmps: number;
+  readonly hlsTls: number;
+  readonly webrtcTls: number;
+}
+
+/** What the stack's TLS setting means for URLs: none, or whether plain RTMP stays and which CA to trust. */
+export interface UrlTls {
+  readonly plainRtmp: boolean;
+  readonly caFile: string | undefined;
 }
 
 /** Base URLs dialled from the deploying host (smoke checks, status). */
-export function localUrls(bindAddress: string, ports: FrontendPorts): LocalUrls {
+export function localUrls(
+  bindAddress: string,
+  ports: FrontendPorts,
+  tls?: UrlTls & { readonly serverName: string },
+): LocalUrls {
   const host = bindAddress === "0.0.0.0" ? "127.0.0.1" : bindAddress;
   return {
     host,
     stats: `http://${host}:${ports.stats}`,
-    hls: `http://${host}:${ports.hls}`,
-    webrtc: `http://${host}:${ports.webrtc}`,
+    hls: tls === undefined ? `http://${host}:${ports.hls}` : `https://${host}:${ports.hlsTls}`,
+    webrtc: tls === undefined ? `http://${host}:${ports.webrtc}` : `https://${host}:${ports.webrtcTls}`,
+    tls: tls === undefined ? undefined : { serverName: tls.serverName, caFile: tls.caFile },
   };
 }
 
 /** What clients use (stack output `endpoints`). */
-export function endpoints(publicHost: string, ports: FrontendPorts): Endpoints {
-  return {
-    rtmp: `rtmp://${publicHost}:${ports.rtmp}`,
-    hls: `http://${publicHost}:${ports.hls}`,
-    webrtc: `http://${publicHost}:${ports.webrtc}`,
+export function endpoints(publicHost: string, ports: FrontendPorts, tls?: UrlTls): Endpoints {
+  const stats = {
     stats: `http://${publicHost}:${ports.stats}/stats`,
     metrics: `http://${publicHost}:${ports.stats}/metrics`,
+  };
+  if (tls === undefined) {
+    return {
+      rtmp: `rtmp://${publicHost}:${ports.rtmp}`,
+      hls: `http://${publicHost}:${ports.hls}`,
+      webrtc: `http://${publicHost}:${ports.webrtc}`,
+      ...stats,
+    };
+  }
+  return {
+    ...(tls.plainRtmp ? { rtmp: `rtmp://${publicHost}:${ports.rtmp}` } : {}),
+    rtmps: `rtmps://${publicHost}:${ports.rtmps}`,
+    hls: `https://${publicHost}:${ports.hlsTls}`,
+    webrtc: `https://${publicHost}:${ports.webrtcTls}`,
+    ...stats,
   };
 }

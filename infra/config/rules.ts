@@ -3,7 +3,7 @@
 // fields.ts already checked (`undefined` where a reader recorded an error, so one mistake is one line)
 // and records its own lines into the same `Problems`. Pure.
 
-import { describe } from "../lib/untyped";
+import { describe, isRecord } from "../lib/untyped";
 import { MEDIAMTX_PORTS, type PortsModel } from "./model";
 import { at, type Problems } from "./problems";
 
@@ -18,8 +18,20 @@ export interface InstanceDraft {
   readonly iceTcpPort: number | "derived" | undefined;
 }
 
-/** Frontend ports HAProxy binds on the host, in the order collisions are reported. */
-const FRONTEND_PORT_KEYS = ["rtmp", "hls", "webrtc", "stats"] as const;
+/** Frontend port keys, in the order collisions are reported. */
+export type FrontendPortKey = "rtmp" | "hls" | "webrtc" | "stats" | "rtmps" | "hlsTls" | "webrtcTls";
+
+/**
+ * The frontend ports HAProxy binds on the host for a `tls` value (raw: this runs before `tls` is read, so
+ * it only looks at whether the key is there and at `tls.plain`). Without TLS: the plain ones, as before.
+ */
+export function boundFrontendPorts(rawTls: unknown): readonly FrontendPortKey[] {
+  if (rawTls === undefined) return ["rtmp", "hls", "webrtc", "stats"];
+  const plain = isRecord(rawTls) ? rawTls.plain : undefined;
+  const plainHttp: FrontendPortKey[] = plain === "redirect" || plain === "on" ? ["hls", "webrtc"] : [];
+  const plainRtmp: FrontendPortKey[] = plain === "on" ? ["rtmp"] : [];
+  return [...plainRtmp, ...plainHttp, "stats", "rtmps", "hlsTls", "webrtcTls"];
+}
 
 /** Instance names name containers and HAProxy servers, so each may occur once. */
 export class UniqueNames {
@@ -106,9 +118,10 @@ export function checkPortCollisions(
   ports: Partial<PortsModel>,
   icePorts: readonly (number | undefined)[],
   instances: readonly InstanceDraft[],
+  frontendKeys: readonly FrontendPortKey[],
 ): void {
   const claims: { readonly path: string; readonly port: number | undefined; readonly note: string }[] = [
-    ...FRONTEND_PORT_KEYS.map((key) => ({ path: `ports.${key}`, port: ports[key], note: "" })),
+    ...frontendKeys.map((key) => ({ path: `ports.${key}`, port: ports[key], note: "" })),
     ...icePorts.map((port, index) => ({
       path: `instances[${index}].iceTcpPort`,
       port,

@@ -34,6 +34,7 @@ import type {
   PortsModel,
   Republish,
   RequestLogging,
+  TlsModel,
 } from "./model";
 import { PUBLISH_HOOK_PORT } from "./model";
 import {
@@ -48,6 +49,7 @@ import {
 } from "./names";
 import { Problems } from "./problems";
 import {
+  boundFrontendPorts,
   checkPortCollisions,
   checkSomeWeight,
   type InstanceDraft,
@@ -55,6 +57,7 @@ import {
   UniqueNames,
   UniqueSlots,
 } from "./rules";
+import { readCredentials, readLimits, readTls, type SecretContext, selfSignedNames } from "./security";
 
 /** Every accepted top-level key (short form). `statsPassword` is listed so a present secret is not "unknown". */
 const TOP_LEVEL_KEYS = [
@@ -64,18 +67,22 @@ const TOP_LEVEL_KEYS = [
   "hostDir",
   "images",
   "instances",
+  "limits",
   "logging",
   "ports",
   "publicHost",
+  "publishers",
+  "readers",
   "routing",
   "statsPassword",
   "statsUser",
   "subnet",
+  "tls",
 ] as const;
 
 const INSTANCE_KEYS = ["iceTcpPort", "name", "slot", "weight"] as const;
 const HEALTH_KEYS = ["fall", "interval", "rise", "timeout"] as const;
-const PORT_KEYS = ["hls", "iceTcpBase", "rtmp", "stats", "webrtc"] as const;
+const PORT_KEYS = ["hls", "hlsTls", "iceTcpBase", "rtmp", "rtmps", "stats", "webrtc", "webrtcTls"] as const;
 const IMAGE_KEYS = ["haproxy", "mediamtx"] as const;
 const ROUTING_KEYS = ["pollInterval", "republish"] as const;
 const REPUBLISH: readonly Republish[] = ["takeover", "refuse"];
@@ -88,7 +95,16 @@ const HLS_VARIANTS: readonly HlsVariant[] = ["lowLatency", "mpegts", "fmp4"];
 const DEFAULTS = {
   weight: 1,
   health: { interval: "2s", timeout: "1s", fall: 3, rise: 2 },
-  ports: { rtmp: 1935, hls: 8888, webrtc: 8889, iceTcpBase: 8189, stats: 8404 },
+  ports: {
+    rtmp: 1935,
+    hls: 8888,
+    webrtc: 8889,
+    iceTcpBase: 8189,
+    stats: 8404,
+    rtmps: 1936,
+    hlsTls: 8443,
+    webrtcTls: 8444,
+  },
   bindAddress: "127.0.0.1",
   images: { haproxy: "haproxy:2.8", mediamtx: "bluenviron/mediamtx:1.20.0" },
   routing: { pollInterval: "1s", republish: "takeover" },
@@ -104,6 +120,13 @@ export interface ConfigContext {
   readonly homeDir: string;
   /** Whether the secret `mediamtx-lb:statsPassword` is set. Its value never reaches the validator. */
   readonly statsPasswordSet: boolean;
+  /**
+   * Top-level keys (short form) Pulumi stores as secrets. Certificates and passwords outside them are an
+   * error. Undefined: not checked (callers that build a model from a config they made themselves).
+   */
+  readonly secretKeys?: ReadonlySet<string>;
+  /** The time certificates must be valid at; the current time when left out. */
+  readonly now?: Date;
 }
 
 /** Every problem found in the stack config, one line each. The message is the lines joined by "\n". */
@@ -200,7 +223,8 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
   const health = readHealth(problems, raw.health);
   const ports = readPorts(problems, raw.ports);
   const icePorts = instances === undefined ? [] : resolveIcePorts(problems, instances, ports.iceTcpBase);
-  if (instances !== undefined) checkPortCollisions(problems, ports, icePorts, instances);
+  if (instances !== undefined)
+    checkPortCollisions(problems, ports, icePorts, instances, boundFrontendPorts(raw.tls));
 
   const bindAddress = readBindAddress(problems, raw.bindAddress, DEFAULTS.bindAddress);
   const publicHost = readPublicHost(problems, raw.publicHost, bindAddress);
@@ -253,6 +277,15 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
     problems.add("statsPassword", "required (set it with: pulumi config set --secret statsPassword …)");
   }
 
+  const secrets: SecretContext = {
+    secretKeys: ctx.secretKeys ?? new Set(["tls", "publishers", "readers"]),
+    now: ctx.now ?? new Date(),
+  };
+  const tls = readTls(problems, raw.tls, publicHost, secrets);
+  const publishers = readCredentials(problems, "publishers", raw.publishers, secrets);
+  const readers = readCredentials(problems, "readers", raw.readers, secrets);
+  const limits = readLimits(problems, raw.limits);
+
   if (problems.lines.length > 0) throw new ConfigError(problems.lines);
 
   // Every reader returns undefined only after recording an error, so past the throw above all values
@@ -279,7 +312,22 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
     hls: present(ports.hls),
     webrtc: present(ports.webrtc),
     stats: present(ports.stats),
+    rtmps: present(ports.rtmps),
+    hlsTls: present(ports.hlsTls),
+    webrtcTls: present(ports.webrtcTls),
   };
+  const host = present(publicHost);
+  const tlsModel: TlsModel | undefined =
+    tls === undefined
+      ? undefined
+      : {
+          source: tls.source,
+          plain: tls.plain,
+          ...selfSignedNames(host, present(bindAddress)),
+          caFile: tls.source === "selfSigned" || tls.hasCa ? names.gateway.caFile : undefined,
+        };
+  const urlTls =
+    tlsModel === undefined ? undefined : { plainRtmp: tlsModel.plain === "on", caFile: tlsModel.caFile };
   return {
     stack,
     instances: instanceModels,
@@ -289,15 +337,9 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
       fall: present(health.fall),
       rise: present(health.rise),
     },
-    ports: {
-      rtmp: frontendPorts.rtmp,
-      hls: frontendPorts.hls,
-      webrtc: frontendPorts.webrtc,
-      iceTcpBase: present(ports.iceTcpBase),
-      stats: frontendPorts.stats,
-    },
+    ports: { ...frontendPorts, iceTcpBase: present(ports.iceTcpBase) },
     bindAddress: present(bindAddress),
-    publicHost: present(publicHost),
+    publicHost: host,
     images: { haproxy: present(haproxyImage), mediamtx: present(mediamtxImage) },
     routing: { pollIntervalMs: present(pollIntervalMs), republish: present(republish) },
     hls: { variant: present(variant) },
@@ -310,8 +352,21 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
     logSink: names.logSink,
     proxies: PROXIES,
     resources: { images: names.images, smokeChecks: names.smokeChecks },
-    local: localUrls(present(bindAddress), frontendPorts),
-    endpoints: endpoints(present(publicHost), frontendPorts),
+    local: localUrls(
+      present(bindAddress),
+      frontendPorts,
+      urlTls === undefined ? undefined : { ...urlTls, serverName: host },
+    ),
+    endpoints: endpoints(host, frontendPorts, urlTls),
+    tls: tlsModel,
+    // null (an error) has thrown above; undefined is "no such key": anyone may.
+    auth: { publishers: publishers ?? undefined, readers: readers ?? undefined },
+    limits: {
+      httpRequestRate: present(limits.httpRequestRate),
+      httpConnections: present(limits.httpConnections),
+      rtmpConnections: present(limits.rtmpConnections),
+      rtmpConnectionRate: present(limits.rtmpConnectionRate),
+    },
   };
 }
 

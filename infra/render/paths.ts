@@ -26,6 +26,18 @@ export const SERVER_STATE_FILE = `${HAPROXY_RUN_DIR}/server-state`;
  * path), written by the gateway's `log` line.
  */
 export const LOG_SOCKET = `${HAPROXY_RUN_DIR}/log.sock`;
+/**
+ * TLS (config key `tls`): the server certificate chain and its key in one PEM, as HAProxy's `crt` wants
+ * it (a secret file), and the CA that signed it (the stack's own, or `tls.ca`) for status, smoke checks
+ * and people to trust.
+ */
+export const TLS_CERT_FILE = `${HAPROXY_DIR}/tls/server.pem`;
+export const TLS_CA_FILE = `${HAPROXY_DIR}/tls/ca.pem`;
+/**
+ * Publish and read credentials (config keys `publishers`, `readers`): user, salted SHA-256 of the
+ * password and path prefixes, lua-loaded before publish.lua. A secret file: never in a preview.
+ */
+export const CREDENTIALS_LUA = `${HAPROXY_DIR}/credentials.lua`;
 /** The log sink's own config, uploaded into the sink container (it never reads the gateway's files). */
 export const LOG_SINK_CONFIG = `${HAPROXY_DIR}/log-sink.cfg`;
 

@@ -1,6 +1,7 @@
 // Hand-built Models for renderer and router tests: plausible values that satisfy the type without going
 // through validateConfig, so a test states only what it is about. Derived names come from the model's
 // own module (infra/config/names.ts), as validateConfig takes them.
+
 import type { InstanceModel, Model } from "../../infra/config/model";
 import { PUBLISH_HOOK_PORT } from "../../infra/config/model";
 import {
@@ -11,6 +12,7 @@ import {
   publishHookUrl,
   stackNames,
 } from "../../infra/config/names";
+import { LIMIT_DEFAULTS } from "../../infra/config/security";
 
 export interface InstanceSpec {
   readonly name: string;
@@ -43,7 +45,16 @@ export function testInstances(
 /** A model for stack "t"; `overrides` replace whole fields (names are not re-derived from them). */
 export function testModel(overrides: Partial<Model> = {}): Model {
   const names = stackNames(STACK, HOST_DIR);
-  const ports = { rtmp: 1935, hls: 8888, webrtc: 8889, iceTcpBase: 8189, stats: 8404 };
+  const ports = {
+    rtmp: 1935,
+    hls: 8888,
+    webrtc: 8889,
+    iceTcpBase: 8189,
+    stats: 8404,
+    rtmps: 1936,
+    hlsTls: 8443,
+    webrtcTls: 8444,
+  };
   return {
     stack: STACK,
     instances: testInstances([{ name: "a" }, { name: "b" }, { name: "c" }]),
@@ -65,6 +76,9 @@ export function testModel(overrides: Partial<Model> = {}): Model {
     resources: { images: names.images, smokeChecks: names.smokeChecks },
     local: localUrls("127.0.0.1", ports),
     endpoints: endpoints("127.0.0.1", ports),
+    tls: undefined,
+    auth: { publishers: undefined, readers: undefined },
+    limits: LIMIT_DEFAULTS,
     ...overrides,
   };
 }

@@ -43,7 +43,7 @@ const IMAGE_ALLOWED =
   'an image reference pinned by a tag other than latest or an @sha256 digest, like "haproxy:2.8"';
 const HOST_DIR_ALLOWED = 'an absolute path (no whitespace, no "." or ".." segments, not "/")';
 const TOP_LEVEL_ALLOWED =
-  "bindAddress, health, hls, hostDir, images, instances, logging, ports, publicHost, routing, statsPassword, statsUser, subnet";
+  "bindAddress, health, hls, hostDir, images, instances, limits, logging, ports, publicHost, publishers, readers, routing, statsPassword, statsUser, subnet, tls";
 
 const BAD: readonly BadCase[] = [
   // instances
@@ -227,7 +227,7 @@ const BAD: readonly BadCase[] = [
   {
     name: "unknown nested ports key",
     raw: { instances: ONE, ports: { rtsp: 8554 } },
-    error: "mediamtx-lb:ports.rtsp: unknown key (allowed: hls, iceTcpBase, rtmp, stats, webrtc)",
+    error: "mediamtx-lb:ports.rtsp: unknown key (allowed: hls, hlsTls, iceTcpBase, rtmp, rtmps, stats, webrtc, webrtcTls)",
   },
   {
     name: "frontend port collision",
@@ -529,7 +529,16 @@ describe("validateConfig: valid configs", () => {
         },
       ],
       health: { intervalMs: 2000, timeoutMs: 1000, fall: 3, rise: 2 },
-      ports: { rtmp: 1935, hls: 8888, webrtc: 8889, iceTcpBase: 8189, stats: 8404 },
+      ports: {
+        rtmp: 1935,
+        hls: 8888,
+        webrtc: 8889,
+        iceTcpBase: 8189,
+        stats: 8404,
+        rtmps: 1936,
+        hlsTls: 8443,
+        webrtcTls: 8444,
+      },
       bindAddress: "127.0.0.1",
       publicHost: "127.0.0.1",
       images: { haproxy: "haproxy:2.8", mediamtx: "bluenviron/mediamtx:1.20.0" },
@@ -555,6 +564,7 @@ describe("validateConfig: valid configs", () => {
         resourceName: "dev-haproxy",
         configDir: "/home/ops/.local/state/mediamtx-lb/dev/haproxy",
         adminSocket: "/home/ops/.local/state/mediamtx-lb/dev/haproxy/run/admin.sock",
+        caFile: "/home/ops/.local/state/mediamtx-lb/dev/haproxy/tls/ca.pem",
         labels: [
           { label: "mediamtx-lb.project", value: "mediamtx-lb" },
           { label: "mediamtx-lb.role", value: "haproxy" },
@@ -588,6 +598,7 @@ describe("validateConfig: valid configs", () => {
         stats: "http://127.0.0.1:8404",
         hls: "http://127.0.0.1:8888",
         webrtc: "http://127.0.0.1:8889",
+        tls: undefined,
       },
       endpoints: {
         rtmp: "rtmp://127.0.0.1:1935",
@@ -596,6 +607,9 @@ describe("validateConfig: valid configs", () => {
         stats: "http://127.0.0.1:8404/stats",
         metrics: "http://127.0.0.1:8404/metrics",
       },
+      tls: undefined,
+      auth: { publishers: undefined, readers: undefined },
+      limits: { httpRequestRate: 2000, httpConnections: 500, rtmpConnections: 20, rtmpConnectionRate: 60 },
     };
     expect(validateConfig({ instances: ONE }, CTX)).toEqual(expected);
   });
@@ -660,7 +674,16 @@ describe("validateConfig: valid configs", () => {
       },
     ]);
     expect(model.health).toEqual({ intervalMs: 500, timeoutMs: 500, fall: 1, rise: 100 });
-    expect(model.ports).toEqual({ rtmp: 1936, hls: 8080, webrtc: 8443, iceTcpBase: 30000, stats: 9000 });
+    expect(model.ports).toEqual({
+      rtmp: 1936,
+      hls: 8080,
+      webrtc: 8443,
+      iceTcpBase: 30000,
+      stats: 9000,
+      rtmps: 1936,
+      hlsTls: 8443,
+      webrtcTls: 8444,
+    });
     expect(model.bindAddress).toBe("0.0.0.0");
     expect(model.publicHost).toBe("Media.Example.com");
     expect(model.images).toEqual({
