@@ -36,13 +36,15 @@ describe("PolicyRegistry", () => {
 });
 
 describe("the pack's rules", () => {
-  it("are the ten documented ones", () => {
+  it("are the twelve documented ones", () => {
     expect(MEDIAMTX_LB_POLICIES.map((p) => p.name)).toEqual([
       "images-pinned",
       "haproxy-version",
       "mediamtx-api-unpublished",
       "restart-policy",
       "stats-auth-secret",
+      "tls-required",
+      "publish-credentials-required",
       "servers-health-checked",
       "weights-valid",
       "ice-ports-unique",
@@ -51,11 +53,15 @@ describe("the pack's rules", () => {
     ]);
   });
 
-  it("are mandatory except health-interval-sane, which advises", () => {
+  it("are mandatory except health-interval-sane and the two prod makes mandatory (policies/config/prod.json)", () => {
     const levels = Object.fromEntries(MEDIAMTX_LB_POLICIES.map((p) => [p.name, p.enforcementLevel]));
     expect(Object.entries(levels).filter(([, level]) => level !== "mandatory")).toEqual([
+      ["tls-required", "advisory"],
+      ["publish-credentials-required", "advisory"],
       ["health-interval-sane", "advisory"],
     ]);
+    const prod = JSON.parse(readFileSync(join(__dirname, "config", "prod.json"), "utf8")) as object;
+    expect(prod).toMatchObject({ "tls-required": "mandatory", "publish-credentials-required": "mandatory" });
   });
 
   it("each have a row in README.md's rule table", () => {

@@ -29,7 +29,7 @@ describe("couplings with the program", () => {
     const gateway = haproxyConfigDir(model);
     expect(gateway.type).toBe(CONFIG_DIR_TYPE);
     expect(haproxyCfgOf(gateway.type, gateway.props)).toMatch(/^# haproxy.cfg for stack dev/);
-    const mediamtx = mediamtxConfigDir(instance);
+    const mediamtx = mediamtxConfigDir(model, instance);
     expect(haproxyCfgOf(mediamtx.type, mediamtx.props)).toBeUndefined();
   });
 });

@@ -6,6 +6,7 @@
 // - MEDIAMTX_ROLE: the role infra/config/names.ts gives instance containers.
 // - CONFIG_DIR_TYPE and the `files` / `secretFiles` inputs: infra/providers/config-dir/ (ConfigDir).
 // - HAPROXY_CFG: the file name infra/index.ts hands the gateway's ConfigDir.
+// - MEDIAMTX_YML: the file name infra/components/mediamtx-instance.ts hands each instance's ConfigDir.
 
 import * as docker from "@pulumi/docker";
 import type { ResourceValidationArgs } from "@pulumi/policy";
@@ -17,6 +18,7 @@ import { type HaproxyCfg, parseHaproxyCfg } from "./haproxy-cfg";
 /** Type token of every `pulumi.dynamic.Resource`; ConfigDir is one. */
 export const CONFIG_DIR_TYPE = "pulumi-nodejs:dynamic:Resource";
 const HAPROXY_CFG = "haproxy.cfg";
+const MEDIAMTX_YML = "mediamtx.yml";
 
 export const ROLE_LABEL = LABELS.role;
 export const MEDIAMTX_ROLE = "mediamtx";
@@ -51,6 +53,13 @@ export function haproxyCfgOf(type: string, props: Record<string, unknown>): stri
   return typeof cfg === "string" ? cfg : undefined;
 }
 
+/** mediamtx.yml text when `props` are an instance ConfigDir's inputs carrying one; otherwise undefined. */
+export function mediamtxYmlOf(type: string, props: Record<string, unknown>): string | undefined {
+  if (type !== CONFIG_DIR_TYPE || !isRecord(props.files)) return undefined;
+  const yml = props.files[MEDIAMTX_YML];
+  return typeof yml === "string" ? yml : undefined;
+}
+
 /** The ConfigDir's secret files as name → content (never shown in messages); {} if absent or malformed. */
 export function secretFilesOf(props: Record<string, unknown>): Record<string, string> {
   if (!isRecord(props.secretFiles)) return {};
@@ -63,7 +72,12 @@ export function secretFilesOf(props: Record<string, unknown>): Record<string, st
 
 /** `ConfigDir "dev-haproxy-config": files["haproxy.cfg"] line 12` — where a config finding is. */
 export function cfgLocation(resourceName: string, lineNo: number): string {
-  return `ConfigDir "${resourceName}": files["${HAPROXY_CFG}"] line ${lineNo}`;
+  return fileLocation(resourceName, HAPROXY_CFG, lineNo);
+}
+
+/** `ConfigDir "<resource>": files["<file>"] line <n>` (or without the line when `lineNo` is undefined). */
+export function fileLocation(resourceName: string, file: string, lineNo?: number): string {
+  return `ConfigDir "${resourceName}": files["${file}"]${lineNo === undefined ? "" : ` line ${lineNo}`}`;
 }
 
 /** Where a resource names an image: Container.image or RemoteImage.name. */

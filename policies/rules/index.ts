@@ -8,9 +8,11 @@ import { icePortsUnique } from "./ice-ports-unique";
 import { imagesPinned } from "./images-pinned";
 import { mediamtxApiUnpublished } from "./mediamtx-api-unpublished";
 import { minimumInstances } from "./minimum-instances";
+import { publishCredentialsRequired } from "./publish-credentials-required";
 import { restartPolicy } from "./restart-policy";
 import { serversHealthChecked } from "./servers-health-checked";
 import { statsAuthSecret } from "./stats-auth-secret";
+import { tlsRequired } from "./tls-required";
 import { weightsValid } from "./weights-valid";
 
 export const MEDIAMTX_LB_POLICIES = registerPolicies([
@@ -19,6 +21,8 @@ export const MEDIAMTX_LB_POLICIES = registerPolicies([
   mediamtxApiUnpublished,
   restartPolicy,
   statsAuthSecret,
+  tlsRequired,
+  publishCredentialsRequired,
   serversHealthChecked,
   weightsValid,
   icePortsUnique,

@@ -85,6 +85,6 @@ describe("#stats-auth-secret", () => {
   it("does not apply to a MediaMTX ConfigDir", async () => {
     const [instance] = model.instances;
     if (instance === undefined) throw new Error("no instance");
-    assertNotApplicable(await runResourcePolicy(statsAuthSecret, mediamtxConfigDir(instance)));
+    assertNotApplicable(await runResourcePolicy(statsAuthSecret, mediamtxConfigDir(model, instance)));
   });
 });

@@ -102,13 +102,31 @@ async function runPack(
   return results;
 }
 
+/**
+ * The rules a fixture is expected to break: a stack without `tls` or without `publishers` serves media
+ * in clear or lets anyone publish, which tls-required / publish-credentials-required report (advisory,
+ * mandatory under prod.json). Everything else the program declares must pass.
+ */
+function expectedFindings(name: string): string[] {
+  const model = loadFixtureModel(name);
+  return [
+    ...(model.tls === undefined ? ["tls-required"] : []),
+    ...(model.auth.publishers === undefined ? ["publish-credentials-required"] : []),
+  ];
+}
+
+const rulesWithViolations = (results: Map<string, PolicyOutcome[]>) =>
+  [...results].filter(([, outcomes]) => outcomes.some((o) => o.violations.length > 0)).map(([rule]) => rule);
+
 describe.each(FIXTURE_CASES)("the program for fixture %s", (name) => {
-  it("passes every rule, and every rule applies to some resource", async () => {
+  it("passes every rule but the TLS and credential ones its config leaves out, and every rule applies to some resource", async () => {
     const results = await runPack(await programResources(name), policyConfig(name));
-    const violations = [...results].flatMap(([rule, outcomes]) =>
-      outcomes.flatMap((o) => o.violations.map((v) => `${rule}: ${v}`)),
-    );
+    const expected = expectedFindings(name);
+    const violations = [...results]
+      .filter(([rule]) => !expected.includes(rule))
+      .flatMap(([rule, outcomes]) => outcomes.flatMap((o) => o.violations.map((v) => `${rule}: ${v}`)));
     expect(violations).toEqual([]);
+    expect(rulesWithViolations(results)).toEqual(expected);
     const unused = [...results]
       .filter(([, outcomes]) => outcomes.every((o) => o.notApplicable !== undefined))
       .map(([rule]) => rule);
@@ -119,9 +137,23 @@ describe.each(FIXTURE_CASES)("the program for fixture %s", (name) => {
 });
 
 describe("the program under prod's policy config", () => {
-  it("fails the single-instance fixture on minimum-instances only", async () => {
+  it("fails the single-instance fixture on minimum-instances (and on TLS and credentials, which it lacks)", async () => {
     const results = await runPack(await programResources("single"), policyConfig("prod"));
-    const failed = [...results].filter(([, outcomes]) => outcomes.some((o) => o.violations.length > 0));
-    expect(failed.map(([rule]) => rule)).toEqual(["minimum-instances"]);
+    expect(rulesWithViolations(results).sort()).toEqual(
+      ["minimum-instances", ...expectedFindings("single")].sort(),
+    );
+  });
+
+  it("finds, for a stack without tls and publishers, every plain client frontend and the missing credentials", async () => {
+    const results = await runPack(await programResources("prod"), policyConfig("prod"));
+    const messages = (rule: string) => (results.get(rule) ?? []).flatMap((o) => o.violations);
+    expect(messages("tls-required").map((m) => /frontend (\S+) binds/.exec(m)?.[1])).toEqual([
+      "rtmp",
+      "hls",
+      "webrtc",
+    ]);
+    expect(messages("publish-credentials-required")).toEqual([
+      expect.stringContaining("global lua-loads no /usr/local/etc/haproxy/credentials.lua"),
+    ]);
   });
 });

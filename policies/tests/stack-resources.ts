@@ -6,6 +6,7 @@
 import { HAPROXY_ARGS } from "../../infra/components/gateway";
 import type { InstanceModel, Model } from "../../infra/config/model";
 import { renderHaproxyConfig, renderHaproxySecrets } from "../../infra/render/haproxy";
+import { renderMediamtxConfig } from "../../infra/render/mediamtx";
 import { HAPROXY_DIR, MEDIAMTX_CONFIG, MEDIAMTX_DIR } from "../../infra/render/paths";
 import { loadFixtureModel } from "../../test/support/stack-fixtures";
 import { CONFIG_DIR_TYPE } from "../lib/resources";
@@ -66,14 +67,14 @@ export function haproxyConfigDir(model: Model, overrides: ConfigDirOverrides = {
   };
 }
 
-/** One instance's MediaMTX ConfigDir: a dynamic resource without haproxy.cfg. */
-export function mediamtxConfigDir(instance: InstanceModel): FakeResource {
+/** One instance's MediaMTX ConfigDir (a dynamic resource without haproxy.cfg); mediamtx.yml as rendered. */
+export function mediamtxConfigDir(model: Model, instance: InstanceModel, mediamtxYml?: string): FakeResource {
   return {
     type: CONFIG_DIR_TYPE,
     name: `${instance.resourceName}-config`,
     props: {
       dir: instance.configDir,
-      files: { "mediamtx.yml": "# rendered by infra/render/mediamtx.ts\n" },
+      files: { "mediamtx.yml": mediamtxYml ?? renderMediamtxConfig(model, instance) },
       secretFiles: {},
       writableDirs: [],
     },
@@ -145,7 +146,7 @@ export function stackResources(model: Model): FakeResource[] {
     remoteImage(model, "mediamtx"),
     remoteImage(model, "haproxy"),
     ...model.instances.flatMap((instance) => [
-      mediamtxConfigDir(instance),
+      mediamtxConfigDir(model, instance),
       mediamtxContainer(model, instance),
     ]),
     haproxyConfigDir(model),

@@ -1,7 +1,9 @@
 // The CrossGuard gate (policies/) on real previews: every committed stack (Pulumi.<stack>.yaml) must
-// pass, under its own policy config (policies/config/<stack>.json) when it has one, and a stack the
-// config validator accepts but the rules must refuse has to fail, naming those rules. Previews only:
-// nothing is created.
+// pass, under its own policy config (policies/config/<stack>.json) when it has one, except for the TLS
+// and publish-credential rules when its config has no `tls` / `publishers`: those only advise by default
+// (dev: the preview passes and prints them) and refuse under prod.json (the example prod stack leaves
+// both to its operator, README "Production: TLS and publish credentials"). A stack the config validator
+// accepts but the rules must refuse has to fail, naming those rules. Previews only: nothing is created.
 //
 // Nothing outside a temp dir is written: stacks live in a temp backend (MEDIAMTX_LB_STATE), are created
 // with --no-select (the workspace's selected stack stays), and read their config from copies in a temp
@@ -49,10 +51,33 @@ const THROWAWAY_PASSWORD = "e2e-not-a-real-password";
 const BAD_STACK = "e2e-policy-bad";
 
 /**
+ * The rules a stack's config leaves to fire: no `tls` key → tls-required (plain HLS, WebRTC and RTMP
+ * frontends), no `publishers` key → publish-credentials-required (anyone can publish).
+ */
+function securityFindings(yaml: string): string[] {
+  return [
+    ...(/^ {2}mediamtx-lb:tls:/m.test(yaml) ? [] : ["tls-required"]),
+    ...(/^ {2}mediamtx-lb:publishers:/m.test(yaml) ? [] : ["publish-credentials-required"]),
+  ];
+}
+
+/** A rule's level in a policy config file: `"rule": "mandatory"` or `"rule": {"enforcementLevel": …}`. */
+function configuredLevel(policyConfig: string | undefined, rule: string): string | undefined {
+  if (policyConfig === undefined) return undefined;
+  const value = (JSON.parse(readFileSync(policyConfig, "utf8")) as Record<string, unknown>)[rule];
+  if (typeof value === "string") return value;
+  if (typeof value === "object" && value !== null && "enforcementLevel" in value) {
+    return String(value.enforcementLevel);
+  }
+  return undefined;
+}
+
+/**
  * Accepted by infra/config/validate.ts, refused by the gate. Config can reach only these rules (the
  * validator already rejects unpinned images, bad weights and port collisions; the components fix
  * ports, restart and check): haproxy:2.6 → haproxy-version; one instance under prod's policy config
- * (minimum 2) → minimum-instances; a 200ms interval → health-interval-sane (advisory).
+ * (minimum 2) → minimum-instances; a 200ms interval → health-interval-sane (advisory); no tls and no
+ * publishers → tls-required and publish-credentials-required (mandatory under prod.json).
  */
 const BAD_STACK_YAML = `# Written and deleted by test/e2e/policy-gate.test.ts.
 config:
@@ -175,29 +200,60 @@ it("finds the committed stacks", () => {
 });
 
 describe.each(STACKS)("stack %s", (stack) => {
-  it("passes the policy gate", async () => {
-    const configFile = await createStack(stack, committed.get(stack) ?? "");
-    const run = await previewWithGate(stack, configFile, policyConfigOf(stack));
-    expect(run.code, run.output).toBe(0);
-    expect(run.output).toMatch(/✅ mediamtx-lb@v[0-9.]+/);
-    expect(reportedRules(run.output)).toEqual({});
+  it("passes the policy gate but for TLS and publish credentials its config leaves out (advised, or refused where its policy config makes them mandatory)", async () => {
+    const yaml = committed.get(stack) ?? "";
+    const configFile = await createStack(stack, yaml);
+    const policyConfig = policyConfigOf(stack);
+    const run = await previewWithGate(stack, configFile, policyConfig);
+    const expected: Record<string, string[]> = {};
+    for (const rule of securityFindings(yaml)) {
+      const level = configuredLevel(policyConfig, rule) ?? "advisory";
+      expected[level] = [...(expected[level] ?? []), rule].sort();
+    }
+    expect(reportedRules(run.output), run.output).toEqual(expected);
+    if (expected.mandatory === undefined) {
+      expect(run.code, run.output).toBe(0);
+      expect(run.output).toMatch(
+        expected.advisory === undefined ? /✅ mediamtx-lb@v[0-9.]+/ : /mediamtx-lb@v[0-9.]+/,
+      );
+    } else {
+      expect(run.code, run.output).not.toBe(0);
+      expect(run.output).toMatch(/❌ mediamtx-lb@v[0-9.]+/);
+    }
+    if (expected.advisory?.includes("tls-required") || expected.mandatory?.includes("tls-required")) {
+      expect(run.output).toMatch(/frontend hls binds \S+ without ssl.*set mediamtx-lb:tls \(/);
+    }
+    if (securityFindings(yaml).includes("publish-credentials-required")) {
+      expect(run.output).toContain("lua-loads no /usr/local/etc/haproxy/credentials.lua");
+    }
     expect(run.output).not.toContain(THROWAWAY_PASSWORD);
   });
 });
 
+it("runs dev without a policy config (TLS and credentials advised) and prod with prod.json (mandatory)", () => {
+  expect(policyConfigOf("dev")).toBeUndefined();
+  const prod = policyConfigOf("prod");
+  expect(configuredLevel(prod, "tls-required")).toBe("mandatory");
+  expect(configuredLevel(prod, "publish-credentials-required")).toBe("mandatory");
+});
+
 describe("a stack that breaks the rules config can reach", () => {
-  it("is refused, naming haproxy-version and minimum-instances (and advising on health-interval-sane)", async () => {
+  it("is refused, naming haproxy-version, minimum-instances, tls-required and publish-credentials-required (and advising on health-interval-sane)", async () => {
     const configFile = await createStack(BAD_STACK, BAD_STACK_YAML);
     const run = await previewWithGate(BAD_STACK, configFile, join(POLICY_CONFIG_DIR, "prod.json"));
     rmSync(configFile);
     expect(run.code, run.output).not.toBe(0);
     expect(run.output).toMatch(/❌ mediamtx-lb@v[0-9.]+/);
     expect(reportedRules(run.output)).toEqual({
-      mandatory: ["haproxy-version", "minimum-instances"],
+      mandatory: ["haproxy-version", "minimum-instances", "publish-credentials-required", "tls-required"],
       advisory: ["health-interval-sane"],
     });
     expect(run.output).toContain('image "haproxy:2.6" is HAProxy 2.6, older than 2.8');
     expect(run.output).toContain("fewer than minimum-instances.minimum = 2");
+    for (const frontend of ["rtmp", "hls", "webrtc"]) {
+      expect(run.output).toMatch(new RegExp(`frontend ${frontend} binds \\S+ without ssl`));
+    }
+    expect(run.output).toContain("global lua-loads no /usr/local/etc/haproxy/credentials.lua");
     expect(run.output).not.toContain(THROWAWAY_PASSWORD);
   });
 });
