@@ -25,6 +25,8 @@ export interface MediamtxView {
   readonly hlsVariant: HlsVariant;
   /** authHTTPAddress: the gateway's publish hook, naming this instance. */
   readonly publishHookUrl: string;
+  /** No `readers`: read and playback stay excluded from the hook (authHTTPExclude), as without auth. */
+  readonly readsOpen: boolean;
   /** YAML flow list: the stack subnet, where HAProxy's requests come from. */
   readonly trustedProxies: string;
   /** YAML flow list: the public host advertised in ICE candidates. */
@@ -48,6 +50,7 @@ export function toMediamtxView(model: Model, instance: InstanceModel): MediamtxV
     iceTcpPort: instance.iceTcpPort,
     hlsVariant: model.hls.variant,
     publishHookUrl: JSON.stringify(instance.publishHookUrl),
+    readsOpen: model.auth.readers === undefined,
     trustedProxies: yamlFlowList([model.network.subnet]),
     additionalHosts: yamlFlowList([model.publicHost]),
   };
