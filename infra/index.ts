@@ -122,6 +122,7 @@ new SmokeChecks(
     statsPassword,
     hlsUrl: model.local.hls,
     webrtcUrl: model.local.webrtc,
+    ...(model.auth.readers === undefined ? {} : { hlsNeedsCredentials: true }),
     tcpPorts: [
       { name: proxies.rtmp, host: checkHost, port: model.ports.rtmp },
       ...model.instances.map((i) => ({ name: i.iceProxy, host: checkHost, port: i.iceTcpPort })),
