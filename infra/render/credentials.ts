@@ -62,8 +62,7 @@ export interface CredentialsView {
   readonly lists: readonly CredentialListView[];
 }
 
-/** Internal. Exported for testing. */
-export function toCredentialsView(model: Model, password: PasswordLookup): CredentialsView {
+function toCredentialsView(model: Model, password: PasswordLookup): CredentialsView {
   const userView = (list: CredentialList, { user, paths }: CredentialUser): CredentialUserView => {
     const salt = credentialSalt(model.stack, user);
     return {
