@@ -1,7 +1,8 @@
 -- publish.lua: MediaMTX's HTTP auth hook, served by HAProxy (service lua.mtx_publish_hook).
 --
 -- Every instance runs with `authMethod: http` and `authHTTPAddress: http://<gateway>:<port>/auth/<instance>`;
--- `authHTTPExclude` lists read and playback, so viewers never depend on this hook. What still arrives:
+-- `authHTTPExclude` lists read and playback, so viewers never depend on this hook (unless `readers` is
+-- configured: then mediamtx.yml excludes nothing and reads arrive too). What arrives:
 -- * publish      the owner is known at publish time: the router routes the stream to this instance at
 --                once (router.push), instead of after the next poll. If the router's owner is another
 --                instance and the stream is live there, routing.republish decides: `takeover` kicks the

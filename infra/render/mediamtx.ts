@@ -2,7 +2,8 @@
 //
 // Couplings:
 // - authHTTPAddress is the publish hook HAProxy serves (model.publishHook, infra/lua/publish.lua),
-//   which also decides api/metrics access now that authMethod is http.
+//   which also decides api/metrics access now that authMethod is http. With `readers` it decides reads
+//   too (readsOpen false: nothing excluded), checking them against credentials.lua.
 // - Listener ports are MEDIAMTX_PORTS, which haproxy.ts uses for server addresses and health checks.
 // - The ICE-TCP listener uses instance.iceTcpPort, the same number HAProxy binds on the host for
 //   `ice_<name>`: MediaMTX advertises its own listener port in candidates, so the two must match.

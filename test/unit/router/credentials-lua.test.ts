@@ -1,7 +1,7 @@
 // publish.lua's credential checks (publishers / readers, MTX_CREDENTIALS from the rendered
 // credentials.lua) under real Lua 5.3 and 5.4 against the harness's stub core. The hash is the test's
-// (node:crypto, handed to the harness as a table); HAProxy's own sha2/hex converters are exercised by
-// test/unit/router/credentials-haproxy.test.ts.
+// (node:crypto, handed to the harness as a table); HAProxy's own sha2/hex converters run in the fast
+// lane (test/fast/publish-hook.test.ts, host 2.6) and e2e (test/e2e/credentials.test.ts, image 3.0).
 
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";

@@ -13,8 +13,9 @@
 --   {op = "mapfails", fails}
 --   {op = "lookup", stream} | {op = "learn", stream, server} | {op = "status"} | {op = "map"}
 --   {op = "hook", instance, body, hashes, details}: the publish hook (publish.lua's decide), result
---   {status, reason}, with `details` also the warnings it logged and the hook's counters; `hashes` = {text: hex} is its SHA-256 (the test
---   computes them; any other text hashes to "unknown"; HAProxy's own converters are tested for real);
+--   {status, reason}, with `details` also the warnings it logged and the hook's counters; `hashes` =
+--   {text: hex} is its SHA-256 (the test computes them; any other text hashes to "unknown"; HAProxy's
+--   own converters run in the fast lane and e2e);
 --   the scripted API answers kicks with `kick = {status}` (default 200; a 200 drops the kicked path).
 
 local luaFiles = { ... }
