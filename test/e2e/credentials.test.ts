@@ -174,4 +174,28 @@ describe("publishers and readers (real stack)", () => {
       await stopProcess(ffmpeg);
     }
   }, 120_000);
+
+  it("a password change reloads the gateway: the old password is refused, the new one publishes", async () => {
+    const renewed = { user: ALICE.user, password: "Fresh-Password-2027" };
+    await stack.setConfig("publishers[0].password", renewed.password, { secret: true });
+    const preview = await stack.preview(["--diff"]);
+    expect(preview.code, preview.stderr + preview.stdout).toBe(0);
+    expect(preview.stdout + preview.stderr).not.toContain(renewed.password);
+    const r = await stack.up();
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const stale = publishRtmp(rtmp("cam/stale", ALICE));
+    const fresh = publishRtmp(rtmp("cam/fresh", renewed));
+    try {
+      await waitReady(instances(), "cam/fresh", 30_000);
+      expect(await exitWithin(stale, 20_000), "the old password is refused").not.toBe("still running");
+      await eventually("the refusal in the gateway log", async () =>
+        /refused publish cam\/stale on mtx-\d from \S+: wrong password for alice/.test(await gatewayLogs())
+          ? true
+          : undefined,
+      );
+    } finally {
+      await stopProcess(stale);
+      await stopProcess(fresh);
+    }
+  }, 600_000);
 });
