@@ -46,7 +46,7 @@ export interface CredentialUserView {
   readonly userLua: string;
   readonly saltLua: string;
   readonly sha256Lua: string;
-  /** Lua list items: the user's path-name prefixes; empty for every path. */
+  /** Lua list of the user's path-name prefixes: `{}` for every path. */
   readonly pathsLua: string;
 }
 
@@ -69,7 +69,7 @@ function toCredentialsView(model: Model, password: PasswordLookup): CredentialsV
       userLua: toLuaString(user),
       saltLua: toLuaString(salt),
       sha256Lua: toLuaString(hashPassword(salt, password(list, user))),
-      pathsLua: paths.map(toLuaString).join(", "),
+      pathsLua: paths.length === 0 ? "{}" : `{ ${paths.map(toLuaString).join(", ")} }`,
     };
   };
   return {
