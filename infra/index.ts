@@ -11,6 +11,7 @@ import { StackNetwork } from "./components/network";
 import type { Model } from "./config/model";
 import { readStackConfig } from "./config/read";
 import { ConfigError, validateConfig } from "./config/validate";
+import { credentialsConfigured, passwordsFrom, renderCredentialsLua } from "./render/credentials";
 import { renderGatewayFiles } from "./render/gateway-files";
 import { renderHaproxySecrets } from "./render/haproxy";
 import { renderLogSinkConfig } from "./render/log-sink";
@@ -41,7 +42,24 @@ function loadModel(): Model {
 }
 
 const model = loadModel();
-const statsPassword = new pulumi.Config("mediamtx-lb").requireSecret("statsPassword");
+const stackConfig = new pulumi.Config("mediamtx-lb");
+const statsPassword = stackConfig.requireSecret("statsPassword");
+
+// Passwords never enter the model: read here as secrets, they only reach the secret credentials.lua
+// (salted hashes). loadModel has already checked every entry.
+type Credentials = { user: string; password: string; paths?: string[] }[];
+const credentialsLua = credentialsConfigured(model)
+  ? pulumi.secret(
+      pulumi
+        .all([
+          stackConfig.getSecretObject<Credentials>("publishers"),
+          stackConfig.getSecretObject<Credentials>("readers"),
+        ])
+        .apply(([publishers, readers]) =>
+          renderCredentialsLua(model, passwordsFrom({ publishers, readers })),
+        ),
+    )
+  : undefined;
 
 const gatewayFiles = renderGatewayFiles(model);
 const haproxyConfig = gatewayFiles[inHaproxyDir(HAPROXY_CONFIG)];
@@ -75,6 +93,7 @@ const gateway = new Gateway(model.gateway.resourceName, {
   files: gatewayFiles,
   routingTable: renderRoutingTable(model),
   secretsConfig: pulumi.secret(statsPassword.apply((pw) => renderHaproxySecrets(model.stats.user, pw))),
+  credentialsLua,
   image: haproxyImage,
   instances: instanceResources,
 });
@@ -103,6 +122,7 @@ new SmokeChecks(
     statsPassword,
     hlsUrl: model.local.hls,
     webrtcUrl: model.local.webrtc,
+    ...(model.auth.readers === undefined ? {} : { hlsNeedsCredentials: true }),
     tcpPorts: [
       { name: proxies.rtmp, host: checkHost, port: model.ports.rtmp },
       ...model.instances.map((i) => ({ name: i.iceProxy, host: checkHost, port: i.iceTcpPort })),

@@ -14,6 +14,11 @@ export interface SmokeInputs {
   readonly statsPassword: string;
   readonly hlsUrl: string;
   readonly webrtcUrl: string;
+  /**
+   * `readers` is configured: MediaMTX asks the hook about reads, so the HLS probe (no credentials) gets
+   * 401 instead of 404. Absent otherwise, so stacks without readers keep their inputs unchanged.
+   */
+  readonly hlsNeedsCredentials?: boolean;
   readonly tcpPorts: readonly { readonly name: string; readonly host: string; readonly port: number }[];
   /** HAProxy backend → server names that must be UP. */
   readonly servers: Readonly<Record<string, readonly string[]>>;
@@ -82,6 +87,7 @@ export async function runSmokeChecks(inputs: SmokeInputs): Promise<string[]> {
             .join("; ");
           r = await get(new URL(location, url).toString(), { headers: { cookie } });
         }
+        if (r.status === 401 && inputs.hlsNeedsCredentials === true) return undefined;
         return r.status === 404 ? undefined : `GET ${url} answered ${r.status}, want MediaMTX's 404`;
       },
     },

@@ -5,6 +5,7 @@ import { ConfigDir, type ReloadSpec, type ServerWeight } from "../providers/conf
 import { haproxyConfigFingerprint, haproxyWeights, INITIAL_SERVER_STATE } from "../render/haproxy";
 import {
   ADMIN_SOCKET,
+  CREDENTIALS_LUA,
   HAPROXY_CONFIG,
   HAPROXY_DIR,
   HAPROXY_SECRETS,
@@ -20,6 +21,11 @@ export interface GatewayArgs {
   readonly routingTable: string;
   /** secrets.cfg (the stats userlist). */
   readonly secretsConfig: pulumi.Input<string>;
+  /**
+   * credentials.lua (publish/read credentials as salted hashes), only when the stack has `publishers` or
+   * `readers`: haproxy.cfg lua-loads it exactly then (infra/render/credentials.ts).
+   */
+  readonly credentialsLua?: pulumi.Input<string>;
   readonly image: pulumi.Resource;
   /** Started first so the first health checks find them. */
   readonly instances: readonly pulumi.Resource[];
@@ -74,7 +80,12 @@ export class Gateway extends pulumi.ComponentResource {
       {
         dir: hostConfigDir,
         files: { ...args.files },
-        secretFiles: { "secrets.cfg": args.secretsConfig },
+        secretFiles: {
+          [inHaproxyDir(HAPROXY_SECRETS)]: args.secretsConfig,
+          ...(args.credentialsLua === undefined
+            ? {}
+            : { [inHaproxyDir(CREDENTIALS_LUA)]: args.credentialsLua }),
+        },
         summary: args.routingTable,
         writableDirs: ["run"],
         initialFiles: { [inHaproxyDir(SERVER_STATE_FILE)]: INITIAL_SERVER_STATE },

@@ -1,12 +1,17 @@
 -- publish.lua: MediaMTX's HTTP auth hook, served by HAProxy (service lua.mtx_publish_hook).
 --
 -- Every instance runs with `authMethod: http` and `authHTTPAddress: http://<gateway>:<port>/auth/<instance>`;
--- `authHTTPExclude` lists read and playback, so viewers never depend on this hook. What still arrives:
+-- `authHTTPExclude` lists read and playback, so viewers never depend on this hook (unless `readers` is
+-- configured: then mediamtx.yml excludes nothing and reads arrive too). What arrives:
 -- * publish      the owner is known at publish time: the router routes the stream to this instance at
 --                once (router.push), instead of after the next poll. If the router's owner is another
 --                instance and the stream is live there, routing.republish decides: `takeover` kicks the
 --                old publisher through that instance's control API first (one live instance per name, as
 --                a single MediaMTX's overridePublisher), `refuse` answers 409 and the new publish fails.
+-- * credentials  with `publishers` configured (credentials.lua, global MTX_CREDENTIALS), a publish must
+--                carry a listed user's password and a path under one of that user's prefixes, checked
+--                before anything else: a refused publisher never kicks the live one. With `readers`,
+--                mediamtx.yml no longer excludes read and playback and they are checked the same way.
 -- * api, metrics, pprof   MediaMTX asks the hook for these too once authMethod is http (its internal
 --                users no longer apply), so the hook keeps today's rule: allowed from loopback and the
 --                stack subnet (the gateway's health checks and the router), refused from anywhere else.
@@ -19,7 +24,9 @@
 -- here (it would wait for us), and bound every call (apiAttemptTimeoutMs, see publish-config.lua).
 --
 -- Static, like router.lua: its data is the rendered publish-config.lua (global MTX_PUBLISH_CONFIG),
--- lua-loaded after router.lua and before this file. The router is reached only through
+-- lua-loaded after router.lua and before this file, and, only when credentials are configured, the
+-- secret credentials.lua (global MTX_CREDENTIALS: per user a salt and the hex SHA-256 of salt ..
+-- password, never the password). The router is reached only through
 -- require("mtx.router"): push, owner, INSTANCE_BY_NAME, path_ready, instance_down (DOWN or MAINT in the
 -- health-check backend: its API is skipped rather than waited for).
 
@@ -53,13 +60,45 @@ local function config_problems(config)
   return table.concat(problems, "\n")
 end
 
+-- Every problem with the credentials table (nil: none configured), one per line; "" when usable.
+local function credentials_problems(credentials)
+  if credentials == nil then
+    return ""
+  end
+  if type(credentials) ~= "table" then
+    return "MTX_CREDENTIALS is " .. type(credentials) .. ", not a table"
+  end
+  local problems = {}
+  for _, list in ipairs({ "publishers", "readers" }) do
+    local users = credentials[list]
+    if users ~= nil and type(users) ~= "table" then
+      problems[#problems + 1] = "MTX_CREDENTIALS." .. list .. ": must be a list or nil, got " .. type(users)
+    elseif users ~= nil then
+      for i, entry in ipairs(users) do
+        local where = "MTX_CREDENTIALS." .. list .. "[" .. i .. "]"
+        if type(entry) ~= "table" or type(entry.user) ~= "string" or type(entry.salt) ~= "string"
+          or type(entry.paths) ~= "table" then
+          problems[#problems + 1] = where .. ": must be {user, salt, sha256, paths}"
+        elseif type(entry.sha256) ~= "string" or not entry.sha256:find("^" .. ("%x"):rep(64) .. "$")
+          or entry.sha256 ~= entry.sha256:lower() then
+          problems[#problems + 1] = where .. ".sha256: must be 64 lowercase hex digits"
+        end
+      end
+    end
+  end
+  return table.concat(problems, "\n")
+end
+
 local CONFIG_PROBLEMS = config_problems(MTX_PUBLISH_CONFIG)
-if CONFIG_PROBLEMS ~= "" then
-  error("publish.lua: " .. CONFIG_PROBLEMS, 0)
+local CREDENTIALS = rawget(_G, "MTX_CREDENTIALS")
+local CREDENTIALS_PROBLEMS = credentials_problems(CREDENTIALS)
+if CONFIG_PROBLEMS ~= "" or CREDENTIALS_PROBLEMS ~= "" then
+  error("publish.lua: " .. CONFIG_PROBLEMS .. (CONFIG_PROBLEMS ~= "" and CREDENTIALS_PROBLEMS ~= "" and "\n" or "")
+    .. CREDENTIALS_PROBLEMS, 0)
 end
 local CONFIG = MTX_PUBLISH_CONFIG
 
-local M = { CONFIG = CONFIG, config_problems = config_problems }
+local M = { CONFIG = CONFIG, config_problems = config_problems, credentials_problems = credentials_problems }
 
 -- MediaMTX's body is a few hundred bytes; anything far larger is not MediaMTX.
 local MAX_BODY_BYTES = 64 * 1024
@@ -173,6 +212,70 @@ local function kick_path(source)
   return endpoint and (endpoint .. source.id) or nil
 end
 
+-- Equality of two strings whose time depends only on their lengths, not on where they differ: a client
+-- timing refusals learns nothing about how much of a hash it got right.
+local function same_text(a, b)
+  if #a ~= #b then
+    return false
+  end
+  local diff = 0
+  for i = 1, #a do
+    diff = diff | (a:byte(i) ~ b:byte(i))
+  end
+  return diff == 0
+end
+
+-- A client-chosen user name as it may appear in a log line or a reply: at most 64 characters, anything
+-- outside the names validation allows shown as `?`.
+local function printable_user(user)
+  return (user:sub(1, 64):gsub("[^%w_.@-]", "?"))
+end
+
+-- Whether `path` is under one of `prefixes` (none: every path).
+local function path_allowed(path, prefixes)
+  if #prefixes == 0 then
+    return true
+  end
+  for _, prefix in ipairs(prefixes) do
+    if path:sub(1, #prefix) == prefix then
+      return true
+    end
+  end
+  return false
+end
+
+-- Checks a hook request against `users` (a MTX_CREDENTIALS list) for `verb` ("publish", "read").
+-- `hash(text)` returns the lowercase hex SHA-256 of text (HAProxy's converters in the service; the tests
+-- pass their own). Returns nil when allowed, else the reason, which never holds the password.
+local function check_credentials(users, request, verb, hash)
+  local user, password = request.user, request.password
+  if type(user) ~= "string" or user == "" or type(password) ~= "string" or password == "" then
+    return "no credentials"
+  end
+  local entry
+  for _, candidate in ipairs(users) do
+    if candidate.user == user then
+      entry = candidate
+      break
+    end
+  end
+  if entry == nil then
+    -- Hash anyway, so an unknown user costs the same time as a wrong password.
+    hash("mediamtx-lb:unknown-user:" .. password)
+    return "unknown user " .. printable_user(user)
+  end
+  if not same_text(hash(entry.salt .. password), entry.sha256) then
+    return "wrong password for " .. printable_user(user)
+  end
+  if not path_allowed(request.path, entry.paths) then
+    return printable_user(user) .. " may not " .. verb .. " " .. request.path
+  end
+  return nil
+end
+
+M.same_text = same_text
+M.path_allowed = path_allowed
+M.check_credentials = check_credentials
 M.ipv4 = ipv4
 M.ip_allowed = ip_allowed
 M.instance_from_path = instance_from_path
@@ -183,7 +286,16 @@ M.kick_path = kick_path
 -- Runtime
 -- ---------------------------------------------------------------------------------------------
 
-local counters = { publishes = 0, pushes = 0, takeovers = 0, refused = 0, kickFailures = 0, apiDenied = 0 }
+local counters = {
+  publishes = 0,
+  pushes = 0,
+  takeovers = 0,
+  refused = 0,
+  kickFailures = 0,
+  apiDenied = 0,
+  -- Publishes and reads refused for their credentials (publishers / readers).
+  credentialsRefused = 0,
+}
 M.counters = counters
 
 local function log_info(message)
@@ -289,8 +401,25 @@ local function on_publish(name, stream, id, protocol)
   return 200, "ok"
 end
 
--- Decides one hook request. Returns status, reason.
-local function decide(name, request)
+-- With credentials configured for `verb`: nil when `request` may go on, else status, reason (logged and
+-- counted here).
+local function refuse_by_credentials(name, request, verb, users, hash)
+  if users == nil then
+    return nil
+  end
+  local problem = check_credentials(users, request, verb, hash)
+  if problem == nil then
+    return nil
+  end
+  counters.credentialsRefused = counters.credentialsRefused + 1
+  log_warning("refused " .. verb .. " " .. request.path .. " on " .. name .. " from " .. tostring(request.ip)
+    .. ": " .. problem)
+  return 401, problem
+end
+
+-- Decides one hook request. Returns status, reason. `hash(text)`: lowercase hex SHA-256 (see
+-- check_credentials); only called when credentials are configured.
+local function decide(name, request, hash)
   if type(request) ~= "table" then
     return 400, "body is not a JSON object"
   end
@@ -299,7 +428,24 @@ local function decide(name, request)
     if type(request.path) ~= "string" then
       return 400, "publish without a path"
     end
+    -- Before on_publish: a refused publisher must never kick the live one.
+    local status, reason = refuse_by_credentials(name, request, "publish", CREDENTIALS and CREDENTIALS.publishers,
+      hash)
+    if status ~= nil then
+      return status, reason
+    end
     return on_publish(name, request.path, request.id, request.protocol)
+  end
+  -- Only reach the hook with `readers` configured (otherwise mediamtx.yml excludes them).
+  if (action == "read" or action == "playback") and CREDENTIALS and CREDENTIALS.readers then
+    if type(request.path) ~= "string" then
+      return 400, action .. " without a path"
+    end
+    local status, reason = refuse_by_credentials(name, request, "read", CREDENTIALS.readers, hash)
+    if status ~= nil then
+      return status, reason
+    end
+    return 200, "ok"
   end
   if action == "api" or action == "metrics" or action == "pprof" then
     if ip_allowed(request.ip, CONFIG.apiNetworks) then
@@ -309,7 +455,8 @@ local function decide(name, request)
     log_warning("refused " .. action .. " on " .. name .. " from " .. tostring(request.ip))
     return 401, action .. " is only for the gateway"
   end
-  -- read and playback are excluded in mediamtx.yml (authHTTPExclude); anything else is not ours to allow.
+  -- Without `readers`, read and playback are excluded in mediamtx.yml (authHTTPExclude); anything else is
+  -- not ours to allow.
   return 403, "action " .. tostring(action) .. " is not handled by the gateway's hook"
 end
 
@@ -328,8 +475,12 @@ local function hook_service(applet)
     if length ~= nil and length > MAX_BODY_BYTES then
       status, reason = 413, "body too large"
     else
+      -- HAProxy's own converters (OpenSSL): sha2 gives raw bytes, hex gives them in uppercase.
+      local function hash(text)
+        return string.lower(applet.c:hex(applet.c:sha2(text, 256)))
+      end
       local ok, a, b = pcall(function()
-        return decide(name, json.decode(applet:receive()))
+        return decide(name, json.decode(applet:receive()), hash)
       end)
       if ok then
         status, reason = a, b

@@ -5,7 +5,9 @@
 // tests and the fast lane's host HAProxy all see the same set; a file added here reaches all of them.
 //
 // Coupling: every HAPROXY_DIR path haproxy.cfg names (lua-load, map) must be a key here, or `haproxy -c`
-// fails on the missing file (test/unit/render/gateway-files.test.ts checks it).
+// fails on the missing file (test/unit/render/gateway-files.test.ts checks it). The one exception is
+// credentials.lua (render/credentials.ts), lua-loaded only with `publishers` or `readers`: it holds
+// password hashes, so infra/index.ts hands it to the gateway as a secret file, like secrets.cfg.
 
 import type { Model } from "../config/model";
 import { renderHaproxyConfig } from "./haproxy";

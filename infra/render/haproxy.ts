@@ -18,9 +18,11 @@ import { createHash } from "node:crypto";
 import type { InstanceModel, Model } from "../config/model";
 import { MEDIAMTX_PORTS } from "../config/model";
 import { STATS_USER_PATTERN } from "../config/names";
+import { credentialsConfigured } from "./credentials";
 import { formatHaproxyDuration } from "./durations";
 import {
   ADMIN_SOCKET,
+  CREDENTIALS_LUA,
   JSON_LUA,
   LOG_SOCKET,
   PUBLISH_CONFIG_LUA,
@@ -100,6 +102,8 @@ export interface HaproxyView {
   readonly routerLua: string;
   /** Then the publish hook's config table and module (it uses the router). */
   readonly publishConfigLua: string;
+  /** The credentials table before the hook, only with `publishers` or `readers` (a secret file). */
+  readonly credentialsLua: string | undefined;
   readonly publishLua: string;
   readonly streamsMap: string;
   readonly statsUserlist: string;
@@ -160,6 +164,7 @@ export function toHaproxyView(model: Model): HaproxyView {
     jsonLua: JSON_LUA,
     routerLua: ROUTER_LUA,
     publishConfigLua: PUBLISH_CONFIG_LUA,
+    credentialsLua: credentialsConfigured(model) ? CREDENTIALS_LUA : undefined,
     publishLua: PUBLISH_LUA,
     streamsMap: STREAMS_MAP,
     statsUserlist: STATS_USERLIST,

@@ -2,7 +2,8 @@
 //
 // Couplings:
 // - authHTTPAddress is the publish hook HAProxy serves (model.publishHook, infra/lua/publish.lua),
-//   which also decides api/metrics access now that authMethod is http.
+//   which also decides api/metrics access now that authMethod is http. With `readers` it decides reads
+//   too (readsOpen false: nothing excluded), checking them against credentials.lua.
 // - Listener ports are MEDIAMTX_PORTS, which haproxy.ts uses for server addresses and health checks.
 // - The ICE-TCP listener uses instance.iceTcpPort, the same number HAProxy binds on the host for
 //   `ice_<name>`: MediaMTX advertises its own listener port in candidates, so the two must match.
@@ -25,6 +26,8 @@ export interface MediamtxView {
   readonly hlsVariant: HlsVariant;
   /** authHTTPAddress: the gateway's publish hook, naming this instance. */
   readonly publishHookUrl: string;
+  /** No `readers`: read and playback stay excluded from the hook (authHTTPExclude), as without auth. */
+  readonly readsOpen: boolean;
   /** YAML flow list: the stack subnet, where HAProxy's requests come from. */
   readonly trustedProxies: string;
   /** YAML flow list: the public host advertised in ICE candidates. */
@@ -48,6 +51,7 @@ export function toMediamtxView(model: Model, instance: InstanceModel): MediamtxV
     iceTcpPort: instance.iceTcpPort,
     hlsVariant: model.hls.variant,
     publishHookUrl: JSON.stringify(instance.publishHookUrl),
+    readsOpen: model.auth.readers === undefined,
     trustedProxies: yamlFlowList([model.network.subnet]),
     additionalHosts: yamlFlowList([model.publicHost]),
   };

@@ -9,7 +9,10 @@
 //   another instance) kicks the first; never two instances ready at once, the router and the viewers
 //   follow the new owner;
 // - refuse (routing.republish: refuse): the second publish fails and the first stays live;
-// - the control API still answers only loopback and the stack subnet (a 127.0.0.2 source gets 401).
+// - the control API still answers only loopback and the stack subnet (a 127.0.0.2 source gets 401);
+// - publishers/readers credentials: RTMP (?user=&pass=) and WHIP (Basic) publish with the right
+//   password only, within the user's path prefixes; a refused publish of a live name takes nothing over;
+//   HLS reads need a reader's Basic credentials.
 
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -20,8 +23,9 @@ import { fetchRouterStatus } from "../../infra/haproxy/stats-frontend";
 import { HOST_HAPROXY } from "../support/haproxy-check";
 import { HlsPlayer, isAnswered } from "../support/hls-player";
 import { ownersOf, waitGone, waitMoved, waitReady } from "../support/instance-api";
-import { LocalCluster, MEDIAMTX_BINARY } from "../support/local-cluster";
+import { LocalCluster, type LocalClusterOptions, MEDIAMTX_BINARY } from "../support/local-cluster";
 import { eventually, publishRtmp, stopProcess } from "../support/publisher";
+import { basicAuthorization, WhipPublisher } from "../support/webrtc";
 
 const INSTANCES = [
   { name: "mtx-1", weight: 1 },
@@ -43,7 +47,10 @@ function prerequisites(): string | undefined {
 const missing = prerequisites();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function useCluster(republish: Republish): () => LocalCluster {
+function useCluster(
+  republish: Republish,
+  credentials: Pick<LocalClusterOptions, "publishers" | "readers"> = {},
+): () => LocalCluster {
   let cluster: LocalCluster | undefined;
   beforeAll(async () => {
     if (missing) throw new Error(missing);
@@ -53,6 +60,7 @@ function useCluster(republish: Republish): () => LocalCluster {
       pollInterval: `${POLL_INTERVAL_MS}ms`,
       health: HEALTH,
       republish,
+      ...credentials,
     });
   }, 30_000);
   afterAll(async () => {
@@ -250,6 +258,165 @@ describe("publish hook fast lane (host HAProxy), routing.republish: refuse", () 
     } finally {
       await stopProcess(first);
       if (second) await stopProcess(second);
+    }
+  }, 60_000);
+});
+
+const ALICE = { user: "alice", password: "Tr0ub4dor-and-3" };
+const CAMMY = { user: "cammy", password: "Correct-Horse-9", paths: ["cam/"] };
+const VIEWER = { user: "viewer", password: "Quiet-River-1234" };
+
+/** Resolves with ffmpeg's exit code, or "still running" after `ms`. */
+function exitWithin(p: ReturnType<typeof publishRtmp>, ms: number): Promise<number | null | "still running"> {
+  if (p.exitCode !== null) return Promise.resolve(p.exitCode);
+  return Promise.race([
+    new Promise<number | null>((resolve) => p.once("exit", (code) => resolve(code))),
+    sleep(ms).then(() => "still running" as const),
+  ]);
+}
+
+describe("publish hook fast lane (host HAProxy), publishers and readers credentials", () => {
+  const cluster = useCluster("takeover", { publishers: [ALICE, CAMMY], readers: [VIEWER] });
+  const withCreds = (url: string, user: string, password: string) =>
+    `${url}?user=${encodeURIComponent(user)}&pass=${encodeURIComponent(password)}`;
+  const mediamtxLogs = (c: LocalCluster) => INSTANCES.map((i) => c.instanceOutput(i.name)).join("\n");
+
+  it("publishes over RTMP with a publisher's password; HLS reads need a reader's Basic credentials", async () => {
+    const c = cluster();
+    const stream = "studio/ok";
+    const ffmpeg = publishRtmp(withCreds(rtmpUrl(c, stream), ALICE.user, ALICE.password));
+    try {
+      const ready = await waitReady(c.instances, stream, 20_000);
+      expect(ffmpeg.exitCode).toBeNull();
+      // HLS: the cookie check redirect needs no credentials; the playlist after it does.
+      const first = await fetch(hlsUrl(c, stream), { redirect: "manual" });
+      expect(first.status).toBe(302);
+      const cookie = first.headers
+        .getSetCookie()
+        .map((x) => x.split(";")[0])
+        .join("; ");
+      const next = new URL(first.headers.get("location") ?? "", hlsUrl(c, stream)).toString();
+      const anonymous = await fetch(next, { headers: { cookie }, redirect: "manual" });
+      expect(anonymous.status).toBe(401);
+      const wrong = await fetch(next, {
+        headers: { cookie, authorization: basicAuthorization(VIEWER.user, "not-the-password") },
+        redirect: "manual",
+      });
+      expect(wrong.status).toBe(401);
+      const viewer = await fetch(next, {
+        headers: { cookie, authorization: basicAuthorization(VIEWER.user, VIEWER.password) },
+        redirect: "manual",
+      });
+      expect(viewer.status).toBe(200);
+      expect(await viewer.text()).toContain("#EXTM3U");
+      await expectLogged(c, `refused read ${stream} on ${ready.owner} from`);
+    } finally {
+      await stopProcess(ffmpeg);
+      await waitGone(c.instances, stream).catch(() => undefined);
+    }
+  }, 60_000);
+
+  it.each([
+    ["no credentials", "cam/none", undefined, "no credentials"],
+    [
+      "a wrong password",
+      "cam/wrong",
+      { user: ALICE.user, password: "Wrong-Pass-123" },
+      "wrong password for alice",
+    ],
+    ["an unknown user", "cam/unknown", { user: "mallory", password: ALICE.password }, "unknown user mallory"],
+    ["a path outside the user's prefixes", "studio/x", CAMMY, "cammy may not publish studio/x"],
+  ])(
+    "refuses an RTMP publish with %s, and says why",
+    async (_, stream, creds, reason) => {
+      const c = cluster();
+      const url = creds ? withCreds(rtmpUrl(c, stream), creds.user, creds.password) : rtmpUrl(c, stream);
+      const started = Date.now();
+      const ffmpeg = publishRtmp(url);
+      try {
+        // MediaMTX reads the tracks (up to ~2 s), asks the hook, then pauses 0-4 s before closing.
+        const code = await exitWithin(ffmpeg, 15_000);
+        console.log(
+          `refused RTMP publish (${reason}): ffmpeg exited ${code} after ${Date.now() - started} ms`,
+        );
+        expect(code, "ffmpeg was refused").not.toBe("still running");
+        expect(code).not.toBe(0);
+        expect(await ownersOf(c.instances, stream)).toEqual([]);
+        const line = new RegExp(`refused publish ${stream} on mtx-\\d from [\\d.]+: ${reason}\\n`);
+        await eventually(`${line} in HAProxy's log`, async () =>
+          line.test(c.haproxyOutput()) ? true : undefined,
+        );
+        expect(mediamtxLogs(c)).toContain("failed to authenticate: server replied with code 401");
+        if (creds) expect(c.haproxyOutput()).not.toContain(creds.password);
+      } finally {
+        await stopProcess(ffmpeg);
+      }
+    },
+    30_000,
+  );
+
+  it("lets a user publish under its prefix (cammy on cam/)", async () => {
+    const c = cluster();
+    const ffmpeg = publishRtmp(withCreds(rtmpUrl(c, "cam/ok"), CAMMY.user, CAMMY.password));
+    try {
+      await waitReady(c.instances, "cam/ok", 20_000);
+    } finally {
+      await stopProcess(ffmpeg);
+      await waitGone(c.instances, "cam/ok").catch(() => undefined);
+    }
+  }, 30_000);
+
+  it("a refused publish of a live name takes nothing over", async () => {
+    const c = cluster();
+    const stream = "cam/live";
+    const first = publishRtmp(withCreds(rtmpUrl(c, stream), ALICE.user, ALICE.password));
+    const intruders: ReturnType<typeof publishRtmp>[] = [];
+    try {
+      const old = await waitReady(c.instances, stream, 20_000);
+      // Round-robin: three attempts reach at least one other instance.
+      for (let i = 0; i < 3; i++) {
+        intruders.push(publishRtmp(withCreds(rtmpUrl(c, stream), ALICE.user, "Wrong-Pass-123")));
+      }
+      const codes = await Promise.all(intruders.map((p) => exitWithin(p, 15_000)));
+      expect(codes).not.toContain("still running");
+      expect(first.exitCode, "the first publisher still runs").toBeNull();
+      expect(await ownersOf(c.instances, stream)).toEqual([old.owner]);
+      expect(await routedTo(c, stream)).toBe(old.owner);
+      // No takeover was even attempted (no kick, no "took over"; this cluster runs no takeover test).
+      expect(c.haproxyOutput()).not.toContain("took over");
+      await expectLogged(c, `refused publish ${stream} on `);
+    } finally {
+      await stopProcess(first);
+      for (const p of intruders) await stopProcess(p);
+      await waitGone(c.instances, stream).catch(() => undefined);
+    }
+  }, 60_000);
+
+  it("publishes over WHIP with Basic credentials; without them gets 401", async () => {
+    const c = cluster();
+    const url = (stream: string) => `${c.model.local.webrtc}/${stream}/whip`;
+    const anonymous = new WhipPublisher(url("cam/whip-none"), { cookies: true });
+    const wrong = new WhipPublisher(url("cam/whip-wrong"), {
+      cookies: true,
+      authorization: basicAuthorization(ALICE.user, "Wrong-Pass-123"),
+    });
+    const right = new WhipPublisher(url("cam/whip"), {
+      cookies: true,
+      authorization: basicAuthorization(ALICE.user, ALICE.password),
+    });
+    try {
+      expect(await anonymous.start()).toBe(401);
+      expect(anonymous.statusOf("OPTIONS")).toBe(401);
+      expect(await wrong.start()).toBe(401);
+      expect(await right.start()).toBe(201);
+      await waitReady(c.instances, "cam/whip", 20_000);
+      await expectLogged(c, "refused publish cam/whip-none on ");
+      await expectLogged(c, "refused publish cam/whip-wrong on ");
+      expect(await ownersOf(c.instances, "cam/whip-none")).toEqual([]);
+    } finally {
+      await anonymous.close();
+      await wrong.close();
+      await right.close();
     }
   }, 60_000);
 });

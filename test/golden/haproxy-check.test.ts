@@ -3,7 +3,13 @@
 
 import { describe, expect, it } from "vitest";
 import { renderLogSinkConfig } from "../../infra/render/log-sink";
-import { inHaproxyDir, LOG_SINK_CONFIG, ROUTER_CONFIG_LUA, ROUTER_LUA } from "../../infra/render/paths";
+import {
+  CREDENTIALS_LUA,
+  inHaproxyDir,
+  LOG_SINK_CONFIG,
+  ROUTER_CONFIG_LUA,
+  ROUTER_LUA,
+} from "../../infra/render/paths";
 import { localImages } from "../../scripts/lib/versions";
 import {
   checkHaproxyConfig,
@@ -33,6 +39,23 @@ function defineChecks(runner: HaproxyRunner): void {
     const result = checkHaproxyConfig(files, { runner, args: ["-c", "-f", LOG_SINK_CONFIG] });
     expect(result.ok, result.output).toBe(true);
     expect(result.output).not.toMatch(/\[(WARNING|ALERT)\]/);
+  });
+
+  it("accepts a config with publish and read credentials (credentials.lua, a secret file)", () => {
+    const model = loadFixtureModel("dev");
+    const withAuth = {
+      ...model,
+      auth: { publishers: [{ user: "alice", paths: ["cam/"] }], readers: [{ user: "viewer", paths: [] }] },
+    };
+    const files = haproxyDirFiles(withAuth, "not-the-real-password", () => "not-the-real-credential");
+    expect(Object.keys(files)).toContain(inHaproxyDir(CREDENTIALS_LUA));
+    const result = checkHaproxyConfig(files, { runner });
+    expect(result.ok, result.output).toBe(true);
+    expect(result.output).not.toMatch(/\[(WARNING|ALERT)\]/);
+    const broken = { ...files, [inHaproxyDir(CREDENTIALS_LUA)]: "MTX_CREDENTIALS = { publishers = 1 }\n" };
+    const refused = checkHaproxyConfig(broken, { runner });
+    expect(refused.ok).toBe(false);
+    expect(refused.output).toContain("MTX_CREDENTIALS.publishers: must be a list or nil, got number");
   });
 
   it("rejects a broken config with HAProxy's own message", () => {

@@ -7,9 +7,15 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Model } from "../../infra/config/model";
+import {
+  credentialsConfigured,
+  type PasswordLookup,
+  renderCredentialsLua,
+} from "../../infra/render/credentials";
 import { renderGatewayFiles } from "../../infra/render/gateway-files";
 import { INITIAL_SERVER_STATE, renderHaproxySecrets } from "../../infra/render/haproxy";
 import {
+  CREDENTIALS_LUA,
   HAPROXY_CONFIG,
   HAPROXY_DIR,
   HAPROXY_SECRETS,
@@ -31,12 +37,24 @@ export const HOST_HAPROXY = "/usr/sbin/haproxy";
 
 /**
  * Everything HAPROXY_DIR holds when the gateway runs: renderGatewayFiles (what the stack ships) plus
- * the stats secret and the server-state file the gateway seeds.
+ * the stats secret, credentials.lua when the model has publishers or readers (their passwords from
+ * `passwords`), and the server-state file the gateway seeds.
  */
-export function haproxyDirFiles(model: Model, statsPassword: string): Record<string, string> {
+export function haproxyDirFiles(
+  model: Model,
+  statsPassword: string,
+  passwords?: PasswordLookup,
+): Record<string, string> {
+  const credentials: Record<string, string> = {};
+  if (credentialsConfigured(model)) {
+    if (passwords === undefined)
+      throw new Error("haproxyDirFiles: the model has credentials, pass their passwords");
+    credentials[inHaproxyDir(CREDENTIALS_LUA)] = renderCredentialsLua(model, passwords);
+  }
   return {
     ...renderGatewayFiles(model),
     [inHaproxyDir(HAPROXY_SECRETS)]: renderHaproxySecrets(model.stats.user, statsPassword),
+    ...credentials,
     [inHaproxyDir(SERVER_STATE_FILE)]: INITIAL_SERVER_STATE,
   };
 }

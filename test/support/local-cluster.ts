@@ -32,6 +32,7 @@ import type { HlsVariant, Model, Republish } from "../../infra/config/model";
 import { validateConfig } from "../../infra/config/validate";
 import { isUp } from "../../infra/haproxy/stats-csv";
 import { fetchStats, statsEndpoint } from "../../infra/haproxy/stats-frontend";
+import { type PasswordLookup, passwordsFrom } from "../../infra/render/credentials";
 import { renderLogSinkConfig } from "../../infra/render/log-sink";
 import { renderMediamtxConfig } from "../../infra/render/mediamtx";
 import {
@@ -53,6 +54,13 @@ export const MEDIAMTX_BINARY =
 
 const STATS_PASSWORD = "fast-lane-stats";
 
+/** One `publishers` / `readers` entry as the stack config holds it. */
+export interface CredentialConfig {
+  readonly user: string;
+  readonly password: string;
+  readonly paths?: readonly string[];
+}
+
 export interface LocalClusterOptions {
   readonly instances: readonly { readonly name: string; readonly weight: number }[];
   readonly variant: HlsVariant;
@@ -71,6 +79,12 @@ export interface LocalClusterOptions {
   readonly haproxyImage?: string;
   /** routing.republish (default takeover). */
   readonly republish?: Republish;
+  /**
+   * Stack config `publishers` / `readers` ({user, password, paths?}), passwords in the clear: the stack
+   * reads them as secrets; here they go straight to the validator and to credentials.lua.
+   */
+  readonly publishers?: readonly CredentialConfig[];
+  readonly readers?: readonly CredentialConfig[];
   /**
    * Start the instances' servers yourself instead of MediaMTX (the bench's stand-ins): called with the
    * validated model before HAProxy starts, it must make each instance's API answer on its address. No
@@ -111,6 +125,7 @@ export class LocalCluster implements Cluster {
     private readonly dir: string,
     private readonly haproxyImage: string | undefined,
     private readonly startInstances: ((model: Model) => Promise<void>) | undefined,
+    private readonly passwords: PasswordLookup,
   ) {
     this.haproxyContainer = `mediamtx-lb-fast-haproxy-${process.pid}-${model.network.gateway.replace(/\./g, "-")}`;
     this.instances = model.instances.map((i) => ({
@@ -136,10 +151,18 @@ export class LocalCluster implements Cluster {
         },
         health: opts.health,
         hls: { variant: opts.variant },
+        ...(opts.publishers === undefined ? {} : { publishers: opts.publishers }),
+        ...(opts.readers === undefined ? {} : { readers: opts.readers }),
       },
       { stack: "fast", homeDir: dir, statsPasswordSet: true },
     );
-    const cluster = new LocalCluster(model, dir, opts.haproxyImage, opts.startInstances);
+    const cluster = new LocalCluster(
+      model,
+      dir,
+      opts.haproxyImage,
+      opts.startInstances,
+      passwordsFrom({ publishers: opts.publishers, readers: opts.readers }),
+    );
     try {
       await cluster.boot();
     } catch (err) {
@@ -282,7 +305,7 @@ export class LocalCluster implements Cluster {
     const haproxyDir = join(this.dir, "haproxy");
     mkdirSync(haproxyDir);
     writeHaproxyDir(haproxyDir, {
-      ...haproxyDirFiles(this.model, STATS_PASSWORD),
+      ...haproxyDirFiles(this.model, STATS_PASSWORD, this.passwords),
       [inHaproxyDir(LOG_SINK_CONFIG)]: renderLogSinkConfig(this.model),
     });
     // The sink first, as the stack starts it (the gateway does not wait for it either): both processes

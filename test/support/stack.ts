@@ -98,6 +98,25 @@ export class TestStack {
     if (r.code !== 0) throw new Error(`stack init ${this.name}: ${r.stderr}${r.stdout}`);
   }
 
+  /**
+   * `pulumi config set [--secret] --path <path> <value>` on this stack (after init, which writes the
+   * stack's encryption salt). A later writeConfig rewrites the file and drops what this set.
+   */
+  async setConfig(path: string, value: string, opts: { readonly secret?: boolean } = {}): Promise<void> {
+    const r = await pulumi([
+      "config",
+      "set",
+      "--stack",
+      this.name,
+      ...(opts.secret ? ["--secret"] : []),
+      "--path",
+      `mediamtx-lb:${path}`,
+      "--",
+      value,
+    ]);
+    if (r.code !== 0) throw new Error(`config set ${path}: ${r.stderr}${r.stdout}`);
+  }
+
   up(extra: string[] = []): Promise<CommandResult> {
     return pulumi(["up", "--stack", this.name, "--yes", "--skip-preview", ...extra]);
   }

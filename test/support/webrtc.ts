@@ -40,6 +40,16 @@ export interface WebRtcOptions {
    * and OBS go straight to POST.
    */
   readonly sendOptions?: boolean;
+  /**
+   * An `Authorization` header value for every signalling request (e.g. `Basic base64(user:pass)`, see
+   * basicAuthorization): what MediaMTX's pages send once publishers or readers are configured.
+   */
+  readonly authorization?: string;
+}
+
+/** `Basic base64(user:pass)`, the form MediaMTX reads credentials from on WHIP, WHEP and HLS. */
+export function basicAuthorization(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`, "utf8").toString("base64")}`;
 }
 
 /** The only local address ICE uses (see the peer connection options). */
@@ -148,6 +158,7 @@ abstract class Session {
   protected async request(method: string, url: string, init: RequestInit = {}): Promise<Response> {
     const headers: Record<string, string> = {
       ...(this.options.cookies ? this.jar.header() : {}),
+      ...(this.options.authorization === undefined ? {} : { authorization: this.options.authorization }),
       ...(init.headers as Record<string, string> | undefined),
     };
     const res = await fetch(url, {

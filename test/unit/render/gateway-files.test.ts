@@ -1,8 +1,10 @@
 // infra/render/gateway-files.ts: the gateway directory is complete for the haproxy.cfg in it.
 
 import { describe, expect, it } from "vitest";
+import { credentialsConfigured } from "../../../infra/render/credentials";
 import { renderGatewayFiles } from "../../../infra/render/gateway-files";
 import {
+  CREDENTIALS_LUA,
   HAPROXY_DIR,
   JSON_LUA,
   PUBLISH_CONFIG_LUA,
@@ -10,6 +12,7 @@ import {
   ROUTER_CONFIG_LUA,
   ROUTER_LUA,
 } from "../../../infra/render/paths";
+import { testModel } from "../../support/model";
 import { loadFixtureModel } from "../../support/stack-fixtures";
 import { luaLoads } from "../router/lua";
 
@@ -32,6 +35,28 @@ describe("renderGatewayFiles", () => {
     for (const path of referenced) {
       expect(path.startsWith(`${HAPROXY_DIR}/`), path).toBe(true);
       expect(Object.keys(files), path).toContain(path.slice(HAPROXY_DIR.length + 1));
+    }
+  });
+});
+
+describe("renderGatewayFiles with credentials", () => {
+  const model = testModel({
+    auth: { publishers: [{ user: "alice", paths: [] }], readers: [{ user: "viewer", paths: [] }] },
+  });
+  const files = renderGatewayFiles(model);
+
+  it("keeps credentials.lua out of the plain files: the gateway writes it as a secret file", () => {
+    expect(credentialsConfigured(model)).toBe(true);
+    expect(Object.keys(files)).not.toContain(CREDENTIALS_LUA.slice(HAPROXY_DIR.length + 1));
+  });
+
+  it("has a file for every lua-load, credentials.lua being the gateway's secret file", () => {
+    const loads = luaLoads(files["haproxy.cfg"] ?? "");
+    expect(loads).toContain(CREDENTIALS_LUA);
+    const secretFiles = credentialsConfigured(model) ? [CREDENTIALS_LUA] : [];
+    for (const path of loads) {
+      const known = [...Object.keys(files).map((f) => `${HAPROXY_DIR}/${f}`), ...secretFiles];
+      expect(known, path).toContain(path);
     }
   });
 });

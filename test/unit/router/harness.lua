@@ -12,7 +12,10 @@
 --   {op = "health", server, status} | {op = "advance", ms} | {op = "poll", instance} | {op = "unmap", stream}
 --   {op = "mapfails", fails}
 --   {op = "lookup", stream} | {op = "learn", stream, server} | {op = "status"} | {op = "map"}
---   {op = "hook", instance, body}: the publish hook (publish.lua's decide), result {status, reason};
+--   {op = "hook", instance, body, hashes, details}: the publish hook (publish.lua's decide), result
+--   {status, reason}, with `details` also the warnings it logged and the hook's counters; `hashes` =
+--   {text: hex} is its SHA-256 (the test computes them; any other text hashes to "unknown"; HAProxy's
+--   own converters run in the fast lane and e2e);
 --   the scripted API answers kicks with `kick = {status}` (default 200; a 200 drops the kicked path).
 
 local luaFiles = { ... }
@@ -283,9 +286,22 @@ local function run_scenario(case)
       }
       M.learn_action(txn)
     elseif step.op == "hook" then
-      local status, reason = assert(P, "publish.lua was not loaded").decide(step.instance, step.body)
+      local warningsBefore = #fake.warnings
+      local hashes = step.hashes or {}
+      local function hash(text)
+        return hashes[text] or "unknown"
+      end
+      local status, reason = assert(P, "publish.lua was not loaded").decide(step.instance, step.body, hash)
       out.status = status
       out.reason = reason
+      local warnings = {}
+      for j = warningsBefore + 1, #fake.warnings do
+        warnings[#warnings + 1] = fake.warnings[j]
+      end
+      if step.details then
+        out.warnings = json.array(warnings)
+        out.counters = P.counters
+      end
     elseif step.op == "status" then
       out.status = M.status_document(fake.clock)
     elseif step.op == "map" then

@@ -34,12 +34,14 @@ export function luaLoads(haproxyCfg: string): string[] {
 }
 
 /**
- * Writes the gateway files for `model` to a fresh temporary directory and returns the Lua files
+ * Writes the gateway files for `model` (and `secretFiles`, by name in HAPROXY_DIR) to a fresh temporary
+ * directory and returns the Lua files
  * haproxy.cfg loads, in its order (config table, JSON module, router), as paths in that directory.
  */
-export function writeRouter(model: Model): string[] {
+export function writeRouter(model: Model, secretFiles: Readonly<Record<string, string>> = {}): string[] {
   const dir = mkdtempSync(join(tmpdir(), "mtx-router-"));
-  const files = renderGatewayFiles(model);
+  // Secret files (credentials.lua) as the gateway writes them beside the plain ones.
+  const files = { ...renderGatewayFiles(model), ...secretFiles };
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   const loads = luaLoads(files[inHaproxyDir(HAPROXY_CONFIG)] ?? "").map((path) =>
     join(dir, inHaproxyDir(path)),
