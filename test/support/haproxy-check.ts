@@ -7,6 +7,11 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Model } from "../../infra/config/model";
+import {
+  createCertificateAuthority,
+  issueServerCertificate,
+  serverPemFile,
+} from "../../infra/providers/self-signed/generate";
 import { renderGatewayFiles } from "../../infra/render/gateway-files";
 import { INITIAL_SERVER_STATE, renderHaproxySecrets } from "../../infra/render/haproxy";
 import {
@@ -15,6 +20,8 @@ import {
   HAPROXY_SECRETS,
   inHaproxyDir,
   SERVER_STATE_FILE,
+  TLS_CA_FILE,
+  TLS_CERT_FILE,
 } from "../../infra/render/paths";
 
 export type HaproxyRunner = "host" | { readonly image: string };
@@ -38,6 +45,21 @@ export function haproxyDirFiles(model: Model, statsPassword: string): Record<str
     ...renderGatewayFiles(model),
     [inHaproxyDir(HAPROXY_SECRETS)]: renderHaproxySecrets(model.stats.user, statsPassword),
     [inHaproxyDir(SERVER_STATE_FILE)]: INITIAL_SERVER_STATE,
+  };
+}
+
+/**
+ * A certificate for `model`'s TLS names as the gateway directory holds it (TLS_CERT_FILE, TLS_CA_FILE),
+ * made by the stack's own generator; empty without TLS. `haproxy -c` loads every `crt` file, so a check
+ * of a TLS config needs one.
+ */
+export async function testTlsFiles(model: Model): Promise<Record<string, string>> {
+  if (model.tls === undefined) return {};
+  const ca = await createCertificateAuthority("mediamtx-lb test CA");
+  const leaf = await issueServerCertificate(ca, model.tls);
+  return {
+    [inHaproxyDir(TLS_CERT_FILE)]: serverPemFile(leaf.certPem, leaf.keyPem),
+    [inHaproxyDir(TLS_CA_FILE)]: ca.certPem,
   };
 }
 
