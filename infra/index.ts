@@ -11,6 +11,8 @@ import { StackNetwork } from "./components/network";
 import type { Model } from "./config/model";
 import { readStackConfig } from "./config/read";
 import { ConfigError, validateConfig } from "./config/validate";
+import { SelfSignedCertificate } from "./providers/self-signed";
+import { serverPemFile } from "./providers/self-signed/generate";
 import { renderGatewayFiles } from "./render/gateway-files";
 import { renderHaproxySecrets } from "./render/haproxy";
 import { renderLogSinkConfig } from "./render/log-sink";
@@ -42,6 +44,40 @@ function loadModel(): Model {
 
 const model = loadModel();
 const statsPassword = new pulumi.Config("mediamtx-lb").requireSecret("statsPassword");
+
+/**
+ * With TLS: HAProxy's crt file and the CA to trust. A self-signed certificate is a resource of the stack;
+ * a provided one is read from the secret config here (validation checked it without ever putting the
+ * PEM text into the model).
+ */
+function gatewayTls(): { serverPem: pulumi.Output<string>; caPem?: pulumi.Output<string> } | undefined {
+  const { tls } = model;
+  if (tls === undefined) return undefined;
+  if (tls.source === "selfSigned") {
+    const cert = new SelfSignedCertificate(model.resources.tlsCertificate, {
+      commonName: `mediamtx-lb ${model.stack} CA`,
+      dnsNames: tls.dnsNames,
+      ipAddresses: tls.ipAddresses,
+    });
+    return {
+      serverPem: pulumi.secret(
+        pulumi.all([cert.certPem, cert.keyPem]).apply(([c, k]) => serverPemFile(c, k)),
+      ),
+      caPem: cert.caPem,
+    };
+  }
+  const given = new pulumi.Config("mediamtx-lb").requireSecretObject<{
+    certificate: string;
+    key: string;
+    ca?: string;
+  }>("tls");
+  return {
+    serverPem: given.apply((t) => serverPemFile(t.certificate, t.key)),
+    // A CA certificate is public: unsecret, so tls/ca.pem is a plain file and previews still diff the
+    // other plain files (one secret value would hide them all).
+    caPem: tls.caFile === undefined ? undefined : pulumi.unsecret(given.apply((t) => t.ca ?? "")),
+  };
+}
 
 const gatewayFiles = renderGatewayFiles(model);
 const haproxyConfig = gatewayFiles[inHaproxyDir(HAPROXY_CONFIG)];
@@ -77,6 +113,7 @@ const gateway = new Gateway(model.gateway.resourceName, {
   secretsConfig: pulumi.secret(statsPassword.apply((pw) => renderHaproxySecrets(model.stats.user, pw))),
   image: haproxyImage,
   instances: instanceResources,
+  tls: gatewayTls(),
 });
 
 // Not a dependency of the gateway: the gateway starts (and reloads) whether or not the sink is up.
@@ -103,8 +140,14 @@ new SmokeChecks(
     statsPassword,
     hlsUrl: model.local.hls,
     webrtcUrl: model.local.webrtc,
+    tls: model.local.tls,
     tcpPorts: [
-      { name: proxies.rtmp, host: checkHost, port: model.ports.rtmp },
+      ...(model.tls === undefined || model.tls.plain === "on"
+        ? [{ name: proxies.rtmp, host: checkHost, port: model.ports.rtmp }]
+        : []),
+      ...(model.tls === undefined
+        ? []
+        : [{ name: `${proxies.rtmp} (RTMPS)`, host: checkHost, port: model.ports.rtmps }]),
       ...model.instances.map((i) => ({ name: i.iceProxy, host: checkHost, port: i.iceTcpPort })),
     ],
     servers: {
@@ -122,6 +165,10 @@ new SmokeChecks(
 );
 
 export const endpoints = { ...model.endpoints };
+
+/** With TLS: where the CA to trust is on this host (undefined: the system's CAs) and the certificate's source. */
+export const tls =
+  model.tls === undefined ? undefined : { caFile: model.tls.caFile, source: model.tls.source };
 
 /** Where the per-request lines are read: `docker logs <requestLog>`. */
 export const requestLog = logSink.containerName;

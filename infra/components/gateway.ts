@@ -10,6 +10,8 @@ import {
   HAPROXY_SECRETS,
   inHaproxyDir,
   SERVER_STATE_FILE,
+  TLS_CA_FILE,
+  TLS_CERT_FILE,
 } from "../render/paths";
 
 export interface GatewayArgs {
@@ -20,6 +22,11 @@ export interface GatewayArgs {
   readonly routingTable: string;
   /** secrets.cfg (the stats userlist). */
   readonly secretsConfig: pulumi.Input<string>;
+  /**
+   * With TLS: HAProxy's crt file (certificate chain, then key; a secret) and the CA clients should trust
+   * (public, so it stays a plain file that status and smoke checks read as the deploying user).
+   */
+  readonly tls?: { readonly serverPem: pulumi.Input<string>; readonly caPem?: pulumi.Input<string> };
   readonly image: pulumi.Resource;
   /** Started first so the first health checks find them. */
   readonly instances: readonly pulumi.Resource[];
@@ -73,8 +80,16 @@ export class Gateway extends pulumi.ComponentResource {
       `${name}-config`,
       {
         dir: hostConfigDir,
-        files: { ...args.files },
-        secretFiles: { "secrets.cfg": args.secretsConfig },
+        // A new certificate is a file change like any other: validated with `haproxy -c`, then a
+        // seamless reload. The container only mounts the directory, so TLS never replaces it.
+        files: {
+          ...args.files,
+          ...(args.tls?.caPem === undefined ? {} : { [inHaproxyDir(TLS_CA_FILE)]: args.tls.caPem }),
+        },
+        secretFiles: {
+          [inHaproxyDir(HAPROXY_SECRETS)]: args.secretsConfig,
+          ...(args.tls === undefined ? {} : { [inHaproxyDir(TLS_CERT_FILE)]: args.tls.serverPem }),
+        },
         summary: args.routingTable,
         writableDirs: ["run"],
         initialFiles: { [inHaproxyDir(SERVER_STATE_FILE)]: INITIAL_SERVER_STATE },
