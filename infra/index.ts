@@ -166,9 +166,13 @@ new SmokeChecks(
 
 export const endpoints = { ...model.endpoints };
 
-/** With TLS: where the CA to trust is on this host (undefined: the system's CAs) and the certificate's source. */
-export const tls =
-  model.tls === undefined ? undefined : { caFile: model.tls.caFile, source: model.tls.source };
+// Stack output `tls`, only with TLS: where the CA to trust is on this host (undefined: the system's CAs)
+// and the certificate's source. Not `export const tls = undefined` without it: the engine would warn
+// "Undefined value (tls) will not show as a stack output" on every preview of such a stack. The engine
+// loads this program as CommonJS, so its exports object is module.exports.
+if (model.tls !== undefined) {
+  module.exports.tls = { caFile: model.tls.caFile, source: model.tls.source };
+}
 
 /** Where the per-request lines are read: `docker logs <requestLog>`. */
 export const requestLog = logSink.containerName;
