@@ -223,7 +223,8 @@ describe("TLS at the gateway (real stack)", () => {
     expect(rtmpPlain.code).toBe(7);
   });
 
-  it.skipIf(!chromiumAvailable())(
+  // Outside CI a developer may lack Debian's chromium and libnss3-tools (certutil); in CI they must exist.
+  it.skipIf(!chromiumAvailable() && process.env.CI !== "true")(
     "Chromium trusting the CA plays HLS and WebRTC over HTTPS and publishes over WHIP",
     async () => {
       const publisher = publishRtmp(rtmps("tls/cam"));
