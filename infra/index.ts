@@ -12,6 +12,8 @@ import type { Model } from "./config/model";
 import { readStackConfig } from "./config/read";
 import { ConfigError, validateConfig } from "./config/validate";
 import { credentialsConfigured, passwordsFrom, renderCredentialsLua } from "./render/credentials";
+import { SelfSignedCertificate } from "./providers/self-signed";
+import { serverPemFile } from "./providers/self-signed/generate";
 import { renderGatewayFiles } from "./render/gateway-files";
 import { renderHaproxySecrets } from "./render/haproxy";
 import { renderLogSinkConfig } from "./render/log-sink";
@@ -61,6 +63,40 @@ const credentialsLua = credentialsConfigured(model)
     )
   : undefined;
 
+/**
+ * With TLS: HAProxy's crt file and the CA to trust. A self-signed certificate is a resource of the stack;
+ * a provided one is read from the secret config here (validation checked it without ever putting the
+ * PEM text into the model).
+ */
+function gatewayTls(): { serverPem: pulumi.Output<string>; caPem?: pulumi.Output<string> } | undefined {
+  const { tls } = model;
+  if (tls === undefined) return undefined;
+  if (tls.source === "selfSigned") {
+    const cert = new SelfSignedCertificate(model.resources.tlsCertificate, {
+      commonName: `mediamtx-lb ${model.stack} CA`,
+      dnsNames: tls.dnsNames,
+      ipAddresses: tls.ipAddresses,
+    });
+    return {
+      serverPem: pulumi.secret(
+        pulumi.all([cert.certPem, cert.keyPem]).apply(([c, k]) => serverPemFile(c, k)),
+      ),
+      caPem: cert.caPem,
+    };
+  }
+  const given = new pulumi.Config("mediamtx-lb").requireSecretObject<{
+    certificate: string;
+    key: string;
+    ca?: string;
+  }>("tls");
+  return {
+    serverPem: given.apply((t) => serverPemFile(t.certificate, t.key)),
+    // A CA certificate is public: unsecret, so tls/ca.pem is a plain file and previews still diff the
+    // other plain files (one secret value would hide them all).
+    caPem: tls.caFile === undefined ? undefined : pulumi.unsecret(given.apply((t) => t.ca ?? "")),
+  };
+}
+
 const gatewayFiles = renderGatewayFiles(model);
 const haproxyConfig = gatewayFiles[inHaproxyDir(HAPROXY_CONFIG)];
 if (haproxyConfig === undefined) throw new Error("renderGatewayFiles: no haproxy.cfg");
@@ -96,6 +132,7 @@ const gateway = new Gateway(model.gateway.resourceName, {
   credentialsLua,
   image: haproxyImage,
   instances: instanceResources,
+  tls: gatewayTls(),
 });
 
 // Not a dependency of the gateway: the gateway starts (and reloads) whether or not the sink is up.
@@ -123,8 +160,14 @@ new SmokeChecks(
     hlsUrl: model.local.hls,
     webrtcUrl: model.local.webrtc,
     ...(model.auth.readers === undefined ? {} : { hlsNeedsCredentials: true }),
+    tls: model.local.tls,
     tcpPorts: [
-      { name: proxies.rtmp, host: checkHost, port: model.ports.rtmp },
+      ...(model.tls === undefined || model.tls.plain === "on"
+        ? [{ name: proxies.rtmp, host: checkHost, port: model.ports.rtmp }]
+        : []),
+      ...(model.tls === undefined
+        ? []
+        : [{ name: `${proxies.rtmp} (RTMPS)`, host: checkHost, port: model.ports.rtmps }]),
       ...model.instances.map((i) => ({ name: i.iceProxy, host: checkHost, port: i.iceTcpPort })),
     ],
     servers: {
@@ -142,6 +185,14 @@ new SmokeChecks(
 );
 
 export const endpoints = { ...model.endpoints };
+
+// Stack output `tls`, only with TLS: where the CA to trust is on this host (undefined: the system's CAs)
+// and the certificate's source. Not `export const tls = undefined` without it: the engine would warn
+// "Undefined value (tls) will not show as a stack output" on every preview of such a stack. The engine
+// loads this program as CommonJS, so its exports object is module.exports.
+if (model.tls !== undefined) {
+  module.exports.tls = { caFile: model.tls.caFile, source: model.tls.source };
+}
 
 /** Where the per-request lines are read: `docker logs <requestLog>`. */
 export const requestLog = logSink.containerName;

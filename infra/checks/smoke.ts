@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isUp, serverStatus } from "../haproxy/stats-csv";
 import { fetchStats, statsEndpoint } from "../haproxy/stats-frontend";
+import { httpRequest } from "../lib/http-request";
 
 // Smoke checks after the containers: an `up` that leaves a proxy unable to route fails, naming
 // what failed. They re-run only when `trigger` changes (config hashes, container ids), so a no-op
@@ -19,6 +20,11 @@ export interface SmokeInputs {
    * 401 instead of 404. Absent otherwise, so stacks without readers keep their inputs unchanged.
    */
   readonly hlsNeedsCredentials?: boolean;
+  /**
+   * With TLS (hlsUrl and webrtcUrl are https): the name the certificate must cover and the CA file to
+   * trust (undefined: the system's CAs). Read at each run, so a renewed CA is trusted at once.
+   */
+  readonly tls?: { readonly serverName: string; readonly caFile: string | undefined } | undefined;
   readonly tcpPorts: readonly { readonly name: string; readonly host: string; readonly port: number }[];
   /** HAProxy backend → server names that must be UP. */
   readonly servers: Readonly<Record<string, readonly string[]>>;
@@ -33,10 +39,17 @@ export async function runSmokeChecks(inputs: SmokeInputs): Promise<string[]> {
   const deadline = Date.now() + inputs.timeoutMs;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-  const get = async (url: string, init?: RequestInit) => {
-    const res = await fetch(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(5000) });
-    return { status: res.status, headers: res.headers, body: await res.text() };
+  const fs = require("node:fs") as typeof import("node:fs");
+  const tls = inputs.tls && {
+    serverName: inputs.tls.serverName,
+    ca: inputs.tls.caFile === undefined ? undefined : fs.readFileSync(inputs.tls.caFile, "utf8"),
   };
+  const get = (
+    url: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  ) => httpRequest(url, { ...init, timeoutMs: 5000, tls });
+  const header = (value: string | string[] | undefined): string[] =>
+    value === undefined ? [] : Array.isArray(value) ? value : [value];
   const tcp = (host: string, port: number) =>
     new Promise<void>((resolve, reject) => {
       const s = net.connect({ host, port, timeout: 3000 });
@@ -79,10 +92,9 @@ export async function runSmokeChecks(inputs: SmokeInputs): Promise<string[]> {
         // sets a cookie and points back with ?cookieCheck=1); an HAProxy 503 would mean no server.
         const url = `${inputs.hlsUrl}/mediamtx-lb-smoke/index.m3u8`;
         let r = await get(url);
-        const location = r.headers.get("location");
+        const location = header(r.headers.location)[0];
         if (r.status === 302 && location) {
-          const cookie = r.headers
-            .getSetCookie()
+          const cookie = header(r.headers["set-cookie"])
             .map((c) => c.split(";")[0])
             .join("; ");
           r = await get(new URL(location, url).toString(), { headers: { cookie } });
@@ -99,7 +111,7 @@ export async function runSmokeChecks(inputs: SmokeInputs): Promise<string[]> {
           headers: { "content-type": "application/sdp" },
           body: "v=0\r\n",
         });
-        const cookie = r.headers.get("set-cookie") ?? "";
+        const cookie = header(r.headers["set-cookie"]).join("; ");
         if (r.status >= 500) return `WHIP POST answered ${r.status}`;
         return cookie.includes("WHIP_SESSION=")
           ? undefined

@@ -11,6 +11,8 @@ import {
   HAPROXY_SECRETS,
   inHaproxyDir,
   SERVER_STATE_FILE,
+  TLS_CA_FILE,
+  TLS_CERT_FILE,
 } from "../render/paths";
 
 export interface GatewayArgs {
@@ -26,6 +28,11 @@ export interface GatewayArgs {
    * `readers`: haproxy.cfg lua-loads it exactly then (infra/render/credentials.ts).
    */
   readonly credentialsLua?: pulumi.Input<string>;
+  /**
+   * With TLS: HAProxy's crt file (certificate chain, then key; a secret) and the CA clients should trust
+   * (public, so it stays a plain file that status and smoke checks read as the deploying user).
+   */
+  readonly tls?: { readonly serverPem: pulumi.Input<string>; readonly caPem?: pulumi.Input<string> };
   readonly image: pulumi.Resource;
   /** Started first so the first health checks find them. */
   readonly instances: readonly pulumi.Resource[];
@@ -79,12 +86,18 @@ export class Gateway extends pulumi.ComponentResource {
       `${name}-config`,
       {
         dir: hostConfigDir,
-        files: { ...args.files },
+        // A new certificate is a file change like any other: validated with `haproxy -c`, then a
+        // seamless reload. The container only mounts the directory, so TLS never replaces it.
+        files: {
+          ...args.files,
+          ...(args.tls?.caPem === undefined ? {} : { [inHaproxyDir(TLS_CA_FILE)]: args.tls.caPem }),
+        },
         secretFiles: {
           [inHaproxyDir(HAPROXY_SECRETS)]: args.secretsConfig,
           ...(args.credentialsLua === undefined
             ? {}
             : { [inHaproxyDir(CREDENTIALS_LUA)]: args.credentialsLua }),
+          ...(args.tls === undefined ? {} : { [inHaproxyDir(TLS_CERT_FILE)]: args.tls.serverPem }),
         },
         summary: args.routingTable,
         writableDirs: ["run"],

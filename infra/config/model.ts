@@ -169,6 +169,7 @@ export interface Model {
   readonly resources: {
     readonly images: { readonly haproxy: string; readonly mediamtx: string };
     readonly smokeChecks: string;
+    readonly tlsCertificate: string;
   };
   /** Base URLs dialled from the deploying host (smoke checks, status): the bind address, 0.0.0.0 as loopback. */
   readonly local: LocalUrls;

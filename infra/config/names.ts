@@ -150,6 +150,8 @@ export interface StackNames {
   /** Pulumi names of the two image resources. */
   readonly images: { readonly haproxy: string; readonly mediamtx: string };
   readonly smokeChecks: string;
+  /** The stack's own certificate (`tls.selfSigned`). */
+  readonly tlsCertificate: string;
 }
 
 export function stackNames(stack: string, hostDir: string): StackNames {
@@ -171,6 +173,7 @@ export function stackNames(stack: string, hostDir: string): StackNames {
     },
     images: { haproxy: `${stack}-image-haproxy`, mediamtx: `${stack}-image-mediamtx` },
     smokeChecks: `${stack}-smoke`,
+    tlsCertificate: `${stack}-tls`,
   };
 }
 

@@ -351,7 +351,11 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
     gateway: names.gateway,
     logSink: names.logSink,
     proxies: PROXIES,
-    resources: { images: names.images, smokeChecks: names.smokeChecks },
+    resources: {
+      images: names.images,
+      smokeChecks: names.smokeChecks,
+      tlsCertificate: names.tlsCertificate,
+    },
     local: localUrls(
       present(bindAddress),
       frontendPorts,

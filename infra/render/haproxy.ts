@@ -31,6 +31,7 @@ import {
   ROUTER_LUA,
   SERVER_STATE_FILE,
   STREAMS_MAP,
+  TLS_CERT_FILE,
 } from "./paths";
 import { renderTemplate } from "./templates";
 
@@ -82,7 +83,11 @@ export interface HaproxyIceView {
 }
 
 export interface HaproxyBackendView {
-  readonly bind: string;
+  /**
+   * The frontend's `bind` arguments: the plain listener (unless TLS turns it off or into a redirect),
+   * then the TLS one (`<addr>:<port> ssl crt …`) with TLS.
+   */
+  readonly binds: readonly string[];
   /** The MediaMTX control API health check lines: only in the health backend, empty elsewhere. */
   readonly httpCheck: readonly string[];
   readonly servers: readonly HaproxyServerView[];
@@ -122,6 +127,20 @@ export interface HaproxyView {
   readonly ice: readonly HaproxyIceView[];
   /** The internal frontend serving MediaMTX's auth hook: gateway address only, stack subnet only. */
   readonly publishHook: { readonly bind: string; readonly subnet: string };
+  /** Present only with TLS, so a stack without it renders the same bytes as before `tls` existed. */
+  readonly tls: HaproxyTlsView | undefined;
+}
+
+export interface HaproxyTlsView {
+  /** `tls.plain: redirect`: one small HTTP frontend per plain port answering 308 to the HTTPS port. */
+  readonly redirects: readonly HaproxyRedirectView[];
+}
+
+export interface HaproxyRedirectView {
+  readonly proxy: string;
+  readonly bind: string;
+  /** `https://<publicHost>:<tls port>`: HAProxy appends the request's path and query unchanged. */
+  readonly prefix: string;
 }
 
 const HTTP_CHECK = [
@@ -141,10 +160,21 @@ export function toHaproxyView(model: Model): HaproxyView {
   // control-API check per instance per interval instead of one per backend, and every backend agrees
   // on an instance's state at every moment (the router's on-miss lookup reads it too).
   const track = (instance: InstanceModel) => `track ${model.proxies.health}/${instance.name}`;
-  const backend = (proxy: string, port: number, bindPort: number): HaproxyBackendView => {
+  const { tls } = model;
+  // The plain listener serves only without TLS or with `plain: on`; `redirect` moves it into a frontend
+  // of its own (below), `off` drops it. HTTP frontends offer h2 over ALPN; RTMPS does not (the
+  // instances speak RTMP behind it, and ALPN there would name a protocol nobody speaks).
+  const servesPlain = tls === undefined || tls.plain === "on";
+  const binds = (plainPort: number, tlsPort: number, alpn: boolean): string[] => [
+    ...(servesPlain ? [bind(plainPort)] : []),
+    ...(tls === undefined
+      ? []
+      : [`${bind(tlsPort)} ssl crt ${TLS_CERT_FILE}${alpn ? " alpn h2,http/1.1" : ""}`]),
+  ];
+  const backend = (proxy: string, port: number, bindPorts: readonly string[]): HaproxyBackendView => {
     const isHealth = proxy === model.proxies.health;
     return {
-      bind: bind(bindPort),
+      binds: bindPorts,
       httpCheck: isHealth ? HTTP_CHECK : [],
       servers: model.instances.map((instance) => ({
         name: instance.name,
@@ -173,9 +203,13 @@ export function toHaproxyView(model: Model): HaproxyView {
     httpLogFormat: HTTP_LOG_FORMAT,
     logNormalRequests: model.logging.requests === "all",
     statsBind: bind(model.ports.stats),
-    rtmp: backend(model.proxies.rtmp, MEDIAMTX_PORTS.rtmp, model.ports.rtmp),
-    hls: backend(model.proxies.hls, MEDIAMTX_PORTS.hls, model.ports.hls),
-    webrtc: backend(model.proxies.webrtc, MEDIAMTX_PORTS.webrtc, model.ports.webrtc),
+    rtmp: backend(model.proxies.rtmp, MEDIAMTX_PORTS.rtmp, binds(model.ports.rtmp, model.ports.rtmps, false)),
+    hls: backend(model.proxies.hls, MEDIAMTX_PORTS.hls, binds(model.ports.hls, model.ports.hlsTls, true)),
+    webrtc: backend(
+      model.proxies.webrtc,
+      MEDIAMTX_PORTS.webrtc,
+      binds(model.ports.webrtc, model.ports.webrtcTls, true),
+    ),
     ice: model.instances.map((instance) => ({
       proxy: instance.iceProxy,
       bind: bind(instance.iceTcpPort),
@@ -184,6 +218,22 @@ export function toHaproxyView(model: Model): HaproxyView {
       health: track(instance),
     })),
     publishHook: { bind: model.publishHook.bind, subnet: model.network.subnet },
+    tls:
+      tls === undefined
+        ? undefined
+        : {
+            redirects:
+              tls.plain !== "redirect"
+                ? []
+                : [
+                    [model.proxies.hls, model.ports.hls, model.ports.hlsTls] as const,
+                    [model.proxies.webrtc, model.ports.webrtc, model.ports.webrtcTls] as const,
+                  ].map(([proxy, plainPort, tlsPort]) => ({
+                    proxy: `${proxy}_redirect`,
+                    bind: bind(plainPort),
+                    prefix: `https://${model.publicHost}:${tlsPort}`,
+                  })),
+          },
   };
 }
 

@@ -5,8 +5,11 @@
 // Parsing and merging live in the pure modules beside this one.
 
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { homedir } from "node:os";
 import { resolve } from "node:path";
+import { checkServerIdentity, connect as tlsConnect } from "node:tls";
 import { LABELS } from "../config/names";
 import { validateConfig } from "../config/validate";
 import { runtimeApi } from "../haproxy/runtime-api";
@@ -25,7 +28,7 @@ import {
 } from "./deployment";
 import { type ContainerInfo, parseDockerInspect } from "./docker-containers";
 import { type LivePath, parsePathsPage } from "./mediamtx-paths";
-import type { HaproxySnapshot, Result, StatusInputs } from "./report";
+import type { HaproxySnapshot, Result, StatusInputs, TlsObservation } from "./report";
 
 const PULUMI_SCRIPT = resolve(__dirname, "..", "..", "scripts", "pulumi");
 
@@ -101,6 +104,47 @@ async function httpGet(url: string): Promise<string> {
   const body = await res.text();
   if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}`);
   return body;
+}
+
+/**
+ * The certificate the gateway serves on `port`, and whether it is trusted: signed by `caFile`'s CA (the
+ * system's when undefined) and naming `serverName`. Read even when it is not trusted, so the status can
+ * say which one is served and why it fails.
+ */
+function servedCertificate(
+  host: string,
+  port: number,
+  serverName: string,
+  caFile: string | undefined,
+): Promise<TlsObservation> {
+  const ca = caFile === undefined ? undefined : readFileSync(caFile, "utf8");
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({
+      host,
+      port,
+      ca,
+      servername: isIP(serverName) ? undefined : serverName,
+      rejectUnauthorized: false,
+      timeout: HTTP_TIMEOUT_MS,
+    });
+    socket.once("secureConnect", () => {
+      const cert = socket.getPeerCertificate();
+      const identity = checkServerIdentity(serverName, cert);
+      const chain = socket.authorizationError ? String(socket.authorizationError) : undefined;
+      socket.end();
+      resolve({
+        endpoint: `${host}:${port}`,
+        subject: Object.entries(cert.subject ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(","),
+        subjectAltName: cert.subjectaltname ?? "",
+        validTo: new Date(cert.valid_to).toISOString(),
+        untrusted: chain ?? identity?.message ?? null,
+      });
+    });
+    socket.once("timeout", () => socket.destroy(new Error(`no TLS handshake within ${HTTP_TIMEOUT_MS} ms`)));
+    socket.once("error", reject);
+  });
 }
 
 async function instancePaths(address: string): Promise<readonly LivePath[]> {
@@ -217,6 +261,15 @@ export async function collectStatus(options: CollectOptions): Promise<StatusInpu
     ),
   ]);
 
+  // The HLS listener stands for all TLS listeners: they serve the same certificate file.
+  const localTls = model.local.tls;
+  const tls =
+    localTls === undefined
+      ? undefined
+      : await attempt(() =>
+          servedCertificate(model.local.host, model.ports.hlsTls, localTls.serverName, localTls.caFile),
+        );
+
   return {
     stack,
     collectedAt: new Date().toISOString(),
@@ -234,5 +287,6 @@ export async function collectStatus(options: CollectOptions): Promise<StatusInpu
     metricsUrls: Object.fromEntries(instances.map((i) => [i.name, instanceMetricsUrl(i.address)])),
     drift: configDrift(outputs, model),
     ...(options.stream === undefined ? {} : { stream: options.stream }),
+    ...(tls === undefined ? {} : { tls }),
   };
 }

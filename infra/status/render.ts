@@ -93,6 +93,14 @@ export function renderText(report: StatusReport, staleMs: number): string {
       ? `router   ${ROUTER_COUNTER_NAMES.map((k) => `${k} ${counters[k] ?? "?"}`).join("  ")}`
       : `router   unavailable`,
   );
+  const tls = report.tls;
+  if (tls !== null) {
+    out.push(
+      tls.error !== null
+        ? `tls      ${tls.error}`
+        : `tls      ${tls.endpoint} · ${tls.subject} · ${tls.subjectAltName} · expires ${tls.validTo} (${tls.daysLeft ?? "?"} days) · ${tls.untrusted === null ? "trusted" : "NOT trusted"}`,
+    );
+  }
   out.push("");
 
   // Instances: one column per backend, in the order HAProxy lists them.

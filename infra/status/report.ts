@@ -37,6 +37,22 @@ export interface HaproxySnapshot {
   readonly via: string;
 }
 
+/** The certificate the gateway's HTTPS listener served the status (collect.ts), as node:tls saw it. */
+export interface TlsObservation {
+  /** `<host>:<port>` dialled. */
+  readonly endpoint: string;
+  readonly subject: string;
+  /** `DNS:…, IP Address:…`. */
+  readonly subjectAltName: string;
+  /** ISO time the certificate expires. */
+  readonly validTo: string;
+  /** Why it is not trusted (the CA file or the system's CAs, and the public name); null when it is. */
+  readonly untrusted: string | null;
+}
+
+/** A certificate this close to its end is reported (a self-signed one is renewed at the next `up`). */
+export const TLS_WARN_DAYS = 30;
+
 export interface StatusEndpoints {
   readonly stats: string;
   readonly metrics: string;
@@ -65,6 +81,8 @@ export interface StatusInputs {
   readonly drift: readonly string[];
   /** Restricts the stream rows (and their problems) to this stream, listed even when unknown. */
   readonly stream?: string;
+  /** With TLS: the served certificate; absent without TLS. */
+  readonly tls?: Result<TlsObservation>;
 }
 
 export interface ContainerView {
@@ -156,6 +174,10 @@ export interface StatusReport {
   readonly instances: readonly InstanceView[];
   readonly streams: readonly StreamView[];
   readonly endpoints: StatusEndpoints;
+  /** With TLS: the served certificate and its days left (fractional days floored); null without TLS. */
+  readonly tls:
+    | (Partial<TlsObservation> & { readonly daysLeft: number | null; readonly error: string | null })
+    | null;
   /** Everything that looks wrong, one line each, most basic first (containers, HAProxy, router, streams). */
   readonly problems: readonly string[];
 }
@@ -417,6 +439,18 @@ export function buildReport(inputs: StatusInputs): StatusReport {
     };
   });
 
+  const tls = tlsView(inputs.tls, now);
+  if (tls?.error) problems.push(`tls: ${tls.error}`);
+  if (tls?.untrusted)
+    problems.push(`tls: ${tls.endpoint} serves a certificate that is not trusted: ${tls.untrusted}`);
+  if (tls?.daysLeft !== null && tls?.daysLeft !== undefined && tls.daysLeft < TLS_WARN_DAYS) {
+    problems.push(
+      tls.daysLeft < 0
+        ? `tls: the certificate expired on ${tls.validTo}`
+        : `tls: the certificate expires in ${tls.daysLeft} days (${tls.validTo}): renew it (a self-signed one: scripts/pulumi up --stack ${inputs.stack})`,
+    );
+  }
+
   return {
     stack: inputs.stack,
     collectedAt: inputs.collectedAt,
@@ -436,6 +470,18 @@ export function buildReport(inputs: StatusInputs): StatusReport {
     instances,
     streams,
     endpoints: inputs.endpoints,
+    tls,
     problems,
+  };
+}
+
+function tlsView(observed: Result<TlsObservation> | undefined, now: number): StatusReport["tls"] {
+  if (observed === undefined) return null;
+  if (!observed.ok) return { daysLeft: null, error: `no certificate: ${observed.error}` };
+  const end = Date.parse(observed.value.validTo);
+  return {
+    ...observed.value,
+    daysLeft: Number.isNaN(end) ? null : Math.floor((end - now) / 86_400_000),
+    error: null,
   };
 }

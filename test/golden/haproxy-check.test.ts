@@ -1,7 +1,7 @@
 // `haproxy -c` on every golden case: the host's HAProxy 2.6 always, and the local 3.0 image when
 // scripts/bootstrap has built it. Golden files pin the text; this proves HAProxy accepts it.
 
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { renderLogSinkConfig } from "../../infra/render/log-sink";
 import {
   CREDENTIALS_LUA,
@@ -16,14 +16,21 @@ import {
   type HaproxyRunner,
   haproxyDirFiles,
   imageExists,
+  testTlsFiles,
 } from "../support/haproxy-check";
 import { FIXTURE_CASES, loadFixtureModel } from "../support/stack-fixtures";
 
 const LOCAL_IMAGE = localImages().haproxy;
 
+/** Per fixture with TLS: a certificate for its names (the stack makes or is given one at `up`). */
+const tlsFiles = new Map<string, Record<string, string>>();
+beforeAll(async () => {
+  for (const name of FIXTURE_CASES) tlsFiles.set(name, await testTlsFiles(loadFixtureModel(name)));
+});
+
 /** Everything HAPROXY_DIR holds at runtime for a fixture, as the gateway writes it. */
 function fixtureFiles(name: string): Record<string, string> {
-  return haproxyDirFiles(loadFixtureModel(name), "not-the-real-password");
+  return { ...haproxyDirFiles(loadFixtureModel(name), "not-the-real-password"), ...tlsFiles.get(name) };
 }
 
 /** The checks, for one runner. */
@@ -56,6 +63,15 @@ function defineChecks(runner: HaproxyRunner): void {
     const refused = checkHaproxyConfig(broken, { runner });
     expect(refused.ok).toBe(false);
     expect(refused.output).toContain("MTX_CREDENTIALS.publishers: must be a list or nil, got number");
+  });
+
+  it("rejects a TLS config whose certificate file is missing", () => {
+    const files = fixtureFiles("tls");
+    expect(Object.keys(files)).toContain("tls/server.pem");
+    const { "tls/server.pem": _crt, ...without } = files;
+    const result = checkHaproxyConfig(without, { runner });
+    expect(result.ok).toBe(false);
+    expect(result.output).toContain("tls/server.pem");
   });
 
   it("rejects a broken config with HAProxy's own message", () => {

@@ -12,6 +12,11 @@ import {
   type PasswordLookup,
   renderCredentialsLua,
 } from "../../infra/render/credentials";
+import {
+  createCertificateAuthority,
+  issueServerCertificate,
+  serverPemFile,
+} from "../../infra/providers/self-signed/generate";
 import { renderGatewayFiles } from "../../infra/render/gateway-files";
 import { INITIAL_SERVER_STATE, renderHaproxySecrets } from "../../infra/render/haproxy";
 import {
@@ -21,6 +26,8 @@ import {
   HAPROXY_SECRETS,
   inHaproxyDir,
   SERVER_STATE_FILE,
+  TLS_CA_FILE,
+  TLS_CERT_FILE,
 } from "../../infra/render/paths";
 
 export type HaproxyRunner = "host" | { readonly image: string };
@@ -56,6 +63,21 @@ export function haproxyDirFiles(
     [inHaproxyDir(HAPROXY_SECRETS)]: renderHaproxySecrets(model.stats.user, statsPassword),
     ...credentials,
     [inHaproxyDir(SERVER_STATE_FILE)]: INITIAL_SERVER_STATE,
+  };
+}
+
+/**
+ * A certificate for `model`'s TLS names as the gateway directory holds it (TLS_CERT_FILE, TLS_CA_FILE),
+ * made by the stack's own generator; empty without TLS. `haproxy -c` loads every `crt` file, so a check
+ * of a TLS config needs one.
+ */
+export async function testTlsFiles(model: Model): Promise<Record<string, string>> {
+  if (model.tls === undefined) return {};
+  const ca = await createCertificateAuthority("mediamtx-lb test CA");
+  const leaf = await issueServerCertificate(ca, model.tls);
+  return {
+    [inHaproxyDir(TLS_CERT_FILE)]: serverPemFile(leaf.certPem, leaf.keyPem),
+    [inHaproxyDir(TLS_CA_FILE)]: ca.certPem,
   };
 }
 

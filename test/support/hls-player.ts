@@ -29,6 +29,8 @@ export interface HlsPlayerOptions {
   readonly retryDelayMs?: number;
   /** Per-request budget; blocking reloads wait at most a few part durations. */
   readonly requestTimeoutMs?: number;
+  /** The fetch to use; default the global one. HTTPS tests pass one that trusts the stack's CA. */
+  readonly fetch?: typeof fetch;
 }
 
 /** 2xx and 3xx count as answered; anything else (and no answer at all) is a failure. */
@@ -164,7 +166,11 @@ export class HlsPlayer {
     }
     const request = requestSignal(this.abort.signal, this.options.requestTimeoutMs ?? 10_000);
     try {
-      const res = await fetch(url, { redirect: "manual", headers, signal: request.signal });
+      const res = await (this.options.fetch ?? fetch)(url, {
+        redirect: "manual",
+        headers,
+        signal: request.signal,
+      });
       // latin1 keeps binary media byte-for-byte countable.
       const body = Buffer.from(await res.arrayBuffer()).toString("latin1");
       if (this.stopped && this.abort.signal.aborted) throw new AttemptFailed("stopped");

@@ -73,7 +73,11 @@ export function testModel(overrides: Partial<Model> = {}): Model {
     gateway: names.gateway,
     logSink: names.logSink,
     proxies: PROXIES,
-    resources: { images: names.images, smokeChecks: names.smokeChecks },
+    resources: {
+      images: names.images,
+      smokeChecks: names.smokeChecks,
+      tlsCertificate: names.tlsCertificate,
+    },
     local: localUrls("127.0.0.1", ports),
     endpoints: endpoints("127.0.0.1", ports),
     tls: undefined,

@@ -26,7 +26,12 @@ export function allFiles(inputs: ConfigDirInputs): Record<string, string> {
 export function checkTarget(news: ConfigDirInputs): void {
   const fs = require("node:fs") as typeof import("node:fs");
   for (const name of Object.keys(allFiles(news))) {
-    if (name.includes("/") || name.startsWith(".")) throw new Error(`config file name not allowed: ${name}`);
+    // A plain name, or one subdirectory deep (tls/server.pem): never absolute, `..` or hidden, so every
+    // file stays inside the directory and away from the marker.
+    const parts = name.split("/");
+    if (parts.length > 2 || parts.some((part) => part === "" || part.startsWith("."))) {
+      throw new Error(`config file name not allowed: ${name}`);
+    }
   }
   if (
     fs.existsSync(news.dir) &&
@@ -84,6 +89,12 @@ export async function writeConfigFiles<T>(
   const staging = `${news.dir}.staging`;
   fs.rmSync(staging, { recursive: true, force: true });
   fs.mkdirSync(staging, { recursive: true });
+  // Subdirectories of files (tls/): world-searchable, so the image's user reaches the files in them.
+  const subdirs = [...new Set(Object.keys(all).map((name) => path.dirname(name)))].filter((d) => d !== ".");
+  for (const d of subdirs) {
+    fs.mkdirSync(path.join(staging, d), { recursive: true });
+    fs.chmodSync(path.join(staging, d), 0o755);
+  }
   for (const [name, content] of Object.entries(all)) fs.writeFileSync(path.join(staging, name), content);
   for (const d of news.writableDirs) fs.mkdirSync(path.join(staging, d), { recursive: true });
   for (const [name, content] of Object.entries(news.initialFiles)) {
@@ -146,6 +157,10 @@ export async function writeConfigFiles<T>(
       name,
       st && { content: fs.readFileSync(live), mode: st.mode & 0o777, uid: st.uid, gid: st.gid },
     );
+  }
+  for (const d of subdirs) {
+    fs.mkdirSync(path.join(news.dir, d), { recursive: true });
+    fs.chmodSync(path.join(news.dir, d), 0o755);
   }
   for (const name of Object.keys(all)) fs.renameSync(path.join(staging, name), path.join(news.dir, name));
   for (const name of stale) fs.rmSync(path.join(news.dir, name), { force: true });

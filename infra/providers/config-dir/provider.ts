@@ -84,7 +84,7 @@ export class ConfigDir extends pulumi.dynamic.Resource {
     args: {
       dir: pulumi.Input<string>;
       files: pulumi.Input<Record<string, pulumi.Input<string>>>;
-      secretFiles?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+      secretFiles?: Readonly<Record<string, pulumi.Input<string>>>;
       writableDirs?: string[];
       initialFiles?: Record<string, string>;
       summary?: string;
@@ -99,7 +99,12 @@ export class ConfigDir extends pulumi.dynamic.Resource {
       {
         dir: args.dir,
         files: args.files,
-        secretFiles: pulumi.secret(args.secretFiles ?? {}),
+        // Each file a secret of its own, not the map as one Output: a file not known yet at preview (a
+        // certificate made during the `up`) leaves the others, secrets.cfg included, visible to the
+        // policy pack instead of turning the whole map unknown.
+        secretFiles: Object.fromEntries(
+          Object.entries(args.secretFiles ?? {}).map(([name, content]) => [name, pulumi.secret(content)]),
+        ),
         writableDirs: args.writableDirs ?? [],
         initialFiles: args.initialFiles ?? {},
         summary: args.summary ?? "",

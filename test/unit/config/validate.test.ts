@@ -593,6 +593,7 @@ describe("validateConfig: valid configs", () => {
       resources: {
         images: { haproxy: "dev-image-haproxy", mediamtx: "dev-image-mediamtx" },
         smokeChecks: "dev-smoke",
+        tlsCertificate: "dev-tls",
       },
       local: {
         host: "127.0.0.1",

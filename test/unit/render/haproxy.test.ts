@@ -65,7 +65,7 @@ describe("toHaproxyView", () => {
     ["hls", "127.0.0.1:8888"],
     ["webrtc", "127.0.0.1:8889"],
   ] as const)("binds the %s frontend on bindAddress:%s", (proxy, bind) => {
-    expect(toHaproxyView(model())[proxy].bind).toBe(bind);
+    expect(toHaproxyView(model())[proxy].binds).toEqual([bind]);
   });
 
   it("binds the stats frontend on bindAddress:ports.stats", () => {
@@ -399,5 +399,67 @@ describe("haproxyConfigFingerprint", () => {
     ["request logging", { logging: { requests: "errors" } }],
   ])("changes with %s", (_label, overrides) => {
     expect(haproxyConfigFingerprint(model(overrides))).not.toBe(haproxyConfigFingerprint(model()));
+  });
+});
+
+describe("TLS", () => {
+  const tls = (plain: "off" | "redirect" | "on"): Model["tls"] => ({
+    source: "selfSigned",
+    plain,
+    dnsNames: ["localhost", "stream.example.test"],
+    ipAddresses: ["127.0.0.1"],
+    caFile: "/home/tester/.local/state/mediamtx-lb/t/haproxy/tls/ca.pem",
+  });
+  const withTls = (plain: "off" | "redirect" | "on") =>
+    model({ tls: tls(plain), publicHost: "stream.example.test" });
+  const CRT = "ssl crt /usr/local/etc/haproxy/tls/server.pem";
+
+  it.each([
+    ["off", [], [], []],
+    ["redirect", [], [], []],
+    ["on", ["127.0.0.1:1935"], ["127.0.0.1:8888"], ["127.0.0.1:8889"]],
+  ] as const)("plain: %s binds TLS beside plain listeners %j", (plain, rtmp, hls, webrtc) => {
+    const view = toHaproxyView(withTls(plain));
+    expect(view.rtmp.binds).toEqual([...rtmp, `127.0.0.1:1936 ${CRT}`]);
+    expect(view.hls.binds).toEqual([...hls, `127.0.0.1:8443 ${CRT} alpn h2,http/1.1`]);
+    expect(view.webrtc.binds).toEqual([...webrtc, `127.0.0.1:8444 ${CRT} alpn h2,http/1.1`]);
+  });
+
+  it("plain: redirect answers 308 to the HTTPS port on publicHost from each plain HTTP port", () => {
+    const cfg = renderHaproxyConfig(withTls("redirect"));
+    expect(section(cfg, "frontend hls_redirect").lines).toEqual([
+      "mode http",
+      "bind 127.0.0.1:8888",
+      "option httplog",
+      "http-request redirect prefix https://stream.example.test:8443 code 308",
+    ]);
+    expect(section(cfg, "frontend webrtc_redirect").lines).toContain(
+      "http-request redirect prefix https://stream.example.test:8444 code 308",
+    );
+  });
+
+  it.each(["off", "on"] as const)("plain: %s has no redirect frontends", (plain) => {
+    expect(toHaproxyView(withTls(plain)).tls?.redirects).toEqual([]);
+    expect(renderHaproxyConfig(withTls(plain))).not.toContain("redirect prefix");
+  });
+
+  it("sets the minimum TLS version and X-Forwarded-Proto only with TLS", () => {
+    const cfg = renderHaproxyConfig(withTls("off"));
+    expect(section(cfg, "global").lines).toContain("ssl-default-bind-options ssl-min-ver TLSv1.2");
+    for (const proxy of ["hls", "webrtc"]) {
+      expect(section(cfg, `frontend ${proxy}`).lines).toContain(
+        "http-request set-header X-Forwarded-Proto https if { ssl_fc }",
+      );
+    }
+    expect(CFG).not.toMatch(/ssl|X-Forwarded-Proto|redirect/);
+    expect(toHaproxyView(model()).tls).toBeUndefined();
+  });
+
+  it("keeps the RTMPS backend plain RTMP to the instances", () => {
+    const cfg = renderHaproxyConfig(withTls("off"));
+    expect(section(cfg, "backend rtmp").lines.filter((l) => l.startsWith("server"))).toEqual(
+      section(CFG, "backend rtmp").lines.filter((l) => l.startsWith("server")),
+    );
+    expect(section(cfg, "backend rtmp").lines.join("\n")).not.toContain("ssl");
   });
 });

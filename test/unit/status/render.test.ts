@@ -119,7 +119,30 @@ describe("renderJson", () => {
       "instances",
       "streams",
       "endpoints",
+      "tls",
       "problems",
     ]);
+  });
+});
+
+describe("renderText TLS", () => {
+  it("shows the served certificate's subject, names and days left, and whether it is trusted", () => {
+    const report = buildReport({
+      ...healthyInputs(),
+      tls: {
+        ok: true,
+        value: {
+          endpoint: "10.0.0.1:8443",
+          subject: "CN=stream.example.test",
+          subjectAltName: "DNS:stream.example.test, IP Address:10.0.0.1",
+          validTo: "2027-01-24T12:10:00.000Z",
+          untrusted: null,
+        },
+      },
+    });
+    expect(renderText(report, 5000).split("\n")).toContain(
+      "tls      10.0.0.1:8443 · CN=stream.example.test · DNS:stream.example.test, IP Address:10.0.0.1 · expires 2027-01-24T12:10:00.000Z (60 days) · trusted",
+    );
+    expect(renderText(buildReport(healthyInputs()), 5000)).not.toMatch(/^tls /m);
   });
 });

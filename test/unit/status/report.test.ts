@@ -2,6 +2,15 @@ import { describe, expect, it } from "vitest";
 import { buildReport, formatAge, type StatusInputs, staleAfterMs } from "../../../infra/status/report";
 import { capturedInputs, container, healthyInputs, path, type server } from "./inputs";
 
+/** What the status reads from a TLS listener: a certificate valid until `validTo`, trusted. */
+const served = (validTo: string) => ({
+  endpoint: "10.0.0.1:8443",
+  subject: "CN=stream.example.test",
+  subjectAltName: "DNS:stream.example.test, IP Address:10.0.0.1",
+  validTo,
+  untrusted: null,
+});
+
 /** healthyInputs() with one change. */
 function breakWith(change: (i: StatusInputs) => Partial<StatusInputs>): StatusInputs {
   const base = healthyInputs();
@@ -137,6 +146,38 @@ describe("buildReport problems", () => {
   });
 
   it.each<[string, (i: StatusInputs) => Partial<StatusInputs>, string[]]>([
+    [
+      "TLS certificate expiring in 29 days",
+      () => ({ tls: { ok: true, value: served("2026-12-24T12:10:00.000Z") } }),
+      [
+        "tls: the certificate expires in 29 days (2026-12-24T12:10:00.000Z): renew it (a self-signed one: scripts/pulumi up --stack t)",
+      ],
+    ],
+    [
+      "TLS certificate with 31 days left",
+      () => ({ tls: { ok: true, value: served("2026-12-26T12:10:00.000Z") } }),
+      [],
+    ],
+    [
+      "TLS certificate expired",
+      () => ({ tls: { ok: true, value: served("2026-11-20T00:00:00.000Z") } }),
+      ["tls: the certificate expired on 2026-11-20T00:00:00.000Z"],
+    ],
+    [
+      "TLS certificate not trusted",
+      () => ({
+        tls: {
+          ok: true,
+          value: { ...served("2028-01-01T00:00:00.000Z"), untrusted: "SELF_SIGNED_CERT_IN_CHAIN" },
+        },
+      }),
+      ["tls: 10.0.0.1:8443 serves a certificate that is not trusted: SELF_SIGNED_CERT_IN_CHAIN"],
+    ],
+    [
+      "TLS listener not answering",
+      () => ({ tls: { ok: false, error: "connect ECONNREFUSED 10.0.0.1:8443" } }),
+      ["tls: no certificate: connect ECONNREFUSED 10.0.0.1:8443"],
+    ],
     [
       "config changed after the last up",
       () => ({ drift: ["c in the config but not deployed"] }),
@@ -344,5 +385,20 @@ describe("buildReport problems", () => {
 
   it("is deterministic: the same inputs give the same report", () => {
     expect(JSON.stringify(buildReport(capturedInputs()))).toBe(JSON.stringify(buildReport(capturedInputs())));
+  });
+});
+
+describe("buildReport TLS", () => {
+  it("has no TLS section without TLS, and the served certificate with days left with it", () => {
+    expect(buildReport(healthyInputs()).tls).toBeNull();
+    const report = buildReport({
+      ...healthyInputs(),
+      tls: { ok: true, value: served("2027-01-24T12:10:00.000Z") },
+    });
+    expect(report.tls).toEqual({
+      ...served("2027-01-24T12:10:00.000Z"),
+      daysLeft: 60,
+      error: null,
+    });
   });
 });

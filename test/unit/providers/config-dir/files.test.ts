@@ -93,6 +93,26 @@ describe("writeConfigFiles", () => {
   });
 });
 
+describe("writeConfigFiles with a subdirectory", () => {
+  it("writes, replaces, puts back and removes a file one directory deep", async () => {
+    const withTls = { ...inputs, secretFiles: { ...inputs.secretFiles, "tls/server.pem": "cert A\n" } };
+    await writeConfigFiles(undefined, withTls, done);
+    expect([read("tls/server.pem"), mode("tls")]).toEqual(["cert A\n", 0o755]);
+    const rotated = { ...inputs, secretFiles: { ...inputs.secretFiles, "tls/server.pem": "cert B\n" } };
+    await expect(
+      writeConfigFiles(withTls, rotated, async () => {
+        expect(read("tls/server.pem")).toBe("cert B\n");
+        throw new Error("reload failed");
+      }),
+    ).rejects.toThrow(/^reload failed/);
+    expect(read("tls/server.pem")).toBe("cert A\n");
+    await writeConfigFiles(withTls, rotated, done);
+    expect(read("tls/server.pem")).toBe("cert B\n");
+    await writeConfigFiles(rotated, inputs, done);
+    expect(existsSync(join(dir, "tls/server.pem"))).toBe(false);
+  });
+});
+
 describe("inspectLive", () => {
   it("tells whether the directory holds the new and the last applied files", async () => {
     const next = { ...inputs, files: { ...inputs.files, "a.cfg": "a2\n" } };
@@ -125,7 +145,18 @@ describe("checkTarget", () => {
     expect(() => checkTarget(inputs)).not.toThrow();
   });
 
-  it.each(["sub/a.cfg", ".hidden"])("refuses the file name %s", (name) => {
+  it.each(["sub/a.cfg", "tls/server.pem"])("accepts the file name %s", (name) => {
+    expect(() => checkTarget({ ...inputs, files: { [name]: "x\n" } })).not.toThrow();
+  });
+
+  it.each([
+    ".hidden",
+    "a/b/c.cfg",
+    "../up.cfg",
+    "/abs.cfg",
+    "tls/.key",
+    "a//b",
+  ])("refuses the file name %s", (name) => {
     expect(() => checkTarget({ ...inputs, files: { [name]: "x\n" } })).toThrow(
       `config file name not allowed: ${name}`,
     );

@@ -112,6 +112,15 @@ describe("planApply", () => {
       reload("secrets.cfg changed"),
     ],
     [
+      "a rotated certificate (a secret file one directory deep), weights unchanged",
+      () =>
+        update(
+          gateway(weights(3), { files: { "tls/server.pem": "cert A\n" } }),
+          gateway(weights(3), { files: { "tls/server.pem": "cert B\n" } }),
+        ),
+      reload("tls/server.pem changed"),
+    ],
+    [
       "a removed file",
       () => update(gateway(weights(1), { files: { "streams.map": "" } }), gateway(weights(3))),
       reload("streams.map changed"),

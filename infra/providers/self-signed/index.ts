@@ -1,0 +1,1 @@
+export { replaceReasons, SelfSignedCertificate, type SelfSignedInputs } from "./provider";
