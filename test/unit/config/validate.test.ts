@@ -227,7 +227,8 @@ const BAD: readonly BadCase[] = [
   {
     name: "unknown nested ports key",
     raw: { instances: ONE, ports: { rtsp: 8554 } },
-    error: "mediamtx-lb:ports.rtsp: unknown key (allowed: hls, hlsTls, iceTcpBase, rtmp, rtmps, stats, webrtc, webrtcTls)",
+    error:
+      "mediamtx-lb:ports.rtsp: unknown key (allowed: hls, hlsTls, iceTcpBase, rtmp, rtmps, stats, webrtc, webrtcTls)",
   },
   {
     name: "frontend port collision",
