@@ -167,8 +167,9 @@ export async function haproxySnapshot(
  * A limited frontend's stick table over the admin socket: one filtered `show table` per limit (only the
  * rows over it come back, however many addresses the table holds); each answer's header counts them
  * all. No stats-page fallback: only the Runtime API shows tables.
+ * Internal. Exported for testing.
  */
-async function limitTable(socketPath: string, frontend: FrontendLimits): Promise<LimitTableSnapshot> {
+export async function limitTable(socketPath: string, frontend: FrontendLimits): Promise<LimitTableSnapshot> {
   let tracked = 0;
   const over = new Set<string>();
   for (const { counter, limit } of frontend.limits) {

@@ -28,13 +28,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { HlsVariant, Model, Republish } from "../../infra/config/model";
+import type { HlsVariant, LimitsModel, Model, Republish } from "../../infra/config/model";
 import { validateConfig } from "../../infra/config/validate";
 import { isUp } from "../../infra/haproxy/stats-csv";
 import { fetchStats, statsEndpoint } from "../../infra/haproxy/stats-frontend";
 import { renderLogSinkConfig } from "../../infra/render/log-sink";
 import { renderMediamtxConfig } from "../../infra/render/mediamtx";
 import {
+  ADMIN_SOCKET,
   HAPROXY_CONFIG,
   HAPROXY_DIR,
   HAPROXY_SECRETS,
@@ -71,6 +72,8 @@ export interface LocalClusterOptions {
   readonly haproxyImage?: string;
   /** routing.republish (default takeover). */
   readonly republish?: Republish;
+  /** `limits` (default: LIMIT_DEFAULTS for every key left out). */
+  readonly limits?: Partial<LimitsModel>;
   /**
    * Start the instances' servers yourself instead of MediaMTX (the bench's stand-ins): called with the
    * validated model before HAProxy starts, it must make each instance's API answer on its address. No
@@ -136,6 +139,7 @@ export class LocalCluster implements Cluster {
         },
         health: opts.health,
         hls: { variant: opts.variant },
+        ...(opts.limits === undefined ? {} : { limits: opts.limits }),
       },
       { stack: "fast", homeDir: dir, statsPasswordSet: true },
     );
@@ -172,6 +176,11 @@ export class LocalCluster implements Cluster {
   /** `<address>:1935` of an instance (publishing straight to it, bypassing the proxy). */
   rtmpAddress(name: string): string {
     return `${this.address(name)}:1935`;
+  }
+
+  /** The gateway's Runtime API socket (ADMIN_SOCKET) as the host sees it. */
+  adminSocket(): string {
+    return join(this.dir, "haproxy", inHaproxyDir(ADMIN_SOCKET));
   }
 
   haproxyOutput(): string {
