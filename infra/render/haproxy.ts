@@ -175,7 +175,7 @@ const anyOver = (checks: readonly (readonly [string, number])[]): string[] =>
 /** Internal. Exported for testing. */
 export function toHttpLimitsView(limits: LimitsModel): HaproxyHttpLimitsView | null {
   const denyIf = anyOver([
-    [`sc_http_req_rate(0)`, limits.httpRequestRate],
+    ["sc_http_req_rate(0)", limits.httpRequestRate],
     ["sc_conn_cur(0)", limits.httpConnections],
   ]);
   if (denyIf.length === 0) return null;
