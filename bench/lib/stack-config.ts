@@ -78,8 +78,21 @@ export function benchStackConfig(spec: BenchSpec, hostDir: string): Record<strin
     hostDir,
     statsUser: STATS_USER,
     statsPassword: STATS_PASSWORD,
+    limits: { ...BENCH_LIMITS },
   };
 }
+
+/**
+ * Every abuse limit at its maximum: the load generators are one address doing far more than a client
+ * would (wrk: thousands of requests a second), so the defaults would answer them 429. At the maximum
+ * the stick tables still track every request, so their cost stays in the figures, and nothing is refused.
+ */
+const BENCH_LIMITS = {
+  httpRequestRate: 1_000_000,
+  httpConnections: 1_000_000,
+  rtmpConnections: 1_000_000,
+  rtmpConnectionRate: 1_000_000,
+} as const;
 
 /** "2s" / "500ms" → milliseconds (the subset the bench writes). */
 export function durationMs(text: string): number {

@@ -21,7 +21,7 @@ async function timeUntil(
   const at: Record<string, number> = {};
   const deadline = since + timeoutMs;
   while (Object.keys(at).length < backends.length && Date.now() < deadline) {
-    let stats: HaproxyStats = { servers: [], backends: [] };
+    let stats: HaproxyStats = { servers: [], backends: [], frontends: [] };
     try {
       stats = await fetchStats(ctx.stats);
     } catch {

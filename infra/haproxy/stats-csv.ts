@@ -43,9 +43,25 @@ export interface BackendStat {
   readonly activeServers: number | undefined;
 }
 
+/** One frontend's FRONTEND row: what its abuse limits refused (infra/render/haproxy.ts, limits). */
+export interface FrontendStat {
+  readonly frontend: string;
+  /**
+   * Requests denied (`dreq`): `http-request deny` (the 429s) and `tcp-request content reject` (RTMP
+   * over a limit, logged); haproxy_frontend_requests_denied_total.
+   */
+  readonly deniedRequests: number | undefined;
+  /**
+   * Connections refused at accept (`dcon`): `tcp-request connection reject` (RTMP far over a limit,
+   * not logged); haproxy_frontend_denied_connections_total.
+   */
+  readonly deniedConnections: number | undefined;
+}
+
 export interface HaproxyStats {
   readonly servers: readonly ServerStat[];
   readonly backends: readonly BackendStat[];
+  readonly frontends: readonly FrontendStat[];
 }
 
 /**
@@ -87,7 +103,7 @@ function toNumber(text: string | undefined): number | undefined {
 }
 
 /**
- * `show stat` / `/stats;csv` → server and backend rows, in HAProxy's order (config order). Throws when
+ * `show stat` / `/stats;csv` → server, backend and frontend rows, in HAProxy's order (config order). Throws when
  * the text has no CSV header or lacks a column this tool reads, naming it.
  */
 export function parseStatCsv(text: string): HaproxyStats {
@@ -103,6 +119,7 @@ export function parseStatCsv(text: string): HaproxyStats {
   }
   const servers: ServerStat[] = [];
   const backends: BackendStat[] = [];
+  const frontends: FrontendStat[] = [];
   for (const line of lines) {
     if (line === "" || line.startsWith("#")) continue;
     const fields = splitCsvLine(line);
@@ -112,7 +129,14 @@ export function parseStatCsv(text: string): HaproxyStats {
     };
     const backend = get("pxname");
     const server = get("svname");
-    if (server === "FRONTEND") continue;
+    if (server === "FRONTEND") {
+      frontends.push({
+        frontend: backend,
+        deniedRequests: toNumber(get("dreq")),
+        deniedConnections: toNumber(get("dcon")),
+      });
+      continue;
+    }
     if (server === "BACKEND") {
       backends.push({ backend, status: get("status"), activeServers: toNumber(get("act")) });
       continue;
@@ -132,7 +156,7 @@ export function parseStatCsv(text: string): HaproxyStats {
       address: get("addr"),
     });
   }
-  return { servers, backends };
+  return { servers, backends, frontends };
 }
 
 /** `show info` ("Name: value" lines) → record. */

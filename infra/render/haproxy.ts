@@ -15,7 +15,7 @@
 //   on-miss lookup reads it too and skips instances it reports down.
 
 import { createHash } from "node:crypto";
-import type { InstanceModel, Model } from "../config/model";
+import type { InstanceModel, LimitsModel, Model } from "../config/model";
 import { MEDIAMTX_PORTS } from "../config/model";
 import { STATS_USER_PATTERN } from "../config/names";
 import { credentialsConfigured } from "./credentials";
@@ -93,6 +93,40 @@ export interface HaproxyBackendView {
   readonly servers: readonly HaproxyServerView[];
 }
 
+/**
+ * Stick-table rows per table: one per client address seen within `expire`. When full, HAProxy evicts
+ * the least recently used rows; an address in use (open connections) is never evicted.
+ */
+const LIMITS_TABLE_SIZE = "100k";
+/** Longer than the 10 s rate period, so a row outlives the window its rate is counted over. */
+const LIMITS_TABLE_EXPIRE = "30s";
+/** Every rate limit counts over this period (LimitsModel: "per 10 s"). */
+const LIMITS_RATE_PERIOD = "10s";
+/**
+ * RTMP: connections above this many times a limit are refused at accept (`tcp-request connection
+ * reject`: no log line, no session), those between the limit and this are closed by a logged `tcp-request
+ * content reject`. A flood stays cheap and cannot fill the request log; an address just over the limit
+ * leaves a line that says why.
+ */
+const RTMP_CHEAP_REJECT_FACTOR = 2;
+
+/** The HTTP frontends' limit rules (templates/haproxy-limits-http.cfg.mustache). */
+export interface HaproxyHttpLimitsView {
+  /** `type ip size … expire … store http_req_rate(10s),conn_cur`. */
+  readonly stickTable: string;
+  /** ACL conditions (`sc_http_req_rate(0) gt 2000`), each answered with 429; only limits that are on. */
+  readonly denyIf: readonly string[];
+}
+
+/** The RTMP frontend's limit rules (templates/haproxy-limits-rtmp.cfg.mustache). */
+export interface HaproxyRtmpLimitsView {
+  readonly stickTable: string;
+  /** `{ sc_conn_cur(0) gt 40 } || { … }`: refused at accept, unlogged. */
+  readonly connectionRejectIf: string;
+  /** `{ sc_conn_cur(0) gt 20 } || { … }`: closed after accept, logged. */
+  readonly contentRejectIf: string;
+}
+
 export interface HaproxyView {
   readonly stack: string;
   readonly adminSocket: string;
@@ -129,6 +163,10 @@ export interface HaproxyView {
   readonly publishHook: { readonly bind: string; readonly subnet: string };
   /** Present only with TLS, so a stack without it renders the same bytes as before `tls` existed. */
   readonly tls: HaproxyTlsView | undefined;
+  /** Per-address limits of the hls and webrtc frontends; null when both HTTP limits are 0. */
+  readonly httpLimits: HaproxyHttpLimitsView | null;
+  /** Per-address limits of the rtmp frontend; null when both RTMP limits are 0. */
+  readonly rtmpLimits: HaproxyRtmpLimitsView | null;
 }
 
 export interface HaproxyTlsView {
@@ -149,6 +187,41 @@ const HTTP_CHECK = [
   `http-check send meth GET uri ${HEALTH_CHECK_URI}`,
   "http-check expect status 200",
 ];
+
+const stickTable = (store: readonly string[]): string =>
+  `type ip size ${LIMITS_TABLE_SIZE} expire ${LIMITS_TABLE_EXPIRE} store ${store.join(",")}`;
+
+/** `{ a } || { b }` for the conditions of the limits that are on (limit > 0). */
+const anyOver = (checks: readonly (readonly [string, number])[]): string[] =>
+  checks.filter(([, limit]) => limit > 0).map(([fetch, limit]) => `${fetch} gt ${limit}`);
+
+/** Internal. Exported for testing. */
+export function toHttpLimitsView(limits: LimitsModel): HaproxyHttpLimitsView | null {
+  const denyIf = anyOver([
+    ["sc_http_req_rate(0)", limits.httpRequestRate],
+    ["sc_conn_cur(0)", limits.httpConnections],
+  ]);
+  if (denyIf.length === 0) return null;
+  return { stickTable: stickTable([`http_req_rate(${LIMITS_RATE_PERIOD})`, "conn_cur"]), denyIf };
+}
+
+/** Internal. Exported for testing. */
+export function toRtmpLimitsView(limits: LimitsModel): HaproxyRtmpLimitsView | null {
+  const at = (factor: number) =>
+    anyOver([
+      ["sc_conn_cur(0)", limits.rtmpConnections * factor],
+      ["sc_conn_rate(0)", limits.rtmpConnectionRate * factor],
+    ])
+      .map((c) => `{ ${c} }`)
+      .join(" || ");
+  const contentRejectIf = at(1);
+  if (contentRejectIf === "") return null;
+  return {
+    stickTable: stickTable(["conn_cur", `conn_rate(${LIMITS_RATE_PERIOD})`]),
+    connectionRejectIf: at(RTMP_CHEAP_REJECT_FACTOR),
+    contentRejectIf,
+  };
+}
 
 /** Internal. Exported for testing. */
 export function toHaproxyView(model: Model): HaproxyView {
@@ -234,6 +307,8 @@ export function toHaproxyView(model: Model): HaproxyView {
                     prefix: `https://${model.publicHost}:${tlsPort}`,
                   })),
           },
+    httpLimits: toHttpLimitsView(model.limits),
+    rtmpLimits: toRtmpLimitsView(model.limits),
   };
 }
 

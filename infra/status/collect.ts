@@ -15,10 +15,12 @@ import { validateConfig } from "../config/validate";
 import { runtimeApi } from "../haproxy/runtime-api";
 import { parseShowInfo, parseStatCsv } from "../haproxy/stats-csv";
 import { fetchDroppedLogs, fetchRouterStatus, fetchStats, statsEndpoint } from "../haproxy/stats-frontend";
+import { parseShowTable, showTableOverCommand } from "../haproxy/stick-table";
 import {
   adminSocketPath,
   configDrift,
   deployedInstances,
+  frontendLimits,
   instanceMetricsUrl,
   parseOutputs,
   pathsListUrl,
@@ -28,7 +30,15 @@ import {
 } from "./deployment";
 import { type ContainerInfo, parseDockerInspect } from "./docker-containers";
 import { type LivePath, parsePathsPage } from "./mediamtx-paths";
-import type { HaproxySnapshot, Result, StatusInputs, TlsObservation } from "./report";
+import type {
+  FrontendLimits,
+  HaproxySnapshot,
+  LimitInput,
+  LimitTableSnapshot,
+  Result,
+  StatusInputs,
+  TlsObservation,
+} from "./report";
 
 const PULUMI_SCRIPT = resolve(__dirname, "..", "..", "scripts", "pulumi");
 
@@ -198,6 +208,27 @@ export async function haproxySnapshot(
   }
 }
 
+/**
+ * A limited frontend's stick table over the admin socket: one filtered `show table` per limit (only the
+ * rows over it come back, however many addresses the table holds); each answer's header counts them
+ * all. No stats-page fallback: only the Runtime API shows tables.
+ * Internal. Exported for testing.
+ */
+export async function limitTable(socketPath: string, frontend: FrontendLimits): Promise<LimitTableSnapshot> {
+  let tracked = 0;
+  const over = new Set<string>();
+  for (const { counter, limit } of frontend.limits) {
+    const command = showTableOverCommand(frontend.frontend, counter, limit);
+    const answer = await runtimeApi(socketPath, command, SOCKET_TIMEOUT_MS).catch((err: unknown) => {
+      throw new Error(`admin socket ${socketPath}: ${message(err)}`);
+    });
+    const table = parseShowTable(answer);
+    tracked = table.used;
+    for (const entry of table.entries) over.add(entry.key);
+  }
+  return { trackedAddresses: tracked, overLimit: [...over].sort() };
+}
+
 export interface CollectOptions {
   readonly stack: string;
   readonly stream?: string;
@@ -239,17 +270,21 @@ export async function collectStatus(options: CollectOptions): Promise<StatusInpu
     : { ok: false, error: `no stats password (${password.error})` };
 
   const running = new Set(containers.filter((c) => c.running).map((c) => c.name));
-  const [haproxy, router, ...paths] = await Promise.all([
-    attempt(() =>
-      haproxySnapshot(
-        adminSocketPath(
-          model,
-          containers.find((c) => c.name === haproxyContainer),
-        ),
-        statsUrl,
-        auth,
-      ),
+  const socketPath = adminSocketPath(
+    model,
+    containers.find((c) => c.name === haproxyContainer),
+  );
+  const limited = frontendLimits(model);
+  const tables = Promise.all(
+    limited.map(
+      async (f): Promise<LimitInput> => ({
+        ...f,
+        table: f.limits.length === 0 ? null : await attempt(() => limitTable(socketPath, f)),
+      }),
     ),
+  );
+  const [haproxy, router, ...paths] = await Promise.all([
+    attempt(() => haproxySnapshot(socketPath, statsUrl, auth)),
     attempt(async () => {
       if (!auth.ok) throw new Error(auth.error);
       return fetchRouterStatus({ base: statsUrl, authorization: auth.value }, HTTP_TIMEOUT_MS);
@@ -286,6 +321,7 @@ export async function collectStatus(options: CollectOptions): Promise<StatusInpu
     endpoints: { stats: `${statsUrl}/stats`, metrics: `${statsUrl}/metrics`, router: `${statsUrl}/router` },
     metricsUrls: Object.fromEntries(instances.map((i) => [i.name, instanceMetricsUrl(i.address)])),
     drift: configDrift(outputs, model),
+    limits: await tables,
     ...(options.stream === undefined ? {} : { stream: options.stream }),
     ...(tls === undefined ? {} : { tls }),
   };

@@ -8,7 +8,7 @@ import { adminSocketIn, instanceNames } from "../config/names";
 import { isRecord, stringOr } from "../lib/untyped";
 import { HAPROXY_DIR } from "../render/paths";
 import type { ContainerInfo } from "./docker-containers";
-import type { DeployedInstance } from "./report";
+import type { DeployedInstance, FrontendLimits } from "./report";
 
 /** The stack is not running: the one line the status prints instead of a report. */
 export class StackNotUpError extends Error {
@@ -134,4 +134,27 @@ export function instanceMetricsUrl(address: string): string {
 /** MediaMTX's path list, one page. itemsPerPage bounds each answer; pages are followed. */
 export function pathsListUrl(address: string, page: number): string {
   return `http://${address}:${MEDIAMTX_PORTS.api}/v3/paths/list?itemsPerPage=500&page=${page}`;
+}
+
+/**
+ * The limits each limited frontend enforces, as its stick table's counters (infra/render/haproxy.ts
+ * toHttpLimitsView/toRtmpLimitsView compare the same ones); limits that are 0 are left out.
+ */
+export function frontendLimits(model: Model): FrontendLimits[] {
+  const { limits, proxies } = model;
+  const on = (checks: readonly (readonly [string, number])[]) =>
+    checks.filter(([, limit]) => limit > 0).map(([counter, limit]) => ({ counter, limit }));
+  const http = on([
+    ["http_req_rate", limits.httpRequestRate],
+    ["conn_cur", limits.httpConnections],
+  ]);
+  const rtmp = on([
+    ["conn_cur", limits.rtmpConnections],
+    ["conn_rate", limits.rtmpConnectionRate],
+  ]);
+  return [
+    { frontend: proxies.hls, limits: http },
+    { frontend: proxies.webrtc, limits: http },
+    { frontend: proxies.rtmp, limits: rtmp },
+  ];
 }

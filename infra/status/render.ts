@@ -3,7 +3,14 @@
 
 import { iceProxyName } from "../config/names";
 import { ROUTER_COUNTER_NAMES } from "../haproxy/router-status";
-import { formatAge, type InstanceView, OWNER_BACKEND, type StatusReport, type StreamView } from "./report";
+import {
+  formatAge,
+  type InstanceView,
+  type LimitView,
+  OWNER_BACKEND,
+  type StatusReport,
+  type StreamView,
+} from "./report";
 
 /**
  * Left-aligned columns, two spaces apart, no trailing spaces. Cells must not contain newlines.
@@ -63,6 +70,28 @@ function readersCell(s: StreamView): string {
   if (others.length === 0) return `${s.readers.length} ${only}`;
   return `${s.readers.length} (${[...byType].map(([t, n]) => `${n} ${t}`).join(", ")})`;
 }
+
+/** Stick-table counters in words: the unit of each limit. */
+const LIMIT_UNITS: Readonly<Record<string, string>> = {
+  http_req_rate: "req/10s",
+  conn_cur: "conns",
+  conn_rate: "conns/10s",
+};
+
+function limitsCell(l: LimitView): string {
+  const on = Object.entries(l.limits);
+  if (on.length === 0) return "off";
+  return on.map(([counter, limit]) => `${limit} ${LIMIT_UNITS[counter] ?? counter}`).join(", ");
+}
+
+function overLimitCell(l: LimitView): string {
+  if (l.overLimit === null) return Object.keys(l.limits).length === 0 ? "-" : "?";
+  if (l.overLimit === 0) return "0";
+  const more = l.overLimit > l.overLimitAddresses.length ? ", …" : "";
+  return `${l.overLimit}: ${l.overLimitAddresses.join(", ")}${more}`;
+}
+
+const count = (n: number | null): string => (n === null ? "?" : String(n));
 
 /**
  * The one-screen status. `staleMs` marks router polls as stale in the POLL column (the problems list
@@ -166,6 +195,27 @@ export function renderText(report: StatusReport, staleMs: number): string {
     );
   }
   out.push("");
+
+  // Abuse limits: what each frontend refused since HAProxy's worker started, and whom it holds back now.
+  if (report.limits.length > 0) {
+    const limitRows = report.limits.map((l) => [
+      l.frontend,
+      limitsCell(l),
+      count(l.deniedRequests),
+      count(l.deniedConnections),
+      l.trackedAddresses === null
+        ? Object.keys(l.limits).length === 0
+          ? "-"
+          : "?"
+        : String(l.trackedAddresses),
+      overLimitCell(l),
+    ]);
+    out.push(...renderTable(["FRONTEND", "LIMITS", "DENIED", "REFUSED", "TRACKED", "OVER LIMIT"], limitRows));
+    for (const l of report.limits) {
+      if (l.error !== null) out.push(`  ${l.frontend}: table unreadable: ${l.error}`);
+    }
+    out.push("");
+  }
 
   if (report.problems.length === 0) {
     out.push("no problems found");

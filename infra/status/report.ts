@@ -52,6 +52,31 @@ export interface TlsObservation {
 
 /** A certificate this close to its end is reported (a self-signed one is renewed at the next `up`). */
 export const TLS_WARN_DAYS = 30;
+/** One limit of a frontend: its stick-table counter and the value above which HAProxy refuses. */
+export interface CounterLimit {
+  /** `http_req_rate` (per 10 s), `conn_cur` or `conn_rate` (per 10 s). */
+  readonly counter: string;
+  readonly limit: number;
+}
+
+/** A frontend with abuse limits (deployment.ts frontendLimits); `limits` empty: all its limits are off. */
+export interface FrontendLimits {
+  readonly frontend: string;
+  readonly limits: readonly CounterLimit[];
+}
+
+/** A limited frontend's stick table, as the collector read it over the admin socket. */
+export interface LimitTableSnapshot {
+  /** Client addresses the table holds (seen within its expiry). */
+  readonly trackedAddresses: number;
+  /** Addresses above at least one limit now, sorted. */
+  readonly overLimit: readonly string[];
+}
+
+export interface LimitInput extends FrontendLimits {
+  /** null when every limit of the frontend is off (no table to read). */
+  readonly table: Result<LimitTableSnapshot> | null;
+}
 
 export interface StatusEndpoints {
   readonly stats: string;
@@ -79,6 +104,8 @@ export interface StatusInputs {
   readonly metricsUrls: Readonly<Record<string, string>>;
   /** Differences between the config and the last deployment (deployment.ts configDrift). */
   readonly drift: readonly string[];
+  /** The limited frontends (hls, webrtc, rtmp) and their tables. */
+  readonly limits: readonly LimitInput[];
   /** Restricts the stream rows (and their problems) to this stream, listed even when unknown. */
   readonly stream?: string;
   /** With TLS: the served certificate; absent without TLS. */
@@ -150,6 +177,27 @@ export interface StreamView {
   readonly problems: readonly string[];
 }
 
+/** Addresses listed by name in LimitView.overLimitAddresses; the count is always whole. */
+export const MAX_LISTED_ADDRESSES = 20;
+
+/** What a frontend's abuse limits refused and whom they hold back now. */
+export interface LimitView {
+  readonly frontend: string;
+  /** Counter → limit for the limits that are on; empty when all are off. */
+  readonly limits: Readonly<Record<string, number>>;
+  /** `dreq` since HAProxy's worker started: 429s (HTTP) and logged closes (RTMP). */
+  readonly deniedRequests: number | null;
+  /** `dcon`: RTMP connections refused at accept (far over a limit, not logged). */
+  readonly deniedConnections: number | null;
+  readonly trackedAddresses: number | null;
+  /** Addresses above a limit now (`clear table <frontend> key <address>` lets one in again). */
+  readonly overLimit: number | null;
+  /** The first MAX_LISTED_ADDRESSES of them, sorted. */
+  readonly overLimitAddresses: readonly string[];
+  /** Why the table could not be read; null when read or when there is no table. */
+  readonly error: string | null;
+}
+
 export interface StatusReport {
   readonly stack: string;
   readonly collectedAt: string;
@@ -173,6 +221,8 @@ export interface StatusReport {
   };
   readonly instances: readonly InstanceView[];
   readonly streams: readonly StreamView[];
+  /** Per limited frontend (hls, webrtc, rtmp): denials and tracked addresses. */
+  readonly limits: readonly LimitView[];
   readonly endpoints: StatusEndpoints;
   /** With TLS: the served certificate and its days left (fractional days floored); null without TLS. */
   readonly tls:
@@ -450,6 +500,21 @@ export function buildReport(inputs: StatusInputs): StatusReport {
         : `tls: the certificate expires in ${tls.daysLeft} days (${tls.validTo}): renew it (a self-signed one: scripts/pulumi up --stack ${inputs.stack})`,
     );
   }
+  const frontends = new Map((snapshot?.stats.frontends ?? []).map((f) => [f.frontend, f]));
+  const limits = inputs.limits.map((input): LimitView => {
+    const stat = frontends.get(input.frontend);
+    const table = input.table?.ok ? input.table.value : undefined;
+    return {
+      frontend: input.frontend,
+      limits: Object.fromEntries(input.limits.map((l) => [l.counter, l.limit])),
+      deniedRequests: stat?.deniedRequests ?? null,
+      deniedConnections: stat?.deniedConnections ?? null,
+      trackedAddresses: table?.trackedAddresses ?? null,
+      overLimit: table?.overLimit.length ?? null,
+      overLimitAddresses: table?.overLimit.slice(0, MAX_LISTED_ADDRESSES) ?? [],
+      error: input.table === null || input.table.ok ? null : input.table.error,
+    };
+  });
 
   return {
     stack: inputs.stack,
@@ -469,6 +534,7 @@ export function buildReport(inputs: StatusInputs): StatusReport {
     },
     instances,
     streams,
+    limits,
     endpoints: inputs.endpoints,
     tls,
     problems,

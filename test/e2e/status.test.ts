@@ -194,8 +194,19 @@ describe("scripts/status", () => {
         expect(i.streams).toEqual(streams.filter((s) => placement.get(s)?.includes(i.name)));
       }
       expect(r.problems).toEqual([]);
+      // Abuse limits at their defaults: every table read over the admin socket, the address the
+      // proxied publishes and the viewer come from tracked, nobody over a limit.
+      expect(r.limits.map((l) => [l.frontend, l.error, l.overLimit])).toEqual([
+        ["hls", null, 0],
+        ["webrtc", null, 0],
+        ["rtmp", null, 0],
+      ]);
+      expect(r.limits.find((l) => l.frontend === "hls")?.trackedAddresses).toBeGreaterThanOrEqual(1);
+      expect(r.limits.find((l) => l.frontend === "rtmp")?.trackedAddresses).toBe(1);
 
       const text = (await runStatus([stack.name])).stdout;
+      expect(text).toMatch(/^FRONTEND +LIMITS +DENIED +REFUSED +TRACKED +OVER LIMIT$/m);
+      expect(text).toMatch(/^rtmp +20 conns, 60 conns\/10s +0 +0 +1 +0$/m);
       expect(text).toMatch(/^STREAM +ROUTED TO +BY +MAPPED +LIVE ON +PUBLISHER +TRACKS +READERS$/m);
       for (const s of streams) {
         const owner = placement.get(s)?.[0] ?? "?";

@@ -8,15 +8,15 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Model } from "../../infra/config/model";
 import {
-  credentialsConfigured,
-  type PasswordLookup,
-  renderCredentialsLua,
-} from "../../infra/render/credentials";
-import {
   createCertificateAuthority,
   issueServerCertificate,
   serverPemFile,
 } from "../../infra/providers/self-signed/generate";
+import {
+  credentialsConfigured,
+  type PasswordLookup,
+  renderCredentialsLua,
+} from "../../infra/render/credentials";
 import { renderGatewayFiles } from "../../infra/render/gateway-files";
 import { INITIAL_SERVER_STATE, renderHaproxySecrets } from "../../infra/render/haproxy";
 import {

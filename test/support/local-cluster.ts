@@ -28,7 +28,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { HlsVariant, Model, Republish } from "../../infra/config/model";
+import type { HlsVariant, LimitsModel, Model, Republish } from "../../infra/config/model";
 import { validateConfig } from "../../infra/config/validate";
 import { isUp } from "../../infra/haproxy/stats-csv";
 import { fetchStats, statsEndpoint } from "../../infra/haproxy/stats-frontend";
@@ -36,6 +36,7 @@ import { type PasswordLookup, passwordsFrom } from "../../infra/render/credentia
 import { renderLogSinkConfig } from "../../infra/render/log-sink";
 import { renderMediamtxConfig } from "../../infra/render/mediamtx";
 import {
+  ADMIN_SOCKET,
   HAPROXY_CONFIG,
   HAPROXY_DIR,
   HAPROXY_SECRETS,
@@ -79,6 +80,8 @@ export interface LocalClusterOptions {
   readonly haproxyImage?: string;
   /** routing.republish (default takeover). */
   readonly republish?: Republish;
+  /** `limits` (default: LIMIT_DEFAULTS for every key left out). */
+  readonly limits?: Partial<LimitsModel>;
   /**
    * Stack config `publishers` / `readers` ({user, password, paths?}), passwords in the clear: the stack
    * reads them as secrets; here they go straight to the validator and to credentials.lua.
@@ -153,6 +156,7 @@ export class LocalCluster implements Cluster {
         hls: { variant: opts.variant },
         ...(opts.publishers === undefined ? {} : { publishers: opts.publishers }),
         ...(opts.readers === undefined ? {} : { readers: opts.readers }),
+        ...(opts.limits === undefined ? {} : { limits: opts.limits }),
       },
       { stack: "fast", homeDir: dir, statsPasswordSet: true },
     );
@@ -195,6 +199,11 @@ export class LocalCluster implements Cluster {
   /** `<address>:1935` of an instance (publishing straight to it, bypassing the proxy). */
   rtmpAddress(name: string): string {
     return `${this.address(name)}:1935`;
+  }
+
+  /** The gateway's Runtime API socket (ADMIN_SOCKET) as the host sees it. */
+  adminSocket(): string {
+    return join(this.dir, "haproxy", inHaproxyDir(ADMIN_SOCKET));
   }
 
   haproxyOutput(): string {

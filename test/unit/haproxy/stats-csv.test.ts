@@ -29,6 +29,20 @@ describe("splitCsvLine", () => {
 });
 
 describe("parseStatCsv", () => {
+  // Captured with the abuse limits' rules (test/unit/haproxy/stick-table.test.ts has the run): hls
+  // answered 8 requests with 429; rtmp closed some connections by content reject (dreq) and refused
+  // others of the burst at accept (dcon), how many of each depending on timing.
+  it.each([
+    ["2.6", 13, 2],
+    ["3.0", 11, 4],
+  ])("reads every frontend's denials from HAProxy %s by column name", (version, dreq, dcon) => {
+    const { frontends } = parseStatCsv(fixture(`show-stat-limits-${version}.csv`));
+    expect(frontends).toEqual([
+      { frontend: "hls", deniedRequests: 8, deniedConnections: 0 },
+      { frontend: "rtmp", deniedRequests: dreq, deniedConnections: dcon },
+    ]);
+  });
+
   it("reads HAProxy 3.0 `show stat` with one instance down (captured from a stack)", () => {
     const { servers, backends } = parseStatCsv(fixture("show-stat-3.0-one-down.csv"));
     expect(servers.map((s) => `${s.backend}/${s.server}=${s.status}`)).toEqual([

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Model } from "../../../infra/config/model";
+import { LIMIT_DEFAULTS } from "../../../infra/config/security";
 import {
   HEALTH_CHECK_URI,
   haproxyConfigFingerprint,
@@ -10,6 +11,8 @@ import {
   renderHaproxySecrets,
   renderStreamFromPathRules,
   toHaproxyView,
+  toHttpLimitsView,
+  toRtmpLimitsView,
 } from "../../../infra/render/haproxy";
 import {
   ADMIN_SOCKET,
@@ -259,9 +262,11 @@ describe("renderHaproxyConfig", () => {
         `http-request set-var(txn.mtx_owner) var(txn.mtx_stream),map(${STREAMS_MAP})`,
         "http-request lua.mtx_lookup unless { var(txn.mtx_owner) -m found }",
       ]);
-      expect(lines.filter((l) => l.startsWith("http-request") && !rules.includes(l))[0]).toBe(
-        `http-request set-var(txn.mtx_owner) var(txn.mtx_stream),map(${STREAMS_MAP})`,
+      // After the rules only the abuse limits' 429 denies (before them: "abuse limits" below).
+      const routing = lines.filter(
+        (l) => l.startsWith("http-request") && !rules.includes(l) && !l.includes("deny_status 429"),
       );
+      expect(routing[0]).toBe(`http-request set-var(txn.mtx_owner) var(txn.mtx_stream),map(${STREAMS_MAP})`);
       expect(section(CFG, `backend ${proxy}`).lines).toContain(
         "use-server %[var(txn.mtx_owner)] if { var(txn.mtx_owner) -m found }",
       );
@@ -461,5 +466,62 @@ describe("TLS", () => {
       section(CFG, "backend rtmp").lines.filter((l) => l.startsWith("server")),
     );
     expect(section(cfg, "backend rtmp").lines.join("\n")).not.toContain("ssl");
+  });
+});
+
+describe("abuse limits", () => {
+  const OFF = { httpRequestRate: 0, httpConnections: 0, rtmpConnections: 0, rtmpConnectionRate: 0 };
+
+  it("has no HTTP rules when both HTTP limits are 0, and only the rules of limits that are on", () => {
+    expect(toHttpLimitsView(OFF)).toBeNull();
+    expect(toHttpLimitsView({ ...OFF, httpConnections: 7 })?.denyIf).toEqual(["sc_conn_cur(0) gt 7"]);
+    expect(toHttpLimitsView({ ...OFF, httpRequestRate: 300, httpConnections: 7 })).toEqual({
+      stickTable: "type ip size 100k expire 30s store http_req_rate(10s),conn_cur",
+      denyIf: ["sc_http_req_rate(0) gt 300", "sc_conn_cur(0) gt 7"],
+    });
+  });
+
+  it("refuses RTMP far over a limit at accept and logs the content reject at the limit", () => {
+    expect(toRtmpLimitsView(OFF)).toBeNull();
+    expect(toRtmpLimitsView({ ...OFF, rtmpConnectionRate: 9 })).toEqual({
+      stickTable: "type ip size 100k expire 30s store conn_cur,conn_rate(10s)",
+      connectionRejectIf: "{ sc_conn_rate(0) gt 18 }",
+      contentRejectIf: "{ sc_conn_rate(0) gt 9 }",
+    });
+    expect(toRtmpLimitsView({ ...OFF, rtmpConnections: 3, rtmpConnectionRate: 9 })?.contentRejectIf).toBe(
+      "{ sc_conn_cur(0) gt 3 } || { sc_conn_rate(0) gt 9 }",
+    );
+  });
+
+  it("tracks every client in hls, webrtc and rtmp by default, before any other rule", () => {
+    const cfg = renderHaproxyConfig(model({ limits: LIMIT_DEFAULTS }));
+    for (const proxy of ["hls", "webrtc"]) {
+      const lines = section(cfg, `frontend ${proxy}`).lines;
+      const first = lines.findIndex((l) => l.startsWith("http-request"));
+      expect(lines.slice(first - 2, first + 2)).toEqual([
+        "stick-table type ip size 100k expire 30s store http_req_rate(10s),conn_cur",
+        "tcp-request connection track-sc0 src",
+        "http-request deny deny_status 429 if { sc_http_req_rate(0) gt 2000 }",
+        "http-request deny deny_status 429 if { sc_conn_cur(0) gt 500 }",
+      ]);
+    }
+    expect(section(cfg, "frontend rtmp").lines).toEqual([
+      "mode tcp",
+      "bind 127.0.0.1:1935",
+      "option tcplog",
+      "no option dontlognull",
+      "stick-table type ip size 100k expire 30s store conn_cur,conn_rate(10s)",
+      "tcp-request connection track-sc0 src",
+      "tcp-request connection reject if { sc_conn_cur(0) gt 40 } || { sc_conn_rate(0) gt 120 }",
+      "tcp-request content reject if { sc_conn_cur(0) gt 20 } || { sc_conn_rate(0) gt 60 }",
+      "default_backend rtmp",
+    ]);
+  });
+
+  it("renders not a line of them when every limit is 0", () => {
+    const cfg = renderHaproxyConfig(model({ limits: OFF }));
+    expect(cfg).not.toMatch(/stick-table|track-sc0|deny_status 429|reject if|dontlognull\n.*no option/);
+    expect(cfg).not.toContain("Abuse limits");
+    expect(cfg).not.toContain("no option dontlognull");
   });
 });

@@ -4,6 +4,7 @@ import {
   adminSocketPath,
   configDrift,
   deployedInstances,
+  frontendLimits,
   instanceMetricsUrl,
   parseOutputs,
   pathsListUrl,
@@ -120,5 +121,42 @@ describe("endpoints", () => {
   it("builds MediaMTX URLs on the stack network", () => {
     expect(instanceMetricsUrl("10.0.0.10")).toBe("http://10.0.0.10:9998/metrics");
     expect(pathsListUrl("10.0.0.10", 2)).toBe("http://10.0.0.10:9997/v3/paths/list?itemsPerPage=500&page=2");
+  });
+});
+
+describe("frontendLimits", () => {
+  it("names each limited frontend's counters, leaving out limits that are 0", () => {
+    expect(frontendLimits(model())).toEqual([
+      {
+        frontend: "hls",
+        limits: [
+          { counter: "http_req_rate", limit: 2000 },
+          { counter: "conn_cur", limit: 500 },
+        ],
+      },
+      {
+        frontend: "webrtc",
+        limits: [
+          { counter: "http_req_rate", limit: 2000 },
+          { counter: "conn_cur", limit: 500 },
+        ],
+      },
+      {
+        frontend: "rtmp",
+        limits: [
+          { counter: "conn_cur", limit: 20 },
+          { counter: "conn_rate", limit: 60 },
+        ],
+      },
+    ]);
+    const raw = {
+      ...rawConfigFromPulumiJson(CONFIG_JSON),
+      limits: { httpConnections: 0, rtmpConnections: 0, rtmpConnectionRate: 0 },
+    };
+    expect(frontendLimits(model(raw))).toEqual([
+      { frontend: "hls", limits: [{ counter: "http_req_rate", limit: 2000 }] },
+      { frontend: "webrtc", limits: [{ counter: "http_req_rate", limit: 2000 }] },
+      { frontend: "rtmp", limits: [] },
+    ]);
   });
 });

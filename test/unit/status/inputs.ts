@@ -68,6 +68,7 @@ export function capturedInputs(): StatusInputs {
     endpoints: endpoints(24404),
     metricsUrls: Object.fromEntries(instances.map((i) => [i.name, `http://${i.address}:9998/metrics`])),
     drift: [],
+    limits: [],
   };
 }
 
@@ -170,6 +171,7 @@ export function healthyInputs(): StatusInputs {
             names.map((n) => server(backend, n, { weight: n === "a" ? 2 : 1 })),
           ),
           backends: [],
+          frontends: [],
         },
         info: { Version: "3.0.11", Uptime_sec: "600", DroppedLogs: "0" },
         via: "admin socket",
@@ -183,5 +185,39 @@ export function healthyInputs(): StatusInputs {
     endpoints: endpoints(8404),
     metricsUrls: { a: "http://10.0.0.10:9998/metrics", b: "http://10.0.0.11:9998/metrics" },
     drift: [],
+    limits: [],
+  };
+}
+
+/**
+ * healthyInputs with the abuse limits' counters captured from HAProxy 3.0 (show-stat-limits-3.0.csv,
+ * show-table-3.0.txt: hls 8 denied, two addresses over its rate; rtmp 11 closed, 4 refused at accept),
+ * webrtc's table unreadable, and rtmp's connection rate off.
+ */
+export function limitedInputs(): StatusInputs {
+  const base = healthyInputs();
+  const stats = parseStatCsv(fixture("show-stat-limits-3.0.csv"));
+  const haproxy = base.haproxy.ok ? base.haproxy.value : undefined;
+  if (haproxy === undefined) throw new Error("healthyInputs has no HAProxy snapshot");
+  const http = [
+    { counter: "http_req_rate", limit: 5 },
+    { counter: "conn_cur", limit: 3 },
+  ];
+  return {
+    ...base,
+    haproxy: { ok: true, value: { ...haproxy, stats: { ...haproxy.stats, frontends: stats.frontends } } },
+    limits: [
+      {
+        frontend: "hls",
+        limits: http,
+        table: { ok: true, value: { trackedAddresses: 3, overLimit: ["127.0.0.2", "127.0.0.3"] } },
+      },
+      { frontend: "webrtc", limits: http, table: { ok: false, error: "admin socket /run/x.sock: EACCES" } },
+      {
+        frontend: "rtmp",
+        limits: [{ counter: "conn_cur", limit: 2 }],
+        table: { ok: true, value: { trackedAddresses: 2, overLimit: [] } },
+      },
+    ],
   };
 }

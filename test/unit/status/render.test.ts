@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderJson, renderTable, renderText } from "../../../infra/status/render";
 import { buildReport } from "../../../infra/status/report";
-import { capturedInputs, healthyInputs, path } from "./inputs";
+import { capturedInputs, healthyInputs, limitedInputs, path } from "./inputs";
 
 describe("renderTable", () => {
   it("pads columns to the widest cell, two spaces apart, without trailing spaces", () => {
@@ -103,6 +103,30 @@ PROBLEMS (5)
   });
 });
 
+describe("renderText limits", () => {
+  it("shows per frontend its limits, denials, tracked and over-limit addresses, and why a table is unknown", () => {
+    const text = renderText(buildReport(limitedInputs()), 5000);
+    const from = text.indexOf("FRONTEND");
+    expect(text.slice(from, text.indexOf("\n\n", from))).toBe(
+      `FRONTEND  LIMITS              DENIED  REFUSED  TRACKED  OVER LIMIT
+hls       5 req/10s, 3 conns  8       0        3        2: 127.0.0.2, 127.0.0.3
+webrtc    5 req/10s, 3 conns  ?       ?        ?        ?
+rtmp      2 conns             11      4        2        0
+  webrtc: table unreadable: admin socket /run/x.sock: EACCES`,
+    );
+  });
+
+  it("says off for a frontend without limits, and leaves the section out when nothing is limited", () => {
+    const inputs = limitedInputs();
+    const off = renderText(
+      buildReport({ ...inputs, limits: [{ frontend: "rtmp", limits: [], table: null }] }),
+      5000,
+    );
+    expect(off).toMatch(/^rtmp {6}off {5}11 {6}4 {8}- {8}-$/m);
+    expect(renderText(buildReport({ ...inputs, limits: [] }), 5000)).not.toContain("FRONTEND");
+  });
+});
+
 describe("renderJson", () => {
   it("is the report itself, indented, with one trailing newline", () => {
     const report = buildReport(capturedInputs());
@@ -118,6 +142,7 @@ describe("renderJson", () => {
       "requestLog",
       "instances",
       "streams",
+      "limits",
       "endpoints",
       "tls",
       "problems",

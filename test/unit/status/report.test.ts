@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { buildReport, formatAge, type StatusInputs, staleAfterMs } from "../../../infra/status/report";
-import { capturedInputs, container, healthyInputs, path, type server } from "./inputs";
+import {
+  buildReport,
+  formatAge,
+  MAX_LISTED_ADDRESSES,
+  type StatusInputs,
+  staleAfterMs,
+} from "../../../infra/status/report";
+import { capturedInputs, container, healthyInputs, limitedInputs, path, type server } from "./inputs";
 
 /** What the status reads from a TLS listener: a certificate valid until `validTo`, trusted. */
 const served = (validTo: string) => ({
@@ -400,5 +406,62 @@ describe("buildReport TLS", () => {
       daysLeft: 60,
       error: null,
     });
+  });
+});
+
+describe("buildReport limits", () => {
+  it("joins each limited frontend's denials (show stat) with its table (show table)", () => {
+    const report = buildReport(limitedInputs());
+    expect(report.limits).toEqual([
+      {
+        frontend: "hls",
+        limits: { http_req_rate: 5, conn_cur: 3 },
+        deniedRequests: 8,
+        deniedConnections: 0,
+        trackedAddresses: 3,
+        overLimit: 2,
+        overLimitAddresses: ["127.0.0.2", "127.0.0.3"],
+        error: null,
+      },
+      {
+        frontend: "webrtc",
+        limits: { http_req_rate: 5, conn_cur: 3 },
+        deniedRequests: null,
+        deniedConnections: null,
+        trackedAddresses: null,
+        overLimit: null,
+        overLimitAddresses: [],
+        error: "admin socket /run/x.sock: EACCES",
+      },
+      {
+        frontend: "rtmp",
+        limits: { conn_cur: 2 },
+        deniedRequests: 11,
+        deniedConnections: 4,
+        trackedAddresses: 2,
+        overLimit: 0,
+        overLimitAddresses: [],
+        error: null,
+      },
+    ]);
+    // Limits at work are no problem: refusing an abuser is what they are for.
+    expect(report.problems).toEqual([]);
+  });
+
+  it("lists at most MAX_LISTED_ADDRESSES addresses but counts them all", () => {
+    const inputs = limitedInputs();
+    const many = Array.from({ length: 25 }, (_, i) => `10.0.0.${i + 10}`);
+    const report = buildReport({
+      ...inputs,
+      limits: [
+        {
+          frontend: "hls",
+          limits: [],
+          table: { ok: true, value: { trackedAddresses: 30, overLimit: many } },
+        },
+      ],
+    });
+    expect(report.limits[0]?.overLimit).toBe(25);
+    expect(report.limits[0]?.overLimitAddresses).toEqual(many.slice(0, MAX_LISTED_ADDRESSES));
   });
 });
