@@ -16,7 +16,16 @@ import type { ClusterInstance } from "../support/routing-scenarios";
 import { docker, pulumi, REPO_ROOT, removeLeftoverE2eObjects, TestStack } from "../support/stack";
 import { basicAuthorization, WhipPublisher } from "../support/webrtc";
 
-const ports = { rtmp: 26935, hls: 26888, webrtc: 26889, iceTcpBase: 26189, stats: 26404 };
+const ports = {
+  rtmp: 26935,
+  hls: 26888,
+  webrtc: 26889,
+  iceTcpBase: 26189,
+  stats: 26404,
+  rtmps: 26936,
+  hlsTls: 26443,
+  webrtcTls: 26444,
+};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const ALICE = { user: "alice", password: "Tr0ub4dor-and-3x" };
@@ -44,7 +53,12 @@ describe("publishers and readers (real stack)", () => {
     hostDir: `/tmp/mediamtx-lb-e2e/cred-${process.pid}`,
     health: { interval: "1s", timeout: "500ms", fall: 2, rise: 1 },
     routing: { pollInterval: "1s" },
+    // TLS with the plain listeners kept: RTMPS publishes are checked like RTMP ones, and the other cases
+    // use the plain ports (plainHls/plainWebrtc below).
+    tls: { selfSigned: true, plain: "on" },
   };
+  const plainHls = `http://127.0.0.1:${ports.hls}`;
+  const plainWebrtc = `http://127.0.0.1:${ports.webrtc}`;
   const instances = (): ClusterInstance[] =>
     stack.model.instances.map((i) => ({
       name: i.name,
@@ -131,8 +145,44 @@ describe("publishers and readers (real stack)", () => {
     }
   }, 120_000);
 
+  it("RTMPS (TLS ended in HAProxy, checked against the stack's CA): the same credentials rule", async () => {
+    const caFile = stack.model.tls?.caFile;
+    expect(caFile).toBeDefined();
+    const rtmps = (stream: string, creds?: { user: string; password: string }) =>
+      `rtmps://127.0.0.1:${ports.rtmps}/${stream}` +
+      (creds ? `?user=${encodeURIComponent(creds.user)}&pass=${encodeURIComponent(creds.password)}` : "");
+    const verify = ["-tls_verify", "1", "-ca_file", caFile ?? ""];
+    const good = publishRtmp(rtmps("cam/tls-ok", ALICE), verify);
+    const none = publishRtmp(rtmps("cam/tls-none"), verify);
+    const wrong = publishRtmp(
+      rtmps("cam/tls-wrong", { user: ALICE.user, password: "Wrong-Pass-456" }),
+      verify,
+    );
+    try {
+      await waitReady(instances(), "cam/tls-ok", 30_000);
+      const [noneCode, wrongCode] = await Promise.all([exitWithin(none, 20_000), exitWithin(wrong, 20_000)]);
+      expect(noneCode, "no credentials refused").not.toBe("still running");
+      expect(wrongCode, "wrong password refused").not.toBe("still running");
+      expect(good.exitCode, "the right publisher still runs over RTMPS").toBeNull();
+      expect(await ownersOf(instances(), "cam/tls-none")).toEqual([]);
+      expect(await ownersOf(instances(), "cam/tls-wrong")).toEqual([]);
+      await eventually("both RTMPS refusals in the gateway log", async () => {
+        const text = await gatewayLogs();
+        return /refused publish cam\/tls-none on mtx-\d from \S+: no credentials/.test(text) &&
+          /refused publish cam\/tls-wrong on mtx-\d from \S+: wrong password for alice/.test(text)
+          ? text
+          : undefined;
+      });
+    } finally {
+      await stopProcess(good);
+      await stopProcess(none);
+      await stopProcess(wrong);
+      await waitGone(instances(), "cam/tls-ok").catch(() => undefined);
+    }
+  }, 120_000);
+
   it("WHIP: Basic credentials publish (201); none get 401", async () => {
-    const url = (stream: string) => `${stack.model.local.webrtc}/${stream}/whip`;
+    const url = (stream: string) => `${plainWebrtc}/${stream}/whip`;
     const anonymous = new WhipPublisher(url("cam/whip-none"), { cookies: true });
     const right = new WhipPublisher(url("cam/whip"), {
       cookies: true,
@@ -153,7 +203,7 @@ describe("publishers and readers (real stack)", () => {
     const ffmpeg = publishRtmp(rtmp(stream, ALICE));
     try {
       await waitReady(instances(), stream, 30_000);
-      const index = `${stack.model.local.hls}/${stream}/index.m3u8`;
+      const index = `${plainHls}/${stream}/index.m3u8`;
       const first = await fetch(index, { redirect: "manual" });
       expect(first.status).toBe(302);
       const cookie = first.headers

@@ -1,7 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 
-/** An RTMP publisher: ffmpeg with a synthetic source, small and cheap (one keyframe a second). */
-export function publishRtmp(url: string): ChildProcess {
+/**
+ * An RTMP publisher: ffmpeg with a synthetic source, small and cheap (one keyframe a second). `output`:
+ * options for the output, e.g. `["-tls_verify", "1", "-ca_file", ca]` for rtmps:// (ffmpeg does not
+ * check certificates unless told to).
+ */
+export function publishRtmp(url: string, output: readonly string[] = []): ChildProcess {
   const ffmpeg = spawn(
     "ffmpeg",
     [
@@ -20,7 +24,7 @@ export function publishRtmp(url: string): ChildProcess {
         "-pix_fmt",
         "yuv420p",
       ],
-      ...["-c:a", "aac", "-b:a", "64k", "-f", "flv", url],
+      ...["-c:a", "aac", "-b:a", "64k", ...output, "-f", "flv", url],
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
