@@ -51,11 +51,13 @@ export interface DataPlaneRatio {
   readonly p99AddedVsDirectMs: Spread;
   /** Per-round router/plain proxy CPU per request. */
   readonly cpuRouterPlain?: Spread;
+  /** Per-round HTTPS ÷ HTTP through the router (the TLS cost); absent when the run had no `tls` target. */
+  readonly tlsRouterRps?: Spread;
 }
 
 const CONTENTS: readonly Content[] = ["playlist", "segment"];
 const MODES: readonly LoadMode[] = ["throughput", "latency"];
-const TARGETS: readonly Target[] = ["router", "plain", "bare", "direct"];
+const TARGETS: readonly Target[] = ["router", "tls", "plain", "bare", "direct"];
 
 function samplesOf(
   samples: readonly WrkSample[],
@@ -112,6 +114,7 @@ export function summarizeWrkSamples(samples: readonly WrkSample[]): {
       if (rp.length === 0) continue;
       const rd = paired(samples, content, mode, "router", "direct");
       const rb = paired(samples, content, mode, "router", "bare");
+      const tr = paired(samples, content, mode, "tls", "router");
       const cpuPairs = rp.filter(([r, p]) => r.proxyCpuUsPerRequest !== undefined && p.proxyCpuUsPerRequest);
       ratios.push({
         content,
@@ -125,6 +128,7 @@ export function summarizeWrkSamples(samples: readonly WrkSample[]): {
         cpuRouterPlain: cpuPairs.length
           ? spread(cpuPairs.map(([r, p]) => (r.proxyCpuUsPerRequest ?? 0) / (p.proxyCpuUsPerRequest ?? 1)))
           : undefined,
+        ...(tr.length ? { tlsRouterRps: spread(tr.map(([t, r]) => t.wrk.rps / r.wrk.rps)) } : {}),
       });
     }
   }
@@ -539,6 +543,15 @@ export function evaluateTargets(report: BenchReport): TargetRow[] {
       measured: byContent(tput, (r) => r.routerDirectRps.median, 3),
       met: undefined,
     });
+    if (tput.some((r) => r.tlsRouterRps)) {
+      rows.push({
+        id: "1",
+        what: `HTTPS/HTTP throughput through the router, keep-alive (c=${c}): TLS cost`,
+        target: "—",
+        measured: byContent(tput, (r) => r.tlsRouterRps?.median ?? Number.NaN, 3),
+        met: undefined,
+      });
+    }
     rows.push({
       id: "1",
       what: "p99 added over plain, unqueued (c=1)",

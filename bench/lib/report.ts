@@ -112,6 +112,7 @@ function dataPlaneRatios(ratios: readonly DataPlaneRatio[]): string {
       "p99 added vs plain ms",
       "p99 added vs direct ms",
       "router/plain CPU per req",
+      "https/http req/s",
     ],
     ratios.map((r) => [
       r.content,
@@ -123,6 +124,7 @@ function dataPlaneRatios(ratios: readonly DataPlaneRatio[]): string {
       fmtSpread(r.p99AddedVsPlainMs, 3),
       fmtSpread(r.p99AddedVsDirectMs, 3),
       r.cpuRouterPlain ? fmtSpread(r.cpuRouterPlain, 2) : "—",
+      r.tlsRouterRps ? fmtSpread(r.tlsRouterRps, 3) : "—",
     ]),
   );
 }
@@ -139,7 +141,8 @@ function dataPlaneSection(r: BenchReport): string[] {
       "The same file is fetched through the stack's router (`hls` frontend: native stream rules, map lookup, " +
       "`use-server`, one log line per request to the stack's log sink), through a plain round-robin HAProxy (same image, host network, " +
       "a single-server backend pointing at the owner, no Lua, no map) that logs each request the same way (same log-format, same sink socket: `plain`), " +
-      "through the same plain proxy without a log (`bare`), and straight from the " +
+      "through the same plain proxy without a log (`bare`), through the router's HTTPS listener (`tls`: the same `hls` frontend, " +
+      "TLS 1.3 ended in HAProxy with the stack's self-signed ECDSA P-256 certificate, HTTP/1.1 keep-alive; it reuses the router's session), and straight from the " +
       "owner's `:8888`. Each target has its own HLS session (MediaMTX binds a session to the client address). " +
       `${rounds} rounds; in every round each (content, load) slot runs the four targets back to back for ${d.durationS} s each, ` +
       "in an order rotated per round; the segment slot fetches one segment, picked once for all four. " +

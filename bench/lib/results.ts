@@ -3,8 +3,11 @@
 import type { ApiCallKind } from "./api-capture";
 import type { WrkResult } from "./wrk";
 
-/** plain: the plain proxy, logging like the stack; bare: the same without a log. */
-export type Target = "router" | "plain" | "bare" | "direct";
+/**
+ * plain: the plain proxy, logging like the stack; bare: the same without a log; tls: the stack's router
+ * through its HTTPS listener (same frontend as `router`, TLS ended in HAProxy).
+ */
+export type Target = "router" | "plain" | "bare" | "direct" | "tls";
 export type Content = "playlist" | "segment";
 export type LoadMode = "throughput" | "latency";
 

@@ -13,6 +13,9 @@ const BENCH_PORTS = {
   webrtc: 26889,
   iceTcpBase: 26189,
   stats: 26404,
+  rtmps: 26936,
+  hlsTls: 26443,
+  webrtcTls: 26444,
 } as const;
 /** The plain proxy listens on PLAIN_PORT_BASE + i (logged like the stack) and BARE_PORT_BASE + i (no
  * log) for instance i (see plain-proxy.ts). */
@@ -59,11 +62,24 @@ export function instanceNames(count: number): string[] {
  * own derivation (infra/config/names.ts), so a rename there reaches the bench at compile time.
  */
 export function benchModel(hostDir: string, spec: BenchSpec = { instances: INSTANCE_NAMES.length }): Model {
-  return validateConfig(benchStackConfig(spec, hostDir), {
+  const model = validateConfig(benchStackConfig(spec, hostDir), {
     stack: BENCH_STACK,
     homeDir: hostDir,
     statsPasswordSet: true,
   });
+  // The bench stack runs TLS beside its plain listeners (tls.plain: on) so the data plane can measure
+  // HTTPS next to HTTP on the same frontend (target `tls`). Every other scenario keeps measuring the
+  // plain listeners it measured before TLS existed, so their figures stay comparable.
+  const host = model.local.host;
+  return {
+    ...model,
+    local: {
+      ...model.local,
+      hls: `http://${host}:${model.ports.hls}`,
+      webrtc: `http://${host}:${model.ports.webrtc}`,
+      tls: undefined,
+    },
+  };
 }
 
 /** `mediamtx-lb:` keys (short) → values for one spec. */
@@ -79,6 +95,9 @@ export function benchStackConfig(spec: BenchSpec, hostDir: string): Record<strin
     statsUser: STATS_USER,
     statsPassword: STATS_PASSWORD,
     limits: { ...BENCH_LIMITS },
+    // HTTPS beside HTTP on the same frontends: the data plane's `tls` target (benchModel keeps the
+    // other scenarios on the plain listeners).
+    tls: { selfSigned: true, plain: "on" },
   };
 }
 

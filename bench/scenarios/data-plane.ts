@@ -21,11 +21,23 @@ export interface TargetEndpoint {
   readonly base: string;
   /** Container whose CPU the run is charged to (the proxy); none for direct. */
   readonly container?: string;
+  /** Use that target's HLS session (the same gateway sees the same client address) instead of opening one. */
+  readonly sessionOf?: Target;
 }
 
 function dataPlaneTargets(model: Model, ownerIndex: number, ownerAddress: string): TargetEndpoint[] {
   return [
     { target: "router", base: model.local.hls, container: model.gateway.containerName },
+    ...(model.tls === undefined
+      ? []
+      : [
+          {
+            target: "tls" as const,
+            base: `https://127.0.0.1:${model.ports.hlsTls}`,
+            container: model.gateway.containerName,
+            sessionOf: "router" as const,
+          },
+        ]),
     { target: "plain", base: `http://127.0.0.1:${plainPort(ownerIndex)}`, container: PLAIN_CONTAINER },
     { target: "bare", base: `http://127.0.0.1:${barePort(ownerIndex)}`, container: PLAIN_CONTAINER },
     { target: "direct", base: `http://${ownerAddress}:${MEDIAMTX_PORTS.hls}` },
@@ -86,7 +98,10 @@ export async function runDataPlane(ctx: BenchContext): Promise<DataPlaneResult> 
     // Fresh sessions each round: MediaMTX binds a session to the client address the instance sees
     // (the router forwards X-Forwarded-For, the plain proxy and the host do not), so each target has its own.
     const sessions = new Map<Target, HlsSession>();
-    for (const t of targets) sessions.set(t.target, await openSession(t.base, DATA_PLANE_STREAM));
+    for (const t of targets.filter((x) => x.sessionOf === undefined))
+      sessions.set(t.target, await openSession(t.base, DATA_PLANE_STREAM));
+    for (const t of targets)
+      if (t.sessionOf !== undefined) sessions.set(t.target, sessions.get(t.sessionOf) as HlsSession);
     for (const content of ["playlist", "segment"] as Content[]) {
       for (const { mode, connections: c } of modes) {
         const directSession = sessions.get("direct") as HlsSession;
