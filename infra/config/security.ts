@@ -188,8 +188,15 @@ export function readTls(
   ctx: SecretContext,
 ): TlsDraft | undefined {
   if (value === undefined) return undefined;
+  if (!isRecord(value)) {
+    // kindOf, not readSection's describe: a PEM pasted at the wrong level must not be shown.
+    problems.add(
+      "tls",
+      `must be an object {selfSigned?, certificate?, key?, ca?, plain?}, got ${kindOf(value)}`,
+    );
+    return undefined;
+  }
   const section = readSection(problems, "tls", value, TLS_KEYS);
-  if (!isRecord(value)) return undefined;
   const plain = readOneOf(problems, "tls.plain", section.plain, "off", PLAIN) ?? "off";
   const provided = section.certificate !== undefined || section.key !== undefined;
   if (section.selfSigned !== undefined && section.selfSigned !== true) {

@@ -231,13 +231,16 @@ local function printable_user(user)
   return (user:sub(1, 64):gsub("[^%w_.@-]", "?"))
 end
 
--- Whether `path` is under one of `prefixes` (none: every path).
+-- Whether `path` is under one of `prefixes` (none: every path). Whole path segments only: `cam` and
+-- `cam/` both allow `cam/x` (and `cam` allows `cam` itself), neither allows `camera` or `cam2`, so a
+-- prefix written without its slash does not hand out every name that starts with the same letters.
 local function path_allowed(path, prefixes)
   if #prefixes == 0 then
     return true
   end
   for _, prefix in ipairs(prefixes) do
-    if path:sub(1, #prefix) == prefix then
+    local dir = prefix:sub(-1) == "/" and prefix or prefix .. "/"
+    if path == prefix or path:sub(1, #dir) == dir then
       return true
     end
   end

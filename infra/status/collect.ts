@@ -238,7 +238,10 @@ export interface CollectOptions {
 export async function collectStatus(options: CollectOptions): Promise<StatusInputs> {
   const { stack } = options;
   const outputsText = pulumi(stack, ["stack", "output", "--json"]);
-  const configText = pulumi(stack, ["config", "--json"]);
+  // --show-secrets: `tls` and `publishers` become secret as a whole once one value in them is, and the
+  // model needs their shape (source, users). Nothing read here is printed; passwords never leave the model
+  // builder (validateConfig keeps users and prefixes only).
+  const configText = pulumi(stack, ["config", "--json", "--show-secrets"]);
   // The secret, only ever used in an Authorization header. A stack without one still gets a report.
   const authorization = attempt(async () =>
     (await pulumi(stack, ["config", "get", "statsPassword"])).replace(/\n$/, ""),

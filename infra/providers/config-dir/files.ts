@@ -95,7 +95,9 @@ export async function writeConfigFiles<T>(
     fs.mkdirSync(path.join(staging, d), { recursive: true });
     fs.chmodSync(path.join(staging, d), 0o755);
   }
-  for (const [name, content] of Object.entries(all)) fs.writeFileSync(path.join(staging, name), content);
+  // Secret files are created 0600, never briefly world-readable (chowned to the image's user below).
+  for (const [name, content] of Object.entries(all))
+    fs.writeFileSync(path.join(staging, name), content, { mode: name in news.secretFiles ? 0o600 : 0o644 });
   for (const d of news.writableDirs) fs.mkdirSync(path.join(staging, d), { recursive: true });
   for (const [name, content] of Object.entries(news.initialFiles)) {
     const live = path.join(news.dir, name);
@@ -108,6 +110,7 @@ export async function writeConfigFiles<T>(
   const imageUser = news.validate ? imageUserIds(news.validate.image) : undefined;
   for (const name of Object.keys(news.secretFiles)) {
     const file = path.join(staging, name);
+    // No image to take the user from (tests that drive ConfigDir without one): readable as before.
     if (imageUser === undefined) {
       fs.chmodSync(file, 0o644);
       continue;

@@ -20,6 +20,7 @@ const PASSWORDS = {
   publishers: [
     { user: "alice", password: GOOD },
     { user: "cammy", password: GOOD },
+    { user: "slashless", password: GOOD },
   ],
   readers: [{ user: "viewer", password: READ_PW }],
 };
@@ -71,6 +72,7 @@ function request(action: string, path: string, user = "", password = ""): Record
 const PUBLISHERS: CredentialUser[] = [
   { user: "alice", paths: [] },
   { user: "cammy", paths: ["cam/"] },
+  { user: "slashless", paths: ["cam"] },
 ];
 
 describe.each(LUA_INTERPRETERS)("publish.lua credentials under %s", (interpreter) => {
@@ -109,6 +111,17 @@ describe.each(LUA_INTERPRETERS)("publish.lua credentials under %s", (interpreter
       401,
       "cammy may not publish camera/1",
       "cammy may not publish camera/1",
+    ],
+    ["a prefix without its slash on a path below it", "slashless", GOOD, "cam/1", 200, "ok", undefined],
+    ["a prefix without its slash on itself", "slashless", GOOD, "cam", 200, "ok", undefined],
+    [
+      "a prefix without its slash on a longer name",
+      "slashless",
+      GOOD,
+      "cam2",
+      401,
+      "slashless may not publish cam2",
+      "slashless may not publish cam2",
     ],
     [
       "a user name with odd characters (shown masked)",
