@@ -57,6 +57,57 @@ export interface InstanceModel {
   /** MediaMTX's authHTTPAddress: the gateway's publish hook, naming this instance (names.ts). */
   readonly publishHookUrl: string;
   readonly labels: readonly DockerLabel[];
+  /** Name of the host (`hosts`) this instance runs on; undefined without `hosts` (the local engine). */
+  readonly host: string | undefined;
+  /**
+   * Where the gateway dials this instance: its stack-network address and MediaMTX's own ports without
+   * `hosts`; with `hosts`, its host's private address (or loopback on the gateway's host) and the ports
+   * the container publishes there (config/hosts.ts, privatePorts).
+   */
+  readonly dial: InstanceDial;
+  /** Ports the container publishes on its host; empty without `hosts` (nothing is published then). */
+  readonly published: readonly PublishedPort[];
+  /** With `hosts`: the WebRTC UDP port, published on the host's public `address`; undefined otherwise. */
+  readonly webrtcUdpPort: number | undefined;
+  /** Hosts advertised in this instance's ICE candidates (webrtcAdditionalHosts). */
+  readonly candidateHosts: readonly string[];
+}
+
+export interface InstanceDial {
+  readonly address: string;
+  readonly rtmp: number;
+  readonly hls: number;
+  readonly webrtc: number;
+  readonly api: number;
+  readonly metrics: number;
+  readonly iceTcp: number;
+}
+
+export interface PublishedPort {
+  /** Host address the port is bound to. */
+  readonly ip: string;
+  readonly external: number;
+  readonly internal: number;
+  readonly protocol: "tcp" | "udp";
+}
+
+/** One Docker host of `hosts`. */
+export interface HostModel {
+  readonly name: string;
+  readonly index: number;
+  /** The engine endpoint (DOCKER_HOST): unix://, tcp:// or ssh://. */
+  readonly docker: string;
+  /** Where clients reach this machine: its WebRTC UDP ports, and the gateway when it runs here. */
+  readonly address: string;
+  /** On the network only the hosts share: instances publish their MediaMTX ports here. */
+  readonly privateAddress: string | undefined;
+  /** Pulumi name of this host's Docker provider. */
+  readonly providerName: string;
+  /** Pulumi names of this host's images and network (each engine has its own). */
+  readonly resources: {
+    readonly images: { readonly haproxy: string; readonly mediamtx: string };
+    readonly network: string;
+  };
 }
 
 export interface HealthModel {
@@ -75,6 +126,10 @@ export interface PortsModel {
   readonly webrtc: number;
   readonly iceTcpBase: number;
   readonly stats: number;
+  /** With `hosts`: first private port (instances publish 8 per slot from here on their private address). */
+  readonly privateBase: number;
+  /** With `hosts`: each instance's WebRTC UDP port is this + slot, on its host's public address. */
+  readonly webrtcUdpBase: number;
   /** RTMPS (TLS ended in HAProxy); bound only with TLS. */
   readonly rtmps: number;
   /** HTTPS for HLS; bound only with TLS. */
@@ -143,6 +198,15 @@ export type RequestLogging = "all" | "errors";
 export interface Model {
   /** Pulumi stack name; prefixes every Docker object so stacks can share a host. */
   readonly stack: string;
+  /** `hosts` in config order; empty without the key (every container on the local engine, as before). */
+  readonly hosts: readonly HostModel[];
+  /** The host the gateway (and its log sink) runs on; undefined without `hosts`. */
+  readonly gatewayHost: string | undefined;
+  /**
+   * Where the gateway's requests to an instance come from, as MediaMTX sees them: the stack subnet, plus
+   * the gateway host's private address with `hosts`. They may use the control API and are trusted proxies.
+   */
+  readonly gatewaySources: readonly string[];
   /** Instances in config order. */
   readonly instances: readonly InstanceModel[];
   readonly health: HealthModel;
@@ -158,7 +222,11 @@ export interface Model {
   /** Stack network: IPv4 /24 CIDR; .1 is the gateway (HAProxy's source address), instances from .10. */
   readonly network: NetworkNames & { readonly subnet: string; readonly gateway: string };
   /** Where HAProxy serves the publish hook: `<network.gateway>:PUBLISH_HOOK_PORT`. */
-  readonly publishHook: { readonly bind: string };
+  readonly publishHook: {
+    readonly bind: string;
+    /** Source addresses allowed to call it (and the MediaMTX API): the stack subnet, plus the hosts' private addresses. */
+    readonly sources: readonly string[];
+  };
   /** The HAProxy container and its bind-mounted config directory. */
   readonly gateway: GatewayNames;
   /** The request-log sink container beside the gateway (components/log-sink.ts). */

@@ -27,6 +27,8 @@ export const LABELS = {
   role: "mediamtx-lb.role",
   /** On instance containers only: the instance name from the config. */
   instance: "mediamtx-lb.instance",
+  /** With `hosts` only: the host (config name) a container runs on. */
+  host: "mediamtx-lb.host",
 } as const;
 
 export type Role = "network" | "haproxy" | "log-sink" | "mediamtx";
@@ -93,6 +95,20 @@ export function instanceNames(stack: string, hostDir: string, name: string): Ins
     configDir: `${hostDir}/mediamtx-${name}`,
     iceProxy: iceProxyName(name),
     labels: [...labels(stack, "mediamtx"), { label: LABELS.instance, value: name }],
+  };
+}
+
+/** Pulumi names of one host's Docker provider, images and network (`hosts`). */
+export function hostNames(
+  stack: string,
+  host: string,
+): { providerName: string; resources: { images: { haproxy: string; mediamtx: string }; network: string } } {
+  return {
+    providerName: `${stack}-host-${host}`,
+    resources: {
+      images: { haproxy: `${stack}-image-haproxy-${host}`, mediamtx: `${stack}-image-mediamtx-${host}` },
+      network: `${stack}-${host}`,
+    },
   };
 }
 

@@ -26,9 +26,20 @@ import {
   readWeight,
   reportUnknownKeys,
 } from "./fields";
+import {
+  checkHostPorts,
+  checkPrivatePath,
+  type HostDraft,
+  LOOPBACK,
+  privatePorts,
+  readGateway,
+  readHostRef,
+  readHosts,
+} from "./hosts";
 import type {
   HealthModel,
   HlsVariant,
+  HostModel,
   InstanceModel,
   Model,
   PortsModel,
@@ -36,10 +47,12 @@ import type {
   RequestLogging,
   TlsModel,
 } from "./model";
-import { PUBLISH_HOOK_PORT } from "./model";
+import { MEDIAMTX_PORTS, PUBLISH_HOOK_PORT } from "./model";
 import {
   endpoints,
+  hostNames,
   instanceNames,
+  LABELS,
   localUrls,
   PROXIES,
   publishHookUrl,
@@ -62,9 +75,11 @@ import { readCredentials, readLimits, readTls, type SecretContext, selfSignedNam
 /** Every accepted top-level key (short form). `statsPassword` is listed so a present secret is not "unknown". */
 const TOP_LEVEL_KEYS = [
   "bindAddress",
+  "gateway",
   "health",
   "hls",
   "hostDir",
+  "hosts",
   "images",
   "instances",
   "limits",
@@ -80,9 +95,20 @@ const TOP_LEVEL_KEYS = [
   "tls",
 ] as const;
 
-const INSTANCE_KEYS = ["iceTcpPort", "name", "slot", "weight"] as const;
+const INSTANCE_KEYS = ["host", "iceTcpPort", "name", "slot", "weight"] as const;
 const HEALTH_KEYS = ["fall", "interval", "rise", "timeout"] as const;
-const PORT_KEYS = ["hls", "hlsTls", "iceTcpBase", "rtmp", "rtmps", "stats", "webrtc", "webrtcTls"] as const;
+const PORT_KEYS = [
+  "hls",
+  "hlsTls",
+  "iceTcpBase",
+  "privateBase",
+  "rtmp",
+  "rtmps",
+  "stats",
+  "webrtc",
+  "webrtcTls",
+  "webrtcUdpBase",
+] as const;
 const IMAGE_KEYS = ["haproxy", "mediamtx"] as const;
 const ROUTING_KEYS = ["pollInterval", "republish"] as const;
 const REPUBLISH: readonly Republish[] = ["takeover", "refuse"];
@@ -104,6 +130,8 @@ const DEFAULTS = {
     rtmps: 1936,
     hlsTls: 8443,
     webrtcTls: 8444,
+    privateBase: 19000,
+    webrtcUdpBase: 8189,
   },
   bindAddress: "127.0.0.1",
   images: { haproxy: "haproxy:2.8", mediamtx: "bluenviron/mediamtx:1.20.0" },
@@ -141,16 +169,27 @@ export class ConfigError extends Error {
 }
 
 /** Each instance's keys in order, each followed by the rules over it, so an instance's lines stay together. */
-function readInstances(problems: Problems, value: unknown): readonly InstanceDraft[] | undefined {
+function readInstances(
+  problems: Problems,
+  value: unknown,
+  hosts: readonly HostDraft[] | null | undefined,
+): readonly (InstanceDraft & { readonly host: string | undefined })[] | undefined {
   const items = readInstanceList(problems, value);
   if (items === undefined) return undefined;
   const names = new UniqueNames();
   const slots = new UniqueSlots();
-  const drafts = items.map((item, index): InstanceDraft => {
+  const drafts = items.map((item, index): InstanceDraft & { readonly host: string | undefined } => {
     const path = `instances[${index}]`;
     if (!isRecord(item)) {
       problems.add(path, `must be an object ${INSTANCE_SHAPE}, got ${describe(item)}`);
-      return { index, name: undefined, weight: undefined, slot: undefined, iceTcpPort: undefined };
+      return {
+        index,
+        name: undefined,
+        weight: undefined,
+        slot: undefined,
+        iceTcpPort: undefined,
+        host: undefined,
+      };
     }
     reportUnknownKeys(problems, `${path}.`, item, INSTANCE_KEYS);
     const name = readInstanceName(problems, `${path}.name`, item.name);
@@ -159,7 +198,8 @@ function readInstances(problems: Problems, value: unknown): readonly InstanceDra
     const iceTcpPort = readIceTcpPort(problems, `${path}.iceTcpPort`, item.iceTcpPort);
     const read = readSlot(problems, `${path}.slot`, item.slot, index);
     const slot = slots.claim(problems, index, read, item.slot !== undefined);
-    return { index, name, weight, slot, iceTcpPort };
+    const host = readHostRef(problems, `${path}.host`, item.host, hosts);
+    return { index, name, weight, slot, iceTcpPort, host };
   });
   checkSomeWeight(problems, drafts);
   return drafts;
@@ -219,12 +259,24 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
   }
   reportUnknownKeys(problems, "", raw, TOP_LEVEL_KEYS);
 
-  const instances = readInstances(problems, raw.instances);
+  const hosts = readHosts(problems, raw.hosts);
+  const instances = readInstances(problems, raw.instances, hosts);
+  const gatewayHost = readGateway(problems, raw.gateway, hosts);
+  if (hosts !== undefined && hosts !== null && gatewayHost !== undefined && instances !== undefined)
+    checkPrivatePath(
+      problems,
+      hosts,
+      gatewayHost,
+      instances.map((i) => i.host),
+    );
   const health = readHealth(problems, raw.health);
   const ports = readPorts(problems, raw.ports);
   const icePorts = instances === undefined ? [] : resolveIcePorts(problems, instances, ports.iceTcpBase);
-  if (instances !== undefined)
+  if (instances !== undefined) {
     checkPortCollisions(problems, ports, icePorts, instances, boundFrontendPorts(raw.tls));
+    if (hosts !== undefined)
+      checkHostPorts(problems, ports, icePorts, instances, boundFrontendPorts(raw.tls));
+  }
 
   const bindAddress = readBindAddress(problems, raw.bindAddress, DEFAULTS.bindAddress);
   const publicHost = readPublicHost(problems, raw.publicHost, bindAddress);
@@ -292,19 +344,80 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
   // are present; `present` turns a broken invariant into a loud internal error, not a bad model.
   const [a, b, c] = present(subnet);
   const gateway = `${a}.${b}.${c}.1`;
+  const hostModels: HostModel[] = (hosts ?? []).map((h, index) => ({
+    ...h,
+    index,
+    ...hostNames(stack, h.name),
+  }));
+  const gatewayHostModel = hostModels.find((h) => h.name === gatewayHost);
+  const privateBase = present(ports.privateBase);
+  const webrtcUdpBase = present(ports.webrtcUdpBase);
   const instanceModels: InstanceModel[] = present(instances).map((draft) => {
     const name = present(draft.name);
-    return {
+    const slot = present(draft.slot);
+    const address = `${a}.${b}.${c}.${10 + slot}`;
+    const iceTcpPort = present(icePorts[draft.index]);
+    const names = instanceNames(stack, present(hostDir), name);
+    const common = {
       name,
       weight: present(draft.weight),
       index: draft.index,
-      slot: present(draft.slot),
-      iceTcpPort: present(icePorts[draft.index]),
-      address: `${a}.${b}.${c}.${10 + present(draft.slot)}`,
-      ...instanceNames(stack, present(hostDir), name),
-      publishHookUrl: publishHookUrl(gateway, PUBLISH_HOOK_PORT, name),
+      slot,
+      iceTcpPort,
+      address,
+      ...names,
+    };
+    const host = hostModels.find((h) => h.name === draft.host);
+    if (host === undefined) {
+      return {
+        ...common,
+        publishHookUrl: publishHookUrl(gateway, PUBLISH_HOOK_PORT, name),
+        host: undefined,
+        dial: { address, ...MEDIAMTX_PORTS, iceTcp: iceTcpPort },
+        published: [],
+        webrtcUdpPort: undefined,
+        candidateHosts: [present(publicHost)],
+      };
+    }
+    // checkPrivatePath: only the gateway's own host may lack a private address.
+    const dialAddress = host.privateAddress ?? LOOPBACK;
+    const priv = privatePorts(privateBase, slot);
+    const udp = webrtcUdpBase + slot;
+    const tcp = (external: number, internal: number) =>
+      ({ ip: dialAddress, external, internal, protocol: "tcp" }) as const;
+    return {
+      ...common,
+      labels: [...names.labels, { label: LABELS.host, value: host.name }],
+      publishHookUrl: publishHookUrl(gatewayHostModel?.privateAddress ?? gateway, PUBLISH_HOOK_PORT, name),
+      host: host.name,
+      dial: { address: dialAddress, ...priv },
+      published: [
+        tcp(priv.rtmp, MEDIAMTX_PORTS.rtmp),
+        tcp(priv.hls, MEDIAMTX_PORTS.hls),
+        tcp(priv.webrtc, MEDIAMTX_PORTS.webrtc),
+        tcp(priv.api, MEDIAMTX_PORTS.api),
+        tcp(priv.metrics, MEDIAMTX_PORTS.metrics),
+        tcp(priv.iceTcp, iceTcpPort),
+        { ip: host.address, external: udp, internal: udp, protocol: "udp" },
+      ],
+      webrtcUdpPort: udp,
+      candidateHosts: [...new Set([host.address, present(publicHost)])],
     };
   });
+  const hookAddress = gatewayHostModel?.privateAddress ?? gateway;
+  const privateAddresses = hostModels.flatMap((h) =>
+    h.privateAddress === undefined ? [] : [h.privateAddress],
+  );
+  const gatewaySources = [
+    `${a}.${b}.${c}.0/24`,
+    ...(gatewayHostModel?.privateAddress === undefined ? [] : [gatewayHostModel.privateAddress]),
+  ];
+  // Smoke checks and status dial the gateway from this machine: with `hosts`, a wildcard bind is
+  // reached at the gateway host's address, not this machine's loopback.
+  const localHost =
+    gatewayHostModel !== undefined && present(bindAddress) === "0.0.0.0"
+      ? gatewayHostModel.address
+      : present(bindAddress);
 
   const names = stackNames(stack, present(hostDir));
   const frontendPorts = {
@@ -330,6 +443,9 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
     tlsModel === undefined ? undefined : { plainRtmp: tlsModel.plain === "on", caFile: tlsModel.caFile };
   return {
     stack,
+    hosts: hostModels,
+    gatewayHost,
+    gatewaySources,
     instances: instanceModels,
     health: {
       intervalMs: present(health.intervalMs),
@@ -337,7 +453,7 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
       fall: present(health.fall),
       rise: present(health.rise),
     },
-    ports: { ...frontendPorts, iceTcpBase: present(ports.iceTcpBase) },
+    ports: { ...frontendPorts, iceTcpBase: present(ports.iceTcpBase), privateBase, webrtcUdpBase },
     bindAddress: present(bindAddress),
     publicHost: host,
     images: { haproxy: present(haproxyImage), mediamtx: present(mediamtxImage) },
@@ -345,7 +461,10 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
     hls: { variant: present(variant) },
     logging: { requests: present(requestLogging) },
     network: { ...names.network, subnet: `${a}.${b}.${c}.0/24`, gateway },
-    publishHook: { bind: `${gateway}:${PUBLISH_HOOK_PORT}` },
+    publishHook: {
+      bind: `${hookAddress}:${PUBLISH_HOOK_PORT}`,
+      sources: [`${a}.${b}.${c}.0/24`, ...privateAddresses],
+    },
     hostDir: present(hostDir),
     stats: { user: present(statsUser) },
     gateway: names.gateway,
@@ -357,7 +476,7 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
       tlsCertificate: names.tlsCertificate,
     },
     local: localUrls(
-      present(bindAddress),
+      localHost,
       frontendPorts,
       urlTls === undefined ? undefined : { ...urlTls, serverName: host },
     ),

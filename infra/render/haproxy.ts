@@ -227,8 +227,9 @@ export function toRtmpLimitsView(limits: LimitsModel): HaproxyRtmpLimitsView | n
 export function toHaproxyView(model: Model): HaproxyView {
   const bind = (port: number): string => `${model.bindAddress}:${port}`;
   const { health } = model;
-  const check = () =>
-    `check inter ${formatHaproxyDuration(health.intervalMs)} fall ${health.fall} rise ${health.rise}`;
+  const onHosts = model.hosts.length > 0;
+  const check = (instance: InstanceModel) =>
+    `check${onHosts ? ` port ${instance.dial.api}` : ""} inter ${formatHaproxyDuration(health.intervalMs)} fall ${health.fall} rise ${health.rise}`;
   // One backend's servers run health checks; every other server `track`s its namesake there: one
   // control-API check per instance per interval instead of one per backend, and every backend agrees
   // on an instance's state at every moment (the router's on-miss lookup reads it too).
@@ -244,16 +245,25 @@ export function toHaproxyView(model: Model): HaproxyView {
       ? []
       : [`${bind(tlsPort)} ssl crt ${TLS_CERT_FILE}${alpn ? " alpn h2,http/1.1" : ""}`]),
   ];
-  const backend = (proxy: string, port: number, bindPorts: readonly string[]): HaproxyBackendView => {
+  const backend = (
+    proxy: string,
+    port: (instance: InstanceModel) => number,
+    bindPorts: readonly string[],
+  ): HaproxyBackendView => {
     const isHealth = proxy === model.proxies.health;
     return {
       binds: bindPorts,
-      httpCheck: isHealth ? HTTP_CHECK : [],
+      // With `hosts` every instance's API is on a port of its own: each server names it (`check port`).
+      httpCheck: !isHealth
+        ? []
+        : onHosts
+          ? HTTP_CHECK.filter((line) => !line.startsWith("http-check connect"))
+          : HTTP_CHECK,
       servers: model.instances.map((instance) => ({
         name: instance.name,
-        endpoint: `${instance.address}:${port}`,
+        endpoint: `${instance.dial.address}:${port(instance)}`,
         weight: instance.weight,
-        health: isHealth ? check() : track(instance),
+        health: isHealth ? check(instance) : track(instance),
       })),
     };
   };
@@ -276,21 +286,21 @@ export function toHaproxyView(model: Model): HaproxyView {
     httpLogFormat: HTTP_LOG_FORMAT,
     logNormalRequests: model.logging.requests === "all",
     statsBind: bind(model.ports.stats),
-    rtmp: backend(model.proxies.rtmp, MEDIAMTX_PORTS.rtmp, binds(model.ports.rtmp, model.ports.rtmps, false)),
-    hls: backend(model.proxies.hls, MEDIAMTX_PORTS.hls, binds(model.ports.hls, model.ports.hlsTls, true)),
+    rtmp: backend(model.proxies.rtmp, (i) => i.dial.rtmp, binds(model.ports.rtmp, model.ports.rtmps, false)),
+    hls: backend(model.proxies.hls, (i) => i.dial.hls, binds(model.ports.hls, model.ports.hlsTls, true)),
     webrtc: backend(
       model.proxies.webrtc,
-      MEDIAMTX_PORTS.webrtc,
+      (i) => i.dial.webrtc,
       binds(model.ports.webrtc, model.ports.webrtcTls, true),
     ),
     ice: model.instances.map((instance) => ({
       proxy: instance.iceProxy,
       bind: bind(instance.iceTcpPort),
       serverName: instance.name,
-      endpoint: `${instance.address}:${instance.iceTcpPort}`,
+      endpoint: `${instance.dial.address}:${instance.dial.iceTcp}`,
       health: track(instance),
     })),
-    publishHook: { bind: model.publishHook.bind, subnet: model.network.subnet },
+    publishHook: { bind: model.publishHook.bind, subnet: model.publishHook.sources.join(" ") },
     tls:
       tls === undefined
         ? undefined

@@ -30,8 +30,10 @@ export interface MediamtxView {
   readonly readsOpen: boolean;
   /** YAML flow list: the stack subnet, where HAProxy's requests come from. */
   readonly trustedProxies: string;
-  /** YAML flow list: the public host advertised in ICE candidates. */
+  /** YAML flow list: the hosts advertised in ICE candidates. */
   readonly additionalHosts: string;
+  /** With `hosts`: the WebRTC UDP port this instance listens on and its host publishes; null otherwise. */
+  readonly webrtcUdpPort: number | null;
 }
 
 /**
@@ -52,8 +54,9 @@ export function toMediamtxView(model: Model, instance: InstanceModel): MediamtxV
     hlsVariant: model.hls.variant,
     publishHookUrl: JSON.stringify(instance.publishHookUrl),
     readsOpen: model.auth.readers === undefined,
-    trustedProxies: yamlFlowList([model.network.subnet]),
-    additionalHosts: yamlFlowList([model.publicHost]),
+    trustedProxies: yamlFlowList(model.gatewaySources),
+    additionalHosts: yamlFlowList(instance.candidateHosts),
+    webrtcUdpPort: instance.webrtcUdpPort ?? null,
   };
 }
 

@@ -37,7 +37,7 @@ export function toPublishView(model: Model): PublishView {
     stack: model.stack,
     republishLua: toLuaString(model.routing.republish),
     pathPrefixLua: toLuaString(PUBLISH_HOOK_PATH),
-    apiNetworksLua: [...LOOPBACK_IPS, model.network.subnet].map(toLuaString).join(", "),
+    apiNetworksLua: [...LOOPBACK_IPS, ...model.gatewaySources].map(toLuaString).join(", "),
     apiAttemptTimeoutMs: Math.floor(HOOK_CALL_TIMEOUT_MS / HTTPCLIENT_ATTEMPTS),
   };
 }

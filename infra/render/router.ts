@@ -19,7 +19,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Model } from "../config/model";
-import { MEDIAMTX_PORTS } from "../config/model";
 import { REPO_ROOT } from "../lib/repo-root";
 import { JSON_LUA, PUBLISH_LUA, ROUTER_LUA, STREAMS_MAP } from "./paths";
 import { renderTemplate } from "./templates";
@@ -105,8 +104,8 @@ export function toRouterView(model: Model): RouterView {
     stack: model.stack,
     instances: instances.map((instance) => ({
       nameLua: toLuaString(instance.name),
-      addressLua: toLuaString(instance.address),
-      apiPort: MEDIAMTX_PORTS.api,
+      addressLua: toLuaString(instance.dial.address),
+      apiPort: instance.dial.api,
     })),
     ...routerTimings(model.routing.pollIntervalMs),
     itemsPerPage: PATHS_PER_PAGE,

@@ -4,9 +4,17 @@ import type { Model } from "../config/model";
 import { formatHaproxyDuration } from "./durations";
 
 export function renderRoutingTable(model: Model): string {
+  // With `hosts`: where each instance runs and where the gateway dials it (its private address).
+  const onHosts = model.hosts.length > 0;
   const rows = [
-    ["instance", "weight", "ice-tcp", "address"],
-    ...model.instances.map((i) => [i.name, String(i.weight), String(i.iceTcpPort), i.address]),
+    ["instance", "weight", "ice-tcp", "address", ...(onHosts ? ["host", "webrtc-udp"] : [])],
+    ...model.instances.map((i) => [
+      i.name,
+      String(i.weight),
+      String(i.iceTcpPort),
+      onHosts ? `${i.dial.address}:${i.dial.rtmp}` : i.address,
+      ...(onHosts ? [i.host ?? "", String(i.webrtcUdpPort ?? "")] : []),
+    ]),
   ];
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length))) ?? [];
   const lines = rows.map((r) =>

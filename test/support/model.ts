@@ -3,7 +3,7 @@
 // own module (infra/config/names.ts), as validateConfig takes them.
 
 import type { InstanceModel, Model } from "../../infra/config/model";
-import { PUBLISH_HOOK_PORT } from "../../infra/config/model";
+import { MEDIAMTX_PORTS, PUBLISH_HOOK_PORT } from "../../infra/config/model";
 import {
   endpoints,
   instanceNames,
@@ -30,16 +30,25 @@ export function testInstances(
   stack = STACK,
   hostDir = HOST_DIR,
 ): InstanceModel[] {
-  return specs.map((spec, index) => ({
-    name: spec.name,
-    weight: spec.weight ?? 1,
-    index,
-    slot: index,
-    iceTcpPort: spec.iceTcpPort ?? 8189 + index,
-    address: spec.address ?? `10.213.7.${10 + index}`,
-    ...instanceNames(stack, hostDir, spec.name),
-    publishHookUrl: publishHookUrl("10.213.7.1", PUBLISH_HOOK_PORT, spec.name),
-  }));
+  return specs.map((spec, index) => {
+    const address = spec.address ?? `10.213.7.${10 + index}`;
+    const iceTcpPort = spec.iceTcpPort ?? 8189 + index;
+    return {
+      name: spec.name,
+      weight: spec.weight ?? 1,
+      index,
+      slot: index,
+      iceTcpPort,
+      address,
+      ...instanceNames(stack, hostDir, spec.name),
+      publishHookUrl: publishHookUrl("10.213.7.1", PUBLISH_HOOK_PORT, spec.name),
+      host: undefined,
+      dial: { address, ...MEDIAMTX_PORTS, iceTcp: iceTcpPort },
+      published: [],
+      webrtcUdpPort: undefined,
+      candidateHosts: ["127.0.0.1"],
+    };
+  });
 }
 
 /** A model for stack "t"; `overrides` replace whole fields (names are not re-derived from them). */
@@ -54,10 +63,20 @@ export function testModel(overrides: Partial<Model> = {}): Model {
     rtmps: 1936,
     hlsTls: 8443,
     webrtcTls: 8444,
+    privateBase: 19000,
+    webrtcUdpBase: 8189,
   };
+  const publicHost = overrides.publicHost ?? "127.0.0.1";
   return {
     stack: STACK,
-    instances: testInstances([{ name: "a" }, { name: "b" }, { name: "c" }]),
+    hosts: [],
+    gatewayHost: undefined,
+    gatewaySources: ["10.213.7.0/24"],
+    // As validateConfig does: without `hosts`, candidates name the public host.
+    instances: testInstances([{ name: "a" }, { name: "b" }, { name: "c" }]).map((i) => ({
+      ...i,
+      candidateHosts: [publicHost],
+    })),
     health: { intervalMs: 2_000, timeoutMs: 1_000, fall: 3, rise: 2 },
     ports,
     bindAddress: "127.0.0.1",
@@ -67,7 +86,7 @@ export function testModel(overrides: Partial<Model> = {}): Model {
     hls: { variant: "lowLatency" },
     logging: { requests: "all" },
     network: { ...names.network, subnet: "10.213.7.0/24", gateway: "10.213.7.1" },
-    publishHook: { bind: `10.213.7.1:${PUBLISH_HOOK_PORT}` },
+    publishHook: { bind: `10.213.7.1:${PUBLISH_HOOK_PORT}`, sources: ["10.213.7.0/24"] },
     hostDir: HOST_DIR,
     stats: { user: "admin" },
     gateway: names.gateway,

@@ -6,6 +6,7 @@
 // Self-contained: the dynamic provider is serialized into the state, so Node built-ins are required
 // inside each function and nothing here refers to module-level values but functions.
 
+import { dockerEnv } from "./haproxy";
 import type { ConfigDirInputs } from "./inputs";
 
 /** The file that marks a directory as written by mediamtx-lb; nothing else is ever written into or removed. */
@@ -107,7 +108,7 @@ export async function writeConfigFiles<T>(
   // Modes do not depend on the deployer's umask: configs world-readable, secrets (the stats password)
   // readable only by the user the image runs as, which validation below also runs as.
   for (const name of Object.keys(news.files)) fs.chmodSync(path.join(staging, name), 0o644);
-  const imageUser = news.validate ? imageUserIds(news.validate.image) : undefined;
+  const imageUser = news.validate ? imageUserIds(news.validate.image, news.engine) : undefined;
   for (const name of Object.keys(news.secretFiles)) {
     const file = path.join(staging, name);
     // No image to take the user from (tests that drive ConfigDir without one): readable as before.
@@ -125,7 +126,7 @@ export async function writeConfigFiles<T>(
       execFileSync(
         "docker",
         ["run", "--rm", "--network", "none", "-v", `${staging}:${v.mountPath}:ro`, v.image, ...v.command],
-        { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 },
+        { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000, env: dockerEnv(news.engine) },
       );
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string; message: string };
@@ -202,12 +203,12 @@ export function removeConfigDir(dir: string): void {
 }
 
 /** The uid and gid an image runs as (its USER), read with `id` inside it. */
-function imageUserIds(image: string): { uid: number; gid: number } {
+function imageUserIds(image: string, engine: string | undefined): { uid: number; gid: number } {
   const { execFileSync } = require("node:child_process") as typeof import("node:child_process");
   const out = execFileSync(
     "docker",
     ["run", "--rm", "--network", "none", "--entrypoint", "sh", image, "-c", "id -u; id -g"],
-    { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 },
+    { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000, env: dockerEnv(engine) },
   );
   const [uid, gid] = out.trim().split("\n").map(Number);
   if (!Number.isInteger(uid) || !Number.isInteger(gid)) {

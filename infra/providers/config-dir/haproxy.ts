@@ -9,10 +9,11 @@ import type { ConfigDirInputs, ServerWeight } from "./inputs";
 import type { ApplyPlan } from "./plan";
 
 /** Whether `container` exists and runs; no container (yet) reads the new files when it starts. */
-export function containerRunning(container: string): boolean {
+export function containerRunning(container: string, engine?: string): boolean {
   const { execFileSync } = require("node:child_process") as typeof import("node:child_process");
   try {
     const out = execFileSync("docker", ["inspect", "-f", "{{.State.Running}}", container], {
+      env: dockerEnv(engine),
       encoding: "utf8",
       stdio: ["ignore", "pipe", "ignore"],
     });
@@ -56,8 +57,11 @@ export async function carryOut(plan: ApplyPlan, news: ConfigDirInputs): Promise<
       }
       // Fractional seconds: a confirmation logged by an earlier reload in the same second must not count.
       const since = (Date.now() / 1000).toFixed(3);
-      execFileSync("docker", ["kill", "--signal", r.signal, r.container], { stdio: "ignore" });
-      if (h !== undefined) await waitForLog(r.container, since, h.successLog);
+      execFileSync("docker", ["kill", "--signal", r.signal, r.container], {
+        stdio: "ignore",
+        env: dockerEnv(news.engine),
+      });
+      if (h !== undefined) await waitForLog(r.container, since, h.successLog, news.engine);
       return "written+reloaded";
     }
   }
@@ -96,12 +100,20 @@ export function stateWithConfiguredWeights(state: string, weights: readonly Serv
 }
 
 /** Waits for the master to confirm the reload; a failed reload keeps the old workers and fails the update. */
-async function waitForLog(container: string, sinceEpochSeconds: string, success: string): Promise<void> {
+async function waitForLog(
+  container: string,
+  sinceEpochSeconds: string,
+  success: string,
+  engine: string | undefined,
+): Promise<void> {
   const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     // The master logs to stderr (-db); read both streams.
-    const r = spawnSync("docker", ["logs", "--since", sinceEpochSeconds, container], { encoding: "utf8" });
+    const r = spawnSync("docker", ["logs", "--since", sinceEpochSeconds, container], {
+      encoding: "utf8",
+      env: dockerEnv(engine),
+    });
     const logs = `${r.stdout ?? ""}${r.stderr ?? ""}`;
     if (/Loading failure|Failed to load/.test(logs)) {
       throw new Error(
@@ -112,4 +124,9 @@ async function waitForLog(container: string, sinceEpochSeconds: string, success:
     await new Promise((res) => setTimeout(res, 250));
   }
   throw new Error(`HAProxy in ${container} did not confirm the reload ("${success}") within 15 s`);
+}
+
+/** The docker CLI's environment for `engine` (DOCKER_HOST), or this process's own when unset. */
+export function dockerEnv(engine: string | undefined): NodeJS.ProcessEnv {
+  return engine === undefined ? process.env : { ...process.env, DOCKER_HOST: engine };
 }

@@ -47,6 +47,11 @@ export interface ReloadSpec {
 
 export interface ConfigDirInputs {
   readonly dir: string;
+  /**
+   * The Docker engine (DOCKER_HOST) that runs the validation, the reload signal and the logs read: the
+   * engine of the gateway's host with `hosts` (its filesystem is this machine's). Unset: the default.
+   */
+  readonly engine?: string;
   /** File name → content. Plain, so `preview --diff` shows line diffs of each file. */
   readonly files: Readonly<Record<string, string>>;
   /** File name → content, kept secret in state and previews. */

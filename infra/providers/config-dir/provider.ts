@@ -19,6 +19,7 @@ const provider: pulumi.dynamic.ResourceProvider = {
     const changed = (a: unknown, b: unknown) => JSON.stringify(a ?? null) !== JSON.stringify(b ?? null);
     const keys = [
       "dir",
+      "engine",
       "files",
       "secretFiles",
       "writableDirs",
@@ -69,7 +70,8 @@ export async function applyConfigDir(
     next: { files: allFiles(news), reload: news.reload },
     liveIsNext: live.next,
     liveIsOld: live.old,
-    running: news.reload !== undefined && olds !== undefined && containerRunning(news.reload.container),
+    running:
+      news.reload !== undefined && olds !== undefined && containerRunning(news.reload.container, news.engine),
   });
   if (plan.action === "unchanged") return "unchanged";
   return writeConfigFiles(olds, news, () => carryOut(plan, news));
@@ -83,6 +85,7 @@ export class ConfigDir extends pulumi.dynamic.Resource {
     name: string,
     args: {
       dir: pulumi.Input<string>;
+      engine?: string;
       files: pulumi.Input<Record<string, pulumi.Input<string>>>;
       secretFiles?: Readonly<Record<string, pulumi.Input<string>>>;
       writableDirs?: string[];
@@ -98,6 +101,7 @@ export class ConfigDir extends pulumi.dynamic.Resource {
       name,
       {
         dir: args.dir,
+        ...(args.engine === undefined ? {} : { engine: args.engine }),
         files: args.files,
         // Each file a secret of its own, not the map as one Output: a file not known yet at preview (a
         // certificate made during the `up`) leaves the others, secrets.cfg included, visible to the

@@ -43,7 +43,7 @@ const IMAGE_ALLOWED =
   'an image reference pinned by a tag other than latest or an @sha256 digest, like "haproxy:2.8"';
 const HOST_DIR_ALLOWED = 'an absolute path (no whitespace, no "." or ".." segments, not "/")';
 const TOP_LEVEL_ALLOWED =
-  "bindAddress, health, hls, hostDir, images, instances, limits, logging, ports, publicHost, publishers, readers, routing, statsPassword, statsUser, subnet, tls";
+  "bindAddress, gateway, health, hls, hostDir, hosts, images, instances, limits, logging, ports, publicHost, publishers, readers, routing, statsPassword, statsUser, subnet, tls";
 
 const BAD: readonly BadCase[] = [
   // instances
@@ -145,7 +145,7 @@ const BAD: readonly BadCase[] = [
   {
     name: "unknown instance field",
     raw: { instances: [{ name: "a", port: 1935 }] },
-    error: "mediamtx-lb:instances[0].port: unknown key (allowed: iceTcpPort, name, slot, weight)",
+    error: "mediamtx-lb:instances[0].port: unknown key (allowed: host, iceTcpPort, name, slot, weight)",
   },
   {
     name: "privileged pinned iceTcpPort",
@@ -228,7 +228,7 @@ const BAD: readonly BadCase[] = [
     name: "unknown nested ports key",
     raw: { instances: ONE, ports: { rtsp: 8554 } },
     error:
-      "mediamtx-lb:ports.rtsp: unknown key (allowed: hls, hlsTls, iceTcpBase, rtmp, rtmps, stats, webrtc, webrtcTls)",
+      "mediamtx-lb:ports.rtsp: unknown key (allowed: hls, hlsTls, iceTcpBase, privateBase, rtmp, rtmps, stats, webrtc, webrtcTls, webrtcUdpBase)",
   },
   {
     name: "frontend port collision",
@@ -507,6 +507,9 @@ describe("validateConfig: valid configs", () => {
   it("fills in exactly the documented defaults for a minimal config", () => {
     const expected: Model = {
       stack: "dev",
+      hosts: [],
+      gatewayHost: undefined,
+      gatewaySources: ["10.213.57.0/24"],
       instances: [
         {
           name: "a",
@@ -527,6 +530,19 @@ describe("validateConfig: valid configs", () => {
             { label: "mediamtx-lb.stack", value: "dev" },
             { label: "mediamtx-lb.instance", value: "a" },
           ],
+          host: undefined,
+          dial: {
+            address: "10.213.57.10",
+            rtmp: 1935,
+            hls: 8888,
+            webrtc: 8889,
+            api: 9997,
+            metrics: 9998,
+            iceTcp: 8189,
+          },
+          published: [],
+          webrtcUdpPort: undefined,
+          candidateHosts: ["127.0.0.1"],
         },
       ],
       health: { intervalMs: 2000, timeoutMs: 1000, fall: 3, rise: 2 },
@@ -539,6 +555,8 @@ describe("validateConfig: valid configs", () => {
         rtmps: 1936,
         hlsTls: 8443,
         webrtcTls: 8444,
+        privateBase: 19000,
+        webrtcUdpBase: 8189,
       },
       bindAddress: "127.0.0.1",
       publicHost: "127.0.0.1",
@@ -557,7 +575,7 @@ describe("validateConfig: valid configs", () => {
         subnet: "10.213.57.0/24",
         gateway: "10.213.57.1",
       },
-      publishHook: { bind: "10.213.57.1:9990" },
+      publishHook: { bind: "10.213.57.1:9990", sources: ["10.213.57.0/24"] },
       hostDir: "/home/ops/.local/state/mediamtx-lb/dev",
       stats: { user: "admin" },
       gateway: {
@@ -644,7 +662,21 @@ describe("validateConfig: valid configs", () => {
       { ...CTX, stack: "prod.eu-1" },
     );
     expect(
-      model.instances.map(({ configDir, iceProxy, resourceName, labels, publishHookUrl, ...rest }) => rest),
+      model.instances.map(
+        ({
+          configDir,
+          iceProxy,
+          resourceName,
+          labels,
+          publishHookUrl,
+          dial,
+          published,
+          host,
+          webrtcUdpPort,
+          candidateHosts,
+          ...rest
+        }) => rest,
+      ),
     ).toEqual([
       {
         name: "edge-2",
@@ -685,6 +717,8 @@ describe("validateConfig: valid configs", () => {
       rtmps: 1936,
       hlsTls: 8443,
       webrtcTls: 8444,
+      privateBase: 19000,
+      webrtcUdpBase: 8189,
     });
     expect(model.bindAddress).toBe("0.0.0.0");
     expect(model.publicHost).toBe("Media.Example.com");

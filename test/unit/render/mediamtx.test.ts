@@ -7,14 +7,20 @@ import { testInstances, testModel } from "../../support/model";
 
 const INSTANCES = testInstances([{ name: "a" }, { name: "b" }, { name: "c", iceTcpPort: 9000 }]);
 
+/** Candidates name the public host without `hosts` (validateConfig sets candidateHosts so). */
 function model(overrides: Partial<Model> = {}): Model {
-  return testModel({ instances: INSTANCES, publicHost: "media.example.com", ...overrides });
+  const publicHost = overrides.publicHost ?? "media.example.com";
+  const instances = INSTANCES.map((i) => ({ ...i, candidateHosts: [publicHost] }));
+  return testModel({ instances, publicHost, ...overrides });
 }
 
 const FIRST = INSTANCES[0] as InstanceModel;
 
 /** The rendered file as MediaMTX's YAML loader would see it. */
-function parsed(m: Model = model(), i: InstanceModel = FIRST): Record<string, unknown> {
+function parsed(
+  m: Model = model(),
+  i: InstanceModel = m.instances[0] as InstanceModel,
+): Record<string, unknown> {
   const doc: unknown = load(renderMediamtxConfig(m, i));
   if (typeof doc !== "object" || doc === null) throw new Error("not a mapping");
   return doc as Record<string, unknown>;
@@ -25,7 +31,8 @@ describe("toMediamtxView", () => {
     ["127.0.0.1", '["127.0.0.1"]'],
     ["media.example.com", '["media.example.com"]'],
   ])("advertises publicHost %s as %s", (publicHost, additionalHosts) => {
-    expect(toMediamtxView(model({ publicHost }), FIRST).additionalHosts).toBe(additionalHosts);
+    const m = model({ publicHost });
+    expect(toMediamtxView(m, m.instances[0] as InstanceModel).additionalHosts).toBe(additionalHosts);
   });
 
   it("names the instance in the publish hook URL, and trusts the subnet as proxy", () => {
@@ -107,6 +114,7 @@ describe("renderMediamtxConfig", () => {
   });
 
   it("keeps an IP-literal public host a string", () => {
-    expect(parsed(model({ publicHost: "203.0.113.7" })).webrtcAdditionalHosts).toEqual(["203.0.113.7"]);
+    const m = model({ publicHost: "203.0.113.7" });
+    expect(parsed(m, m.instances[0] as InstanceModel).webrtcAdditionalHosts).toEqual(["203.0.113.7"]);
   });
 });
