@@ -102,27 +102,82 @@ const haproxyConfig = gatewayFiles[inHaproxyDir(HAPROXY_CONFIG)];
 if (haproxyConfig === undefined) throw new Error("renderGatewayFiles: no haproxy.cfg");
 
 // keepLocally: images are shared with other stacks on the host; a local image is used as is.
-const mediamtxImage = new docker.RemoteImage(model.resources.images.mediamtx, {
-  name: model.images.mediamtx,
-  keepLocally: true,
-});
-const haproxyImage = new docker.RemoteImage(model.resources.images.haproxy, {
-  name: model.images.haproxy,
-  keepLocally: true,
-});
+const pullImage = (resourceName: string, name: string, provider?: docker.Provider) =>
+  new docker.RemoteImage(
+    resourceName,
+    { name, keepLocally: true },
+    provider === undefined ? undefined : { provider },
+  );
 
-const network = new StackNetwork(model.network.resourceName, { model });
+/**
+ * Where a container runs. Without `hosts`: the default provider (the local engine), one image pull and
+ * one network, as before the key existed. With `hosts`: per host its own provider, pulls and network,
+ * made only on hosts that run something.
+ */
+interface Placement {
+  readonly host?: { readonly provider: docker.Provider; readonly engine: string };
+  /** On hosts that run instances. */
+  readonly mediamtxImage?: pulumi.Resource;
+  readonly networkName?: pulumi.Output<string>;
+  /** On the gateway's host. */
+  readonly haproxyImage?: pulumi.Resource;
+}
 
-const instanceResources = model.instances.map(
-  (instance) =>
-    new MediamtxInstance(instance.resourceName, {
-      model,
-      instance,
-      config: renderMediamtxConfig(model, instance),
-      networkName: network.name,
-      image: mediamtxImage,
-    }),
-);
+function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`internal error: no ${what}`);
+  return value;
+}
+
+function placements(): (host: string | undefined) => Placement {
+  if (model.hosts.length === 0) {
+    const local: Placement = {
+      mediamtxImage: pullImage(model.resources.images.mediamtx, model.images.mediamtx),
+      haproxyImage: pullImage(model.resources.images.haproxy, model.images.haproxy),
+      networkName: new StackNetwork(model.network.resourceName, { model }).name,
+    };
+    return () => local;
+  }
+  const withInstances = new Set(model.instances.map((i) => i.host));
+  const byHost = new Map<string, Placement>();
+  for (const host of model.hosts) {
+    const runsInstances = withInstances.has(host.name);
+    const runsGateway = host.name === model.gatewayHost;
+    if (!runsInstances && !runsGateway) continue;
+    const provider = new docker.Provider(host.providerName, { host: host.docker });
+    byHost.set(host.name, {
+      host: { provider, engine: host.docker },
+      ...(runsInstances
+        ? {
+            mediamtxImage: pullImage(host.resources.images.mediamtx, model.images.mediamtx, provider),
+            networkName: new StackNetwork(host.resources.network, { model, provider }).name,
+          }
+        : {}),
+      ...(runsGateway
+        ? { haproxyImage: pullImage(host.resources.images.haproxy, model.images.haproxy, provider) }
+        : {}),
+    });
+  }
+  return (host) => {
+    const placement = host === undefined ? undefined : byHost.get(host);
+    if (placement === undefined) throw new Error(`internal error: no placement for host ${host}`);
+    return placement;
+  };
+}
+
+const placementOf = placements();
+
+const instanceResources = model.instances.map((instance) => {
+  const placement = placementOf(instance.host);
+  return new MediamtxInstance(instance.resourceName, {
+    model,
+    instance,
+    config: renderMediamtxConfig(model, instance),
+    networkName: required(placement.networkName, "network"),
+    image: required(placement.mediamtxImage, "MediaMTX image"),
+    ...(placement.host === undefined ? {} : { host: placement.host }),
+  });
+});
+const gatewayPlacement = placementOf(model.gatewayHost);
 
 const gateway = new Gateway(model.gateway.resourceName, {
   model,
@@ -130,17 +185,19 @@ const gateway = new Gateway(model.gateway.resourceName, {
   routingTable: renderRoutingTable(model),
   secretsConfig: pulumi.secret(statsPassword.apply((pw) => renderHaproxySecrets(model.stats.user, pw))),
   credentialsLua,
-  image: haproxyImage,
+  image: required(gatewayPlacement.haproxyImage, "HAProxy image"),
   instances: instanceResources,
   tls: gatewayTls(),
+  ...(gatewayPlacement.host === undefined ? {} : { host: gatewayPlacement.host }),
 });
 
 // Not a dependency of the gateway: the gateway starts (and reloads) whether or not the sink is up.
 const logSink = new LogSink(model.logSink.resourceName, {
   model,
   config: renderLogSinkConfig(model),
-  image: haproxyImage,
+  image: required(gatewayPlacement.haproxyImage, "HAProxy image"),
   configDir: gateway.configDir,
+  ...(gatewayPlacement.host === undefined ? {} : { provider: gatewayPlacement.host.provider }),
 });
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
@@ -197,9 +254,11 @@ if (model.tls !== undefined) {
 /** Where the per-request lines are read: `docker logs <requestLog>`. */
 export const requestLog = logSink.containerName;
 
+// `host` (and the WebRTC UDP port) only with `hosts`, so existing stacks' outputs stay as they were.
 export const instances = model.instances.map((i, n) => ({
   name: i.name,
   weight: i.weight,
   iceTcpPort: i.iceTcpPort,
   container: instanceResources[n]?.containerName,
+  ...(i.host === undefined ? {} : { host: i.host, webrtcUdpPort: i.webrtcUdpPort }),
 }));

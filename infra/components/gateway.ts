@@ -36,6 +36,11 @@ export interface GatewayArgs {
   readonly image: pulumi.Resource;
   /** Started first so the first health checks find them. */
   readonly instances: readonly pulumi.Resource[];
+  /**
+   * With `hosts`: the gateway host's Docker provider and engine. Its config directory is still a
+   * directory on this machine, bind-mounted: validation keeps the gateway's host an engine here.
+   */
+  readonly host?: { readonly provider: docker.Provider; readonly engine: string };
 }
 
 /**
@@ -86,6 +91,7 @@ export class Gateway extends pulumi.ComponentResource {
       `${name}-config`,
       {
         dir: hostConfigDir,
+        ...(args.host === undefined ? {} : { engine: args.host.engine }),
         // A new certificate is a file change like any other: validated with `haproxy -c`, then a
         // seamless reload. The container only mounts the directory, so TLS never replaces it.
         files: {
@@ -129,7 +135,12 @@ export class Gateway extends pulumi.ComponentResource {
         logOpts: { "max-size": "10m", "max-file": "3" },
         labels: [...labels],
       },
-      { parent: this, dependsOn: [configDir, args.image, ...args.instances], deleteBeforeReplace: true },
+      {
+        parent: this,
+        dependsOn: [configDir, args.image, ...args.instances],
+        deleteBeforeReplace: true,
+        ...(args.host === undefined ? {} : { provider: args.host.provider }),
+      },
     );
 
     this.configDir = configDir;

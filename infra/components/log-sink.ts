@@ -10,6 +10,8 @@ export interface LogSinkArgs {
   readonly image: pulumi.Resource;
   /** The gateway's config directory: it creates the run directory the sink binds its socket in. */
   readonly configDir: pulumi.Resource;
+  /** With `hosts`: the gateway host's Docker provider (the sink runs beside the gateway). */
+  readonly provider?: docker.Provider;
 }
 
 /** Arguments after the image's entrypoint (which adds -W -db, as for the gateway). */
@@ -75,7 +77,12 @@ export class LogSink extends pulumi.ComponentResource {
         logOpts: { "max-size": "50m", "max-file": "5" },
         labels: [...labels],
       },
-      { parent: this, dependsOn: [args.configDir, args.image], deleteBeforeReplace: true },
+      {
+        parent: this,
+        dependsOn: [args.configDir, args.image],
+        deleteBeforeReplace: true,
+        ...(args.provider === undefined ? {} : { provider: args.provider }),
+      },
     );
 
     this.containerName = container.name;

@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { InstanceModel, Model } from "../config/model";
 import { ConfigDir } from "../providers/config-dir";
+import { EngineFiles } from "../providers/engine-files";
 import { MEDIAMTX_CONFIG, MEDIAMTX_DIR } from "../render/paths";
 
 export interface MediamtxInstanceArgs {
@@ -12,6 +13,12 @@ export interface MediamtxInstanceArgs {
   readonly networkName: pulumi.Input<string>;
   /** The image resource, so the container waits for a pull; the container itself takes the pinned name. */
   readonly image: pulumi.Resource;
+  /**
+   * With `hosts`: the Docker provider of the instance's host and its engine endpoint. The config then
+   * travels through that engine into a named volume (EngineFiles): the host's filesystem is not this
+   * machine's. Moving an instance to another host changes its provider: Pulumi replaces it, nothing else.
+   */
+  readonly host?: { readonly provider: docker.Provider; readonly engine: string };
 }
 
 /**
@@ -27,11 +34,24 @@ export class MediamtxInstance extends pulumi.ComponentResource {
     const { model, instance } = args;
 
     // MediaMTX watches its config file and reloads it in place, so a changed file needs no restart.
-    const configDir = new ConfigDir(
-      `${name}-config`,
-      { dir: instance.configDir, files: { "mediamtx.yml": args.config } },
-      { parent: this },
-    );
+    const files = { "mediamtx.yml": args.config };
+    const host = args.host;
+    const onHost = host === undefined ? {} : { provider: host.provider };
+    const config =
+      host === undefined
+        ? new ConfigDir(`${name}-config`, { dir: instance.configDir, files }, { parent: this })
+        : new EngineFiles(
+            `${name}-config`,
+            {
+              engine: host.engine,
+              volume: `${instance.containerName}-config`,
+              image: model.images.mediamtx,
+              files,
+              labels: Object.fromEntries(instance.labels.map((l) => [l.label, l.value])),
+            },
+            { parent: this, dependsOn: [args.image] },
+          );
+    const source = host === undefined ? instance.configDir : `${instance.containerName}-config`;
 
     const container = new docker.Container(
       `${name}-container`,
@@ -39,7 +59,18 @@ export class MediamtxInstance extends pulumi.ComponentResource {
         name: instance.containerName,
         image: model.images.mediamtx,
         command: [MEDIAMTX_CONFIG],
-        volumes: [{ hostPath: instance.configDir, containerPath: MEDIAMTX_DIR, readOnly: true }],
+        ...(host === undefined
+          ? { volumes: [{ hostPath: source, containerPath: MEDIAMTX_DIR, readOnly: true }] }
+          : {
+              volumes: [{ volumeName: source, containerPath: MEDIAMTX_DIR, readOnly: true }],
+              // The private path and the WebRTC UDP port (config/hosts.ts): nothing else is published.
+              ports: instance.published.map((p) => ({
+                ip: p.ip,
+                external: p.external,
+                internal: p.internal,
+                protocol: p.protocol,
+              })),
+            }),
         networksAdvanced: [
           { name: args.networkName, ipv4Address: instance.address, aliases: [instance.name] },
         ],
@@ -49,7 +80,7 @@ export class MediamtxInstance extends pulumi.ComponentResource {
         logOpts: { "max-size": "10m", "max-file": "3" },
         labels: [...instance.labels],
       },
-      { parent: this, dependsOn: [configDir, args.image], deleteBeforeReplace: true },
+      { parent: this, dependsOn: [config, args.image], deleteBeforeReplace: true, ...onHost },
     );
 
     this.containerName = container.name;

@@ -4,6 +4,8 @@ import type { Model } from "../config/model";
 
 export interface StackNetworkArgs {
   readonly model: Model;
+  /** With `hosts`: the Docker provider of the host this network is on (each host has its own). */
+  readonly provider?: docker.Provider;
 }
 
 /** The stack's bridge network with a fixed subnet: instances get static addresses that HAProxy (on the host network) dials. */
@@ -21,7 +23,7 @@ export class StackNetwork extends pulumi.ComponentResource {
         ipamConfigs: [{ subnet: model.network.subnet, gateway: model.network.gateway }],
         labels: [...model.network.labels],
       },
-      { parent: this },
+      { parent: this, ...(args.provider === undefined ? {} : { provider: args.provider }) },
     );
     this.name = network.name;
     this.registerOutputs({ name: this.name });

@@ -20,7 +20,7 @@ const MAX_INSTANCES = 32;
 /** Slot s puts an instance at .(10 + s) on the stack /24; .10-.249 leaves room below and above. */
 const MAX_SLOT = 239;
 
-export const INSTANCE_SHAPE = "{name, weight?, slot?, iceTcpPort?}";
+export const INSTANCE_SHAPE = "{name, weight?, slot?, iceTcpPort?, host?}";
 
 /**
  * Milliseconds in a duration such as "500ms", "2s" or "1m"; `undefined` if it does not match

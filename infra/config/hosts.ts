@@ -211,6 +211,25 @@ export function checkPrivatePath(
     );
 }
 
+/**
+ * The gateway's config directory is a directory on the machine that runs `pulumi up`, bind-mounted into
+ * HAProxy (and its Runtime API socket is read there), so the gateway's host must be an engine of this
+ * machine: a `unix://` endpoint.
+ */
+export function checkGatewayEngine(
+  problems: Problems,
+  hosts: readonly HostDraft[],
+  gatewayHost: string,
+): void {
+  const index = hosts.findIndex((h) => h.name === gatewayHost);
+  const host = hosts[index];
+  if (host !== undefined && !host.docker.startsWith("unix://"))
+    problems.add(
+      `hosts[${index}].docker`,
+      `must be a unix:// engine on this machine: the gateway runs on "${gatewayHost}" and its config directory is a directory here (place it with gateway.host), got "${host.docker}"`,
+    );
+}
+
 /** An instance's published ports on its host's private address (or loopback), by what MediaMTX serves there. */
 export function privatePorts(
   privateBase: number,

@@ -27,6 +27,7 @@ import {
   reportUnknownKeys,
 } from "./fields";
 import {
+  checkGatewayEngine,
   checkHostPorts,
   checkPrivatePath,
   type HostDraft,
@@ -262,13 +263,16 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
   const hosts = readHosts(problems, raw.hosts);
   const instances = readInstances(problems, raw.instances, hosts);
   const gatewayHost = readGateway(problems, raw.gateway, hosts);
-  if (hosts !== undefined && hosts !== null && gatewayHost !== undefined && instances !== undefined)
-    checkPrivatePath(
-      problems,
-      hosts,
-      gatewayHost,
-      instances.map((i) => i.host),
-    );
+  if (hosts !== undefined && hosts !== null && gatewayHost !== undefined) {
+    checkGatewayEngine(problems, hosts, gatewayHost);
+    if (instances !== undefined)
+      checkPrivatePath(
+        problems,
+        hosts,
+        gatewayHost,
+        instances.map((i) => i.host),
+      );
+  }
   const health = readHealth(problems, raw.health);
   const ports = readPorts(problems, raw.ports);
   const icePorts = instances === undefined ? [] : resolveIcePorts(problems, instances, ports.iceTcpBase);

@@ -35,7 +35,7 @@ interface BadCase {
   readonly error: string;
 }
 
-const INSTANCES_ALLOWED = "a list of 1-32 objects {name, weight?, slot?, iceTcpPort?}";
+const INSTANCES_ALLOWED = "a list of 1-32 objects {name, weight?, slot?, iceTcpPort?, host?}";
 const NAME_ALLOWED = "a DNS label: 1-63 of a-z, 0-9 and '-', no leading or trailing '-'";
 const DURATION_LIKE = 'like "500ms", "2s" or "1m"';
 const HOST_ALLOWED = "a host name (RFC 1123) or IPv4 address clients can reach, without scheme or port";
@@ -75,7 +75,7 @@ const BAD: readonly BadCase[] = [
   {
     name: "instance is a string",
     raw: { instances: ["a"] },
-    error: 'mediamtx-lb:instances[0]: must be an object {name, weight?, slot?, iceTcpPort?}, got "a"',
+    error: 'mediamtx-lb:instances[0]: must be an object {name, weight?, slot?, iceTcpPort?, host?}, got "a"',
   },
   {
     name: "instance without name",
