@@ -14,6 +14,13 @@ import { diffEngineFiles, fileNameProblems, planFiles } from "./plan";
 // self-contained.
 
 const provider: pulumi.dynamic.ResourceProvider = {
+  // File names are refused at preview already; contents not known yet are left to the apply.
+  async check(_olds: unknown, news: EngineFilesInputs): Promise<pulumi.dynamic.CheckResult> {
+    const files = typeof news.files === "object" && news.files !== null ? news.files : {};
+    const failures = fileNameProblems(files).map((reason) => ({ property: "files", reason }));
+    return { inputs: news, failures };
+  },
+
   async diff(
     _id: string,
     olds: EngineFilesOutputs,
