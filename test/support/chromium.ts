@@ -52,43 +52,35 @@ export class Chromium {
     });
   }
 
-  /** Starts Chromium trusting the PEM CA `caPem` (added to a fresh NSS db in a temp HOME). */
-  static launch(caPem: string): Chromium {
+  /**
+   * Starts Chromium trusting the PEM CA `caPem` (added to a fresh NSS db in a temp HOME), if given;
+   * `namespace`: inside that network namespace (a test client, test/support/test-hosts.ts).
+   */
+  static launch(caPem?: string, opts: { readonly namespace?: string } = {}): Chromium {
     const home = mkdtempSync(join(tmpdir(), "mediamtx-lb-chromium-"));
-    const nss = join(home, ".pki", "nssdb");
-    mkdirSync(nss, { recursive: true });
-    execFileSync(CERTUTIL, ["-d", `sql:${nss}`, "-N", "--empty-password"]);
-    writeFileSync(join(home, "ca.pem"), caPem);
-    // C,, : a CA trusted to issue server certificates.
-    execFileSync(CERTUTIL, [
-      "-d",
-      `sql:${nss}`,
-      "-A",
-      "-t",
-      "C,,",
-      "-n",
-      "mediamtx-lb test",
-      "-i",
-      join(home, "ca.pem"),
-    ]);
-    const child = spawn(
-      CHROMIUM,
-      [
-        "--headless=new",
-        // Tests run as root, where Chromium's sandbox cannot start.
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        "--autoplay-policy=no-user-gesture-required",
-        `--user-data-dir=${join(home, "profile")}`,
-        "--remote-debugging-pipe",
-        "about:blank",
-      ],
-      { env: { ...process.env, HOME: home }, stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"] },
-    );
+    if (caPem !== undefined) trustCa(home, caPem);
+    const args = [
+      "--headless=new",
+      // Tests run as root, where Chromium's sandbox cannot start.
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--no-first-run",
+      "--use-fake-device-for-media-stream",
+      "--use-fake-ui-for-media-stream",
+      "--autoplay-policy=no-user-gesture-required",
+      `--user-data-dir=${join(home, "profile")}`,
+      "--remote-debugging-pipe",
+      "about:blank",
+    ];
+    const [cmd, argv] =
+      opts.namespace === undefined
+        ? [CHROMIUM, args]
+        : ["nsenter", [`--net=/var/run/netns/${opts.namespace}`, CHROMIUM, ...args]];
+    const child = spawn(cmd, argv, {
+      env: { ...process.env, HOME: home },
+      stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"],
+    });
     return new Chromium(child, home);
   }
 
@@ -106,8 +98,11 @@ export class Chromium {
     return done;
   }
 
-  /** Opens `url` in a new tab; returns the session to evaluate in. */
-  async open(url: string): Promise<string> {
+  /**
+   * Opens `url` in a new tab; returns the session to evaluate in. `initScript` runs in the page before
+   * any of its own scripts.
+   */
+  async open(url: string, opts: { readonly initScript?: string } = {}): Promise<string> {
     const { targetId } = (await this.send("Target.createTarget", { url: "about:blank" })) as {
       targetId: string;
     };
@@ -115,6 +110,8 @@ export class Chromium {
       sessionId: string;
     };
     await this.send("Page.enable", {}, sessionId);
+    if (opts.initScript !== undefined)
+      await this.send("Page.addScriptToEvaluateOnNewDocument", { source: opts.initScript }, sessionId);
     const nav = (await this.send("Page.navigate", { url }, sessionId)) as { errorText?: string };
     if (nav.errorText) throw new Error(`navigating to ${url}: ${nav.errorText}`);
     return sessionId;
@@ -139,4 +136,24 @@ export class Chromium {
     clearTimeout(timer);
     rmSync(this.home, { recursive: true, force: true });
   }
+}
+
+/** A fresh NSS database in `home` (where Chromium on Linux reads user-trusted CAs) trusting `caPem`. */
+function trustCa(home: string, caPem: string): void {
+  const nss = join(home, ".pki", "nssdb");
+  mkdirSync(nss, { recursive: true });
+  execFileSync(CERTUTIL, ["-d", `sql:${nss}`, "-N", "--empty-password"]);
+  writeFileSync(join(home, "ca.pem"), caPem);
+  // C,, : a CA trusted to issue server certificates.
+  execFileSync(CERTUTIL, [
+    "-d",
+    `sql:${nss}`,
+    "-A",
+    "-t",
+    "C,,",
+    "-n",
+    "mediamtx-lb test",
+    "-i",
+    join(home, "ca.pem"),
+  ]);
 }
