@@ -16,7 +16,7 @@ registry_pid() {
   local pid
   pid="$(cat "$MLB_REGISTRY_PIDFILE" 2>/dev/null)" || return 1
   [ -n "$pid" ] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "serve $MLB_REGISTRY_CONFIG" || return 1
+  tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF "serve $MLB_REGISTRY_CONFIG" || return 1
   printf '%s\n' "$pid"
 }
 
