@@ -47,6 +47,13 @@ MEDIAMTX_IMAGE="mediamtx-lb/mediamtx:$MEDIAMTX_VERSION"
 # Couplings: scripts/lib/versions.ts builds the same two names for TypeScript.
 HAPROXY_IMAGE="mediamtx-lb/haproxy:$HAPROXY_MINOR"
 
+# The local registry (scripts/lib/registry.sh): loopback only, storage in the cache. Test hosts
+# (test/support/test-hosts.ts) pull the images above from the same storage through a read-only copy.
+# Couplings: REGISTRY_PORT and the storage path in test/support/test-hosts.ts.
+MLB_REGISTRY_PORT=5000
+MLB_REGISTRY="127.0.0.1:$MLB_REGISTRY_PORT"
+MLB_REGISTRY_DIR="$MLB_CACHE/registry"
+
 # Everything the project runs sees the pinned Node and Pulumi first.
 mlb_path() {
   export PATH="$NODE_BIN:$PULUMI_DIR/bin:$MLB_ROOT/node_modules/.bin:$PATH"

@@ -52,13 +52,14 @@ ensure_docker_engine() {
 # publisher), Lua interpreters (router unit tests), debootstrap (HAProxy image rootfs), shellcheck
 # (every shell script, unit lane), luacheck (Debian lua-check: the router's Lua), Chromium (the TLS
 # e2e plays and publishes through MediaMTX's own pages over HTTPS) and certutil (libnss3-tools: it
-# trusts the stack's CA in a throw-away NSS database, no --ignore-certificate-errors). Then packages
+# trusts the stack's CA in a throw-away NSS database, no --ignore-certificate-errors), docker-registry
+# (the local registry test hosts pull from; scripts/lib/registry.sh). Then packages
 # without a command: lua-cjson, the router's fast decoder in the host's HAProxy 2.6 (Lua 5.3 finds
 # Debian's /usr/lib/<triplet>/lua/5.3/cjson.so on its default package.cpath).
 ensure_host_packages() {
   local missing=() pair cmd pkg without_command=(lua-cjson)
   for pair in haproxy:haproxy ffmpeg:ffmpeg lua5.3:lua5.3 lua5.4:lua5.4 debootstrap:debootstrap curl:curl unzip:unzip \
-    shellcheck:shellcheck luacheck:lua-check chromium:chromium certutil:libnss3-tools; do
+    shellcheck:shellcheck luacheck:lua-check chromium:chromium certutil:libnss3-tools docker-registry:docker-registry; do
     cmd="${pair%%:*}" pkg="${pair##*:}"
     command -v "$cmd" >/dev/null || missing+=("$pkg")
   done
