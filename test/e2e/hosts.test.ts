@@ -6,6 +6,8 @@
 // of streams elsewhere see no failure, and a reconnecting publisher lands on a surviving host.
 
 import type { ChildProcess } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serverStatus } from "../../infra/haproxy/stats-csv";
 import { fetchRouterStatus, fetchStats, statsEndpoint } from "../../infra/haproxy/stats-frontend";
@@ -52,12 +54,22 @@ function publishFrom(namespace: string, url: string): ChildProcess {
   );
 }
 
-/** GET from the client namespace: status and body (curl), or status 0 when nothing answered. */
-async function clientGet(namespace: string, url: string): Promise<{ status: number; body: string }> {
+/**
+ * GET from the client namespace as a player: follows redirects (MediaMTX's cookie check) with a cookie
+ * jar per stream. Status and body (curl), or status 0 when nothing answered.
+ */
+async function clientGet(
+  namespace: string,
+  url: string,
+  jar: string,
+): Promise<{ status: number; body: string }> {
   try {
-    const { stdout } = await inNamespace(namespace, "curl", ["-sS", "-m", "4", "-w", "\n%{http_code}", url], {
-      timeoutMs: 10_000,
-    });
+    const { stdout } = await inNamespace(
+      namespace,
+      "curl",
+      ["-sS", "-L", "-m", "4", "-b", jar, "-c", jar, "-w", "\n%{http_code}", url],
+      { timeoutMs: 10_000 },
+    );
     const cut = stdout.lastIndexOf("\n");
     return { status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) };
   } catch {
@@ -65,19 +77,25 @@ async function clientGet(namespace: string, url: string): Promise<{ status: numb
   }
 }
 
-/** Records one HLS read as a player does: the multivariant playlist, a media playlist, its newest segment. */
+const uriLines = (playlist: string) =>
+  playlist
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"));
+
+/** One HLS read as a player does: the multivariant playlist, its first media playlist, the newest segment. */
 async function readHlsOnce(namespace: string, base: string, stream: string): Promise<number[]> {
+  const jar = join(tmpdir(), `mediamtx-lb-hosts-${process.pid}-${stream.replace(/\W/g, "_")}.jar`);
   const statuses: number[] = [];
-  const index = await clientGet(namespace, `${base}/${stream}/index.m3u8`);
+  const index = await clientGet(namespace, `${base}/${stream}/index.m3u8`, jar);
   statuses.push(index.status);
-  const media = index.body.split("\n").find((l) => l.trim() !== "" && !l.startsWith("#"));
+  const media = uriLines(index.body)[0];
   if (media === undefined) return statuses;
-  const playlist = await clientGet(namespace, `${base}/${stream}/${media.trim()}`);
+  const playlist = await clientGet(namespace, new URL(media, `${base}/${stream}/`).toString(), jar);
   statuses.push(playlist.status);
-  const segments = playlist.body.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#"));
-  const last = segments[segments.length - 1];
+  const last = uriLines(playlist.body).at(-1);
   if (last !== undefined)
-    statuses.push((await clientGet(namespace, `${base}/${stream}/${last.trim()}`)).status);
+    statuses.push((await clientGet(namespace, new URL(last, `${base}/${stream}/`).toString(), jar)).status);
   return statuses;
 }
 
@@ -199,7 +217,7 @@ describe("several Docker hosts (network namespaces, real engines)", () => {
       async () => {
         for (const stream of STREAMS) {
           const got = await readHlsOnce(client(), hlsBase(), stream);
-          if (got.length < 3 || got.some((s) => s !== 200)) return undefined;
+          if (got.length < 3 || got.some((s) => s !== 200)) throw new Error(`${stream}: ${got.join(" ")}`);
         }
         return true;
       },

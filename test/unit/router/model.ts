@@ -14,6 +14,7 @@ export function routerModel(instances: readonly InstanceSpec[], pollIntervalMs =
     instances: testInstances(instances),
     routing: { pollIntervalMs, republish: "takeover" },
     network: { ...testModel().network, subnet: "172.30.0.0/24", gateway: "172.30.0.1" },
+    gatewaySources: ["172.30.0.0/24"],
     hostDir: "/tmp/mediamtx-lb-test",
   });
 }
