@@ -36,7 +36,7 @@ describe("PolicyRegistry", () => {
 });
 
 describe("the pack's rules", () => {
-  it("are the twelve documented ones", () => {
+  it("are the thirteen documented ones", () => {
     expect(MEDIAMTX_LB_POLICIES.map((p) => p.name)).toEqual([
       "images-pinned",
       "haproxy-version",
@@ -48,6 +48,7 @@ describe("the pack's rules", () => {
       "servers-health-checked",
       "weights-valid",
       "ice-ports-unique",
+      "webrtc-udp-ports-unique",
       "health-interval-sane",
       "minimum-instances",
     ]);

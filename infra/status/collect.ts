@@ -1,15 +1,16 @@
-// The status's I/O: scripts/pulumi (stack outputs, config, the stats password), Docker (containers),
-// HAProxy (admin socket, else the stats page), the router (/router on the stats port) and each
-// instance's MediaMTX API on the stack network. Every source is collected on its own: one that fails
+// The status's I/O: scripts/pulumi (stack outputs, config, the stats password), Docker (containers: the
+// default engine, or with `hosts` each host's engine), HAProxy (admin socket, else the stats page), the
+// router (/router on the stats port) and each instance's MediaMTX API where the gateway dials it. Every source is collected on its own: one that fails
 // becomes an error in the report, never a failed status — the status is run when things are broken.
 // Parsing and merging live in the pure modules beside this one.
 
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { checkServerIdentity, connect as tlsConnect } from "node:tls";
+import type { HostModel } from "../config/model";
 import { LABELS } from "../config/names";
 import { validateConfig } from "../config/validate";
 import { runtimeApi } from "../haproxy/runtime-api";
@@ -33,6 +34,7 @@ import { type LivePath, parsePathsPage } from "./mediamtx-paths";
 import type {
   FrontendLimits,
   HaproxySnapshot,
+  HostInput,
   LimitInput,
   LimitTableSnapshot,
   Result,
@@ -46,6 +48,13 @@ const PULUMI_SCRIPT = resolve(__dirname, "..", "..", "scripts", "pulumi");
 const HTTP_TIMEOUT_MS = 2000;
 const SOCKET_TIMEOUT_MS = 2000;
 const MAX_PAGES = 100;
+/**
+ * Deadlines for another host's engine: `docker version` answers in well under a second when the engine
+ * is there (an ssh:// engine opens one connection per call), and a host that is gone must not hold the
+ * status up: tcp:// waits for a dial timeout, ssh:// for its connect timeout, both far longer.
+ */
+const ENGINE_VERSION_TIMEOUT_MS = 5000;
+const ENGINE_LIST_TIMEOUT_MS = 10_000;
 
 interface CommandResult {
   readonly code: number;
@@ -96,14 +105,101 @@ async function docker(args: readonly string[]): Promise<string> {
   return r.stdout;
 }
 
-/** Every container labelled with the stack (the instances, HAProxy and anything left over). */
-async function stackContainers(stack: string): Promise<ContainerInfo[]> {
-  const ids = (await docker(["ps", "-a", "-q", "--filter", `label=${LABELS.stack}=${stack}`]))
+/**
+ * `docker -H engine args…` with a deadline. Its own process group (detached): the CLI's ssh helper is a
+ * child of docker, and killing the group on the deadline takes it along; without a terminal it cannot
+ * prompt for a password or host key either, it fails at once.
+ */
+function dockerOn(engine: string, args: readonly string[], timeoutMs: number): Promise<string> {
+  return new Promise((done, fail) => {
+    const child = spawn("docker", ["-H", engine, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }, timeoutMs);
+    child.stdout.on("data", (d: Buffer) => out.push(d));
+    child.stderr.on("data", (d: Buffer) => err.push(d));
+    child.on("error", (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      fail(
+        e.code === "ENOENT"
+          ? new Error("docker is not installed or not on PATH (scripts/bootstrap sets it up)")
+          : e,
+      );
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (timedOut) {
+        fail(new Error(`no answer to docker ${args[0]} within ${timeoutMs / 1000}s`));
+        return;
+      }
+      const stdout = Buffer.concat(out).toString("utf8");
+      if (code === 0) {
+        done(stdout);
+        return;
+      }
+      const line = `${Buffer.concat(err).toString("utf8")}\n${stdout}`
+        .split("\n")
+        .map((l) => l.trim())
+        .find((l) => l !== "");
+      fail(new Error(`docker ${args[0]} failed: ${line ?? `exit code ${code}`}`));
+    });
+  });
+}
+
+/**
+ * Every container labelled with the stack (the instances, HAProxy and anything left over), from the
+ * default engine, or from `engine` (bounded by ENGINE_LIST_TIMEOUT_MS per call).
+ */
+async function stackContainers(stack: string, engine?: string): Promise<ContainerInfo[]> {
+  const cli = (args: readonly string[]) =>
+    engine === undefined ? docker(args) : dockerOn(engine, args, ENGINE_LIST_TIMEOUT_MS);
+  const ids = (await cli(["ps", "-a", "-q", "--filter", `label=${LABELS.stack}=${stack}`]))
     .split("\n")
     .map((l) => l.trim())
     .filter((l) => l !== "");
   if (ids.length === 0) return [];
-  return parseDockerInspect(JSON.parse(await docker(["inspect", "--type", "container", ...ids])));
+  return parseDockerInspect(JSON.parse(await cli(["inspect", "--type", "container", ...ids])));
+}
+
+interface HostContainers {
+  readonly host: HostInput;
+  readonly containers: readonly ContainerInfo[];
+}
+
+/**
+ * One host: its engine's version, then the stack's containers there, tagged with the host. An engine that
+ * does not answer (or cannot list) is an error in `engine` and no containers, never a failed status.
+ */
+async function hostContainers(stack: string, host: HostModel): Promise<HostContainers> {
+  const base = {
+    name: host.name,
+    docker: host.docker,
+    address: host.address,
+    privateAddress: host.privateAddress ?? null,
+  };
+  const version = await attempt(async () =>
+    (
+      await dockerOn(host.docker, ["version", "--format", "{{.Server.Version}}"], ENGINE_VERSION_TIMEOUT_MS)
+    ).trim(),
+  );
+  if (!version.ok) return { host: { ...base, engine: version }, containers: [] };
+  const listed = await attempt(() => stackContainers(stack, host.docker));
+  if (!listed.ok) return { host: { ...base, engine: listed }, containers: [] };
+  return {
+    host: { ...base, engine: version },
+    containers: listed.value.map((c) => ({ ...c, host: host.name })),
+  };
 }
 
 async function httpGet(url: string): Promise<string> {
@@ -157,10 +253,10 @@ function servedCertificate(
   });
 }
 
-async function instancePaths(address: string): Promise<readonly LivePath[]> {
+async function instancePaths(address: string, port: number | undefined): Promise<readonly LivePath[]> {
   const items: LivePath[] = [];
   for (let page = 0, pageCount = 1; page < pageCount && page < MAX_PAGES; page++) {
-    const parsed = parsePathsPage(JSON.parse(await httpGet(pathsListUrl(address, page))));
+    const parsed = parsePathsPage(JSON.parse(await httpGet(pathsListUrl(address, page, port))));
     items.push(...parsed.items);
     pageCount = parsed.pageCount;
   }
@@ -258,8 +354,13 @@ export async function collectStatus(options: CollectOptions): Promise<StatusInpu
     statsPasswordSet: true,
   });
 
-  const containers = await stackContainers(stack);
-  if (containers.length === 0) {
+  // With `hosts`: every engine at once, each bounded; the stack is "not up" only when all answered.
+  const perHost = await Promise.all(model.hosts.map((h) => hostContainers(stack, h)));
+  const hosts = model.hosts.length === 0 ? undefined : perHost.map((h) => h.host);
+  const containers =
+    hosts === undefined ? await stackContainers(stack) : perHost.flatMap((h) => h.containers);
+  const engineDown = new Set(perHost.filter((h) => !h.host.engine.ok).map((h) => h.host.name));
+  if (containers.length === 0 && engineDown.size === 0) {
     throw new StackNotUpError(
       `stack ${stack} is not up: Docker has none of its containers (state says deployed: scripts/pulumi up --refresh --stack ${stack} recreates them)`,
     );
@@ -272,10 +373,10 @@ export async function collectStatus(options: CollectOptions): Promise<StatusInpu
     ? { ok: true, value: statsEndpoint(statsUrl, model.stats.user, password.value).authorization ?? "" }
     : { ok: false, error: `no stats password (${password.error})` };
 
-  const running = new Set(containers.filter((c) => c.running).map((c) => c.name));
+  const running = new Set(containers.filter((c) => c.running).map((c) => `${c.host ?? ""}/${c.name}`));
   const socketPath = adminSocketPath(
     model,
-    containers.find((c) => c.name === haproxyContainer),
+    containers.find((c) => c.name === haproxyContainer && c.host === model.gatewayHost),
   );
   const limited = frontendLimits(model);
   const tables = Promise.all(
@@ -292,9 +393,10 @@ export async function collectStatus(options: CollectOptions): Promise<StatusInpu
       if (!auth.ok) throw new Error(auth.error);
       return fetchRouterStatus({ base: statsUrl, authorization: auth.value }, HTTP_TIMEOUT_MS);
     }),
+    // An instance whose engine did not answer may still be running: its API is asked regardless.
     ...instances.map((i) =>
-      running.has(i.containerName)
-        ? attempt(() => instancePaths(i.address))
+      running.has(`${i.host ?? ""}/${i.containerName}`) || (i.host !== undefined && engineDown.has(i.host))
+        ? attempt(() => instancePaths(i.dial?.address ?? i.address, i.dial?.api))
         : Promise.resolve<Result<readonly LivePath[]>>({ ok: false, error: "container not running" }),
     ),
   ]);
@@ -322,10 +424,13 @@ export async function collectStatus(options: CollectOptions): Promise<StatusInpu
       instances.map((i, n) => [i.name, paths[n] ?? { ok: false, error: "not asked" }]),
     ),
     endpoints: { stats: `${statsUrl}/stats`, metrics: `${statsUrl}/metrics`, router: `${statsUrl}/router` },
-    metricsUrls: Object.fromEntries(instances.map((i) => [i.name, instanceMetricsUrl(i.address)])),
+    metricsUrls: Object.fromEntries(
+      instances.map((i) => [i.name, instanceMetricsUrl(i.dial?.address ?? i.address, i.dial?.metrics)]),
+    ),
     drift: configDrift(outputs, model),
     limits: await tables,
     ...(options.stream === undefined ? {} : { stream: options.stream }),
     ...(tls === undefined ? {} : { tls }),
+    ...(hosts === undefined ? {} : { hosts, gatewayHost: model.gatewayHost }),
   };
 }

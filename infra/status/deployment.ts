@@ -40,6 +40,8 @@ export interface OutputInstance {
   readonly name: string;
   readonly weight: number;
   readonly container: string | undefined;
+  /** With `hosts`: the host it was deployed on (stack output `instances[].host`). */
+  readonly host?: string;
 }
 
 /**
@@ -53,11 +55,15 @@ export function parseOutputs(stack: string, json: unknown): OutputInstance[] {
       `stack ${stack} is not up: its state has no deployment (bring it up with scripts/up ${stack})`,
     );
   }
-  return instances.filter(isRecord).map((i) => ({
-    name: String(i.name ?? ""),
-    weight: typeof i.weight === "number" ? i.weight : Number(i.weight),
-    container: stringOr(i.container, undefined),
-  }));
+  return instances.filter(isRecord).map((i) => {
+    const host = stringOr(i.host, undefined);
+    return {
+      name: String(i.name ?? ""),
+      weight: typeof i.weight === "number" ? i.weight : Number(i.weight),
+      container: stringOr(i.container, undefined),
+      ...(host === undefined ? {} : { host }),
+    };
+  });
 }
 
 /**
@@ -80,6 +86,9 @@ export function rawConfigFromPulumiJson(json: unknown): Record<string, unknown> 
 /**
  * Deployed instances with their addresses: the validated config's static address when it still lists
  * the instance, else the address Docker reports on the stack network (config changed after the last up).
+ * With `hosts` also its host (the deployment's, else the config's) and where its API and metrics answer
+ * (the model's dial: its host's private address and published ports); without, neither key is set and
+ * the API is asked at the address on MediaMTX's own ports, as before hosts existed.
  */
 export function deployedInstances(
   outputs: readonly OutputInstance[],
@@ -93,12 +102,21 @@ export function deployedInstances(
       o.container ??
       configured?.containerName ??
       instanceNames(model.stack, model.hostDir, o.name).containerName;
-    const docker = containers.find((c) => c.name === containerName)?.addresses[network];
+    const host = o.host ?? configured?.host;
+    const docker = containers.find((c) => c.name === containerName && (host === undefined || c.host === host))
+      ?.addresses[network];
+    const address = configured?.address ?? (docker || "?");
+    // An instance the config no longer lists has no known dial: its stack-network address is all there is.
+    const dial =
+      configured?.host !== undefined && configured.host === host
+        ? { address: configured.dial.address, api: configured.dial.api, metrics: configured.dial.metrics }
+        : { address, api: MEDIAMTX_PORTS.api, metrics: MEDIAMTX_PORTS.metrics };
     return {
       name: o.name,
       weight: o.weight,
-      address: configured?.address ?? (docker || "?"),
+      address,
       containerName,
+      ...(host === undefined ? {} : { host, dial }),
     };
   });
 }
@@ -126,14 +144,17 @@ export function adminSocketPath(model: Model, haproxy: ContainerInfo | undefined
   return adminSocketIn(mount.source);
 }
 
-/** MediaMTX's Prometheus endpoint of one instance, on the stack network (metrics action granted to it). */
-export function instanceMetricsUrl(address: string): string {
-  return `http://${address}:${MEDIAMTX_PORTS.metrics}/metrics`;
+/**
+ * MediaMTX's Prometheus endpoint of one instance (metrics action granted to the gateway's sources): on the
+ * stack network by default, at its published metrics port with `hosts` (DeployedInstance.dial).
+ */
+export function instanceMetricsUrl(address: string, port: number = MEDIAMTX_PORTS.metrics): string {
+  return `http://${address}:${port}/metrics`;
 }
 
 /** MediaMTX's path list, one page. itemsPerPage bounds each answer; pages are followed. */
-export function pathsListUrl(address: string, page: number): string {
-  return `http://${address}:${MEDIAMTX_PORTS.api}/v3/paths/list?itemsPerPage=500&page=${page}`;
+export function pathsListUrl(address: string, page: number, port: number = MEDIAMTX_PORTS.api): string {
+  return `http://${address}:${port}/v3/paths/list?itemsPerPage=500&page=${page}`;
 }
 
 /**

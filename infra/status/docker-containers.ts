@@ -20,6 +20,11 @@ export interface ContainerInfo {
   /** Network name → IPv4 address (empty while stopped). */
   readonly addresses: Readonly<Record<string, string>>;
   readonly mounts: readonly { readonly source: string; readonly destination: string }[];
+  /**
+   * With `hosts`: the host whose engine reported it (set by the collector, not by Docker); undefined for
+   * the default engine. Two engines may each hold a container of the same name (an instance moved).
+   */
+  readonly host?: string;
 }
 
 function str(value: unknown): string {

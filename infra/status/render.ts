@@ -5,6 +5,7 @@ import { iceProxyName } from "../config/names";
 import { ROUTER_COUNTER_NAMES } from "../haproxy/router-status";
 import {
   formatAge,
+  type HostView,
   type InstanceView,
   type LimitView,
   OWNER_BACKEND,
@@ -33,7 +34,7 @@ function columnOf(backend: string, instance: string): string {
 
 function containerCell(i: InstanceView): string {
   const c = i.container;
-  if (c.state === "missing") return "missing";
+  if (c.state === "missing" || c.state === "unknown") return c.state;
   const age = c.sinceMs === null ? "" : ` ${formatAge(c.sinceMs)}`;
   if (c.running) return `running${age}`;
   return `${c.state}(${c.exitCode ?? "?"})${age}`;
@@ -93,6 +94,36 @@ function overLimitCell(l: LimitView): string {
 
 const count = (n: number | null): string => (n === null ? "?" : String(n));
 
+function engineCell(h: HostView): string {
+  const e = h.engine;
+  return e.reachable ? `reachable (Docker ${e.version ?? "?"})` : `UNREACHABLE: ${e.error ?? "?"}`;
+}
+
+/** With `hosts`: one row per host, what runs there and whether its engine answered. */
+function hostsTable(hosts: readonly HostView[], instances: readonly InstanceView[]): string[] {
+  const rows = hosts.map((h) => [
+    h.name,
+    h.address,
+    h.privateAddress ?? "-",
+    [
+      ...(h.gateway ? ["gateway"] : []),
+      ...instances.filter((i) => i.host === h.name).map((i) => i.name),
+    ].join(", ") || "-",
+    h.docker,
+    engineCell(h),
+  ]);
+  return renderTable(["HOST", "ADDRESS", "PRIVATE", "RUNS", "ENGINE", "STATE"], rows);
+}
+
+/** With `hosts`: instances grouped by host, in the hosts' order (config order within a host). */
+function byHost(instances: readonly InstanceView[], hosts: readonly HostView[] | undefined): InstanceView[] {
+  if (hosts === undefined) return [...instances];
+  const order = new Map(hosts.map((h, n) => [h.name, n]));
+  const rank = (i: InstanceView) =>
+    i.host === undefined ? hosts.length : (order.get(i.host) ?? hosts.length);
+  return [...instances].sort((a, b) => rank(a) - rank(b));
+}
+
 /**
  * The one-screen status. `staleMs` marks router polls as stale in the POLL column (the problems list
  * says the same in words).
@@ -115,7 +146,10 @@ export function renderText(report: StatusReport, staleMs: number): string {
     : log.container.state;
   const n = log.droppedLines;
   const dropped = n === null ? "dropped ?" : `${n} ${n === 1 ? "line" : "lines"} dropped`;
-  out.push(`logs     docker logs ${log.container.name} · ${logState} · ${dropped} (DroppedLogs)`);
+  // With `hosts` the sink runs on the gateway's engine, which need not be the default one.
+  const gatewayEngine = report.hosts?.find((x) => x.gateway)?.docker;
+  const logs = gatewayEngine === undefined ? "docker logs" : `docker -H ${gatewayEngine} logs`;
+  out.push(`logs     ${logs} ${log.container.name} · ${logState} · ${dropped} (DroppedLogs)`);
   const counters = report.router.counters;
   out.push(
     counters
@@ -131,8 +165,13 @@ export function renderText(report: StatusReport, staleMs: number): string {
     );
   }
   out.push("");
+  if (report.hosts !== undefined) {
+    out.push(...hostsTable(report.hosts, report.instances), "");
+  }
 
-  // Instances: one column per backend, in the order HAProxy lists them.
+  // Instances: one column per backend, in the order HAProxy lists them. With `hosts`, grouped by host,
+  // with the API endpoint the status asked (the gateway dials the same address) for the address.
+  const hosts = report.hosts;
   const columns: string[] = [];
   for (const i of report.instances) {
     for (const b of i.backends) {
@@ -140,14 +179,16 @@ export function renderText(report: StatusReport, staleMs: number): string {
       if (!columns.includes(col)) columns.push(col);
     }
   }
-  const instanceRows = report.instances.map((i) => {
+  const instanceRows = byHost(report.instances, hosts).map((i) => {
     const status = new Map(i.backends.map((b) => [columnOf(b.backend, i.name), b.status]));
-    const streams = i.streams === null ? (i.container.running ? "?" : "-") : String(i.streams.length);
-    const readers = i.readers === null ? (i.container.running ? "?" : "-") : String(i.readers);
+    const maybe = i.container.running || i.container.state === "unknown" ? "?" : "-";
+    const streams = i.streams === null ? maybe : String(i.streams.length);
+    const readers = i.readers === null ? maybe : String(i.readers);
     return [
       i.name,
+      ...(hosts === undefined ? [] : [i.host ?? "?"]),
       containerCell(i),
-      i.address,
+      hosts === undefined ? i.address : (i.dial ?? i.address),
       weightCell(i),
       ...columns.map((c) => status.get(c) ?? "-"),
       checkCell(i),
@@ -160,8 +201,9 @@ export function renderText(report: StatusReport, staleMs: number): string {
     ...renderTable(
       [
         "INSTANCE",
+        ...(hosts === undefined ? [] : ["HOST"]),
         "CONTAINER",
-        "ADDRESS",
+        hosts === undefined ? "ADDRESS" : "API",
         "WEIGHT",
         ...columns.map((c) => c.toUpperCase()),
         "CHECK",

@@ -27,6 +27,21 @@ export interface DeployedInstance {
   /** Static address on the stack network. */
   readonly address: string;
   readonly containerName: string;
+  /** With `hosts`: the host it runs on; absent without `hosts`. */
+  readonly host?: string;
+  /** With `hosts`: where its API and metrics answer (its host's private address, published ports). */
+  readonly dial?: { readonly address: string; readonly api: number; readonly metrics: number };
+}
+
+/** One of `hosts` and what its engine said (`docker version`), or why it did not answer. */
+export interface HostInput {
+  readonly name: string;
+  /** The engine endpoint (DOCKER_HOST). */
+  readonly docker: string;
+  readonly address: string;
+  readonly privateAddress: string | null;
+  /** The engine's version; an error when it did not answer or could not list the containers. */
+  readonly engine: Result<string>;
 }
 
 export interface HaproxySnapshot {
@@ -110,11 +125,15 @@ export interface StatusInputs {
   readonly stream?: string;
   /** With TLS: the served certificate; absent without TLS. */
   readonly tls?: Result<TlsObservation>;
+  /** With `hosts`: every host in config order; absent without (one default engine). */
+  readonly hosts?: readonly HostInput[];
+  /** With `hosts`: the host that runs the gateway and its log sink. */
+  readonly gatewayHost?: string;
 }
 
 export interface ContainerView {
   readonly name: string;
-  /** Docker's state, or "missing". */
+  /** Docker's state, "missing", or "unknown" when its host's engine did not answer. */
   readonly state: string;
   readonly running: boolean;
   /** Exit code while not running, else null. */
@@ -152,6 +171,21 @@ export interface InstanceView {
   /** The router's view of its polls of this instance; null when the router did not answer or lacks it. */
   readonly router: RouterInstance | null;
   readonly metricsUrl: string;
+  /** With `hosts`: the host it runs on. */
+  readonly host?: string;
+  /** With `hosts`: `<address>:<port>` of its API, where the status asked it (the gateway dials there too). */
+  readonly dial?: string;
+}
+
+/** One of `hosts` (JSON `hosts[]`): where it is and whether its engine answered. */
+export interface HostView {
+  readonly name: string;
+  readonly docker: string;
+  readonly address: string;
+  readonly privateAddress: string | null;
+  /** Runs the gateway and its log sink. */
+  readonly gateway: boolean;
+  readonly engine: { readonly reachable: boolean; readonly version?: string; readonly error?: string };
 }
 
 export interface StreamReaderView {
@@ -219,6 +253,8 @@ export interface StatusReport {
      */
     readonly droppedLines: number | null;
   };
+  /** With `hosts`: every host in config order; absent without (JSON unchanged for one engine). */
+  readonly hosts?: readonly HostView[];
   readonly instances: readonly InstanceView[];
   readonly streams: readonly StreamView[];
   /** Per limited frontend (hls, webrtc, rtmp): denials and tracked addresses. */
@@ -255,11 +291,16 @@ export function formatAge(ms: number): string {
   return `${Math.floor(h / 24)}d${pad(h % 24)}h`;
 }
 
-function toContainerView(name: string, info: ContainerInfo | undefined, now: number): ContainerView {
+function toContainerView(
+  name: string,
+  info: ContainerInfo | undefined,
+  now: number,
+  engineDown = false,
+): ContainerView {
   if (info === undefined) {
     return {
       name,
-      state: "missing",
+      state: engineDown ? "unknown" : "missing",
       running: false,
       exitCode: null,
       oomKilled: false,
@@ -296,6 +337,8 @@ function toBackendServerView(s: ServerStat): BackendServerView {
 }
 
 function containerProblem(label: string, c: ContainerView): string | undefined {
+  // Its host's engine did not answer: said once per host (hostProblem), not per container.
+  if (c.state === "unknown") return undefined;
   if (c.state === "missing") return `${label}: container ${c.name} does not exist`;
   const age = c.sinceMs === null ? "" : ` ${formatAge(c.sinceMs)} ago`;
   if (c.state === "restarting")
@@ -312,20 +355,50 @@ function containerProblem(label: string, c: ContainerView): string | undefined {
   return undefined;
 }
 
+function toHostView(host: HostInput, gatewayHost: string | undefined): HostView {
+  return {
+    name: host.name,
+    docker: host.docker,
+    address: host.address,
+    privateAddress: host.privateAddress,
+    gateway: host.name === gatewayHost,
+    engine: host.engine.ok
+      ? { reachable: true, version: host.engine.value }
+      : { reachable: false, error: host.engine.error },
+  };
+}
+
+/** A host whose engine did not answer, in one line naming what runs there (its states are unknown). */
+function hostProblem(inputs: StatusInputs, host: HostInput): string | undefined {
+  if (host.engine.ok) return undefined;
+  const there = [
+    ...(host.name === inputs.gatewayHost ? ["haproxy", "log sink"] : []),
+    ...inputs.instances.filter((i) => i.host === host.name).map((i) => i.name),
+  ];
+  const unknown = there.length === 0 ? "" : ` (container states unknown: ${there.join(", ")})`;
+  return `host ${host.name}: engine ${host.docker} unreachable: ${host.engine.error}${unknown}`;
+}
+
 /** The stack's status from what was collected. */
 export function buildReport(inputs: StatusInputs): StatusReport {
   const now = Date.parse(inputs.collectedAt);
-  const containers = new Map(inputs.containers.map((c) => [c.name, c]));
+  // Keyed by host and name: with `hosts` a container counts only on the engine it is meant to run on.
+  const key = (host: string | undefined, name: string) => `${host ?? ""}/${name}`;
+  const containers = new Map(inputs.containers.map((c) => [key(c.host, c.name), c]));
+  const engineDown = new Set((inputs.hosts ?? []).filter((h) => !h.engine.ok).map((h) => h.name));
+  const containerOn = (host: string | undefined, name: string) =>
+    toContainerView(name, containers.get(key(host, name)), now, host !== undefined && engineDown.has(host));
   const problems: string[] = inputs.drift.map(
     (d) => `config: ${d} (see scripts/pulumi preview --stack ${inputs.stack})`,
   );
+  // Hosts next: an unreachable engine explains every unknown container state below.
+  for (const host of inputs.hosts ?? []) {
+    const p = hostProblem(inputs, host);
+    if (p) problems.push(p);
+  }
 
   // HAProxy itself.
-  const haproxyContainer = toContainerView(
-    inputs.haproxyContainer,
-    containers.get(inputs.haproxyContainer),
-    now,
-  );
+  const haproxyContainer = containerOn(inputs.gatewayHost, inputs.haproxyContainer);
   const haproxyContainerProblem = containerProblem("haproxy", haproxyContainer);
   if (haproxyContainerProblem) problems.push(haproxyContainerProblem);
   const snapshot = inputs.haproxy.ok ? inputs.haproxy.value : undefined;
@@ -335,11 +408,7 @@ export function buildReport(inputs: StatusInputs): StatusReport {
 
   // The request log. Drops alone are no problem (the sink sheds lines under load by design); a sink
   // that is not running is: while it is down every line is lost, and not counted.
-  const logSinkContainer = toContainerView(
-    inputs.logSinkContainer,
-    containers.get(inputs.logSinkContainer),
-    now,
-  );
+  const logSinkContainer = containerOn(inputs.gatewayHost, inputs.logSinkContainer);
   const logSinkProblem = containerProblem("log sink", logSinkContainer);
   if (logSinkProblem) problems.push(`${logSinkProblem}: request log lines are lost, uncounted`);
   const droppedLines = Number(snapshot?.info.DroppedLogs ?? Number.NaN);
@@ -352,7 +421,7 @@ export function buildReport(inputs: StatusInputs): StatusReport {
   // Instances.
   const routerProblems: string[] = [];
   const instances = inputs.instances.map((deployed): InstanceView => {
-    const container = toContainerView(deployed.containerName, containers.get(deployed.containerName), now);
+    const container = containerOn(deployed.host, deployed.containerName);
     const own = servers.filter((s) => s.server === deployed.name);
     const backends = own.map(toBackendServerView);
     const balanced = own.filter((s) => s.backend !== iceProxyName(s.server) && s.weight !== undefined);
@@ -385,7 +454,9 @@ export function buildReport(inputs: StatusInputs): StatusReport {
     if (mismatched.length > 0) {
       problems.push(`${label}: HAProxy weight ${weights.join("/")}, deployed ${deployed.weight}`);
     }
-    if (paths && !paths.ok && container.running) problems.push(`${label}: MediaMTX API: ${paths.error}`);
+    // A state unknown (engine unreachable) does not stop the API from answering: it was asked regardless.
+    if (paths && !paths.ok && (container.running || container.state === "unknown"))
+      problems.push(`${label}: MediaMTX API: ${paths.error}`);
     if (router) {
       if (routerInstance === null) {
         routerProblems.push(`router: does not poll ${label} (router.lua older than the instance list?)`);
@@ -415,6 +486,8 @@ export function buildReport(inputs: StatusInputs): StatusReport {
       readers: paths?.ok ? paths.value.reduce((n, p) => n + p.readers.length, 0) : null,
       router: routerInstance,
       metricsUrl: inputs.metricsUrls[deployed.name] ?? "",
+      ...(deployed.host === undefined ? {} : { host: deployed.host }),
+      ...(deployed.dial === undefined ? {} : { dial: `${deployed.dial.address}:${deployed.dial.api}` }),
     };
   });
   problems.push(...routerProblems);
@@ -532,6 +605,9 @@ export function buildReport(inputs: StatusInputs): StatusReport {
       container: logSinkContainer,
       droppedLines: Number.isFinite(droppedLines) ? droppedLines : null,
     },
+    ...(inputs.hosts === undefined
+      ? {}
+      : { hosts: inputs.hosts.map((h) => toHostView(h, inputs.gatewayHost)) }),
     instances,
     streams,
     limits,

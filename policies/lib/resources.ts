@@ -108,3 +108,35 @@ export function requireHaproxyCfg(args: ResourceValidationArgs): HaproxyCfg {
   if (text === undefined) return args.notApplicable(`not a ConfigDir with files["${HAPROXY_CFG}"]`);
   return parseHaproxyCfg(text);
 }
+
+/** Addresses a published port listens on every interface with: Docker's default (no `ip`) included. */
+const WILDCARD_IPS: readonly string[] = ["", "0.0.0.0", "::", "[::]"];
+
+/** One entry of a Container's `ports` input, normalised: Docker's defaults filled in. */
+export interface PublishedPortInput {
+  /** As given; "" when absent (Docker binds every address then). */
+  readonly ip: string;
+  /** Every interface: no ip, 0.0.0.0 or ::. */
+  readonly wildcard: boolean;
+  /** Host port; undefined when Docker picks a random one. */
+  readonly external: number | undefined;
+  /** Container port, as found (a number normally; the rules must not trust that). */
+  readonly internal: unknown;
+  /** "tcp" (Docker's default), "udp" or "sctp". */
+  readonly protocol: string;
+}
+
+/** A Container's `ports` input ([{internal, external?, ip?, protocol?}]) normalised; [] if absent or malformed. */
+export function publishedPorts(ports: unknown): PublishedPortInput[] {
+  if (!Array.isArray(ports)) return [];
+  return ports.filter(isRecord).map((p) => {
+    const ip = typeof p.ip === "string" ? p.ip : "";
+    return {
+      ip,
+      wildcard: WILDCARD_IPS.includes(ip),
+      external: typeof p.external === "number" ? p.external : undefined,
+      internal: p.internal,
+      protocol: typeof p.protocol === "string" && p.protocol !== "" ? p.protocol : "tcp",
+    };
+  });
+}

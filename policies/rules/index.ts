@@ -13,6 +13,7 @@ import { restartPolicy } from "./restart-policy";
 import { serversHealthChecked } from "./servers-health-checked";
 import { statsAuthSecret } from "./stats-auth-secret";
 import { tlsRequired } from "./tls-required";
+import { webrtcUdpPortsUnique } from "./webrtc-udp-ports-unique";
 import { weightsValid } from "./weights-valid";
 
 export const MEDIAMTX_LB_POLICIES = registerPolicies([
@@ -26,6 +27,7 @@ export const MEDIAMTX_LB_POLICIES = registerPolicies([
   serversHealthChecked,
   weightsValid,
   icePortsUnique,
+  webrtcUdpPortsUnique,
   healthIntervalSane,
   minimumInstances,
 ]);

@@ -1,4 +1,4 @@
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { fixtureModel, haproxyContainer, mediamtxContainer } from "../tests/stack-resources";
 import {
   assertHasViolation,
@@ -46,6 +46,72 @@ describe("#mediamtx-api-unpublished", () => {
     if (instance === undefined) throw new Error("no instance");
     const unlabelled = mediamtxContainer(model, instance, { labels: [], ports: [{ internal: 8888 }] });
     assertHasViolation(await runResourcePolicy(mediamtxApiUnpublished, unlabelled), "publishes ports 8888");
+  });
+
+  describe("with hosts: the private path", () => {
+    const hosts = fixtureModel("hosts");
+    const b1 = hosts.instances.find((i) => i.name === "b1");
+    if (b1 === undefined) throw new Error("hosts fixture has no b1");
+    const withPorts = (edit: (port: Record<string, unknown>) => Record<string, unknown>) =>
+      mediamtxContainer(hosts, b1, {
+        ports: b1.published.map((p) =>
+          edit({ ip: p.ip, external: p.external, internal: p.internal, protocol: p.protocol }),
+        ),
+      });
+
+    it.each(
+      hosts.instances.map((instance) => [instance.name, instance] as const),
+    )("passes instance %s publishing its ports on its host's private address", async (_name, instance) => {
+      expect(instance.published.length).toBeGreaterThan(0);
+      assertNoViolations(await runResourcePolicy(mediamtxApiUnpublished, mediamtxContainer(hosts, instance)));
+    });
+
+    it.each([
+      ["no ip", undefined],
+      ["0.0.0.0", "0.0.0.0"],
+      ["::", "::"],
+      ["an empty ip", ""],
+    ])("fails the API and metrics on a wildcard address: %s", async (_what, ip) => {
+      const outcome = await runResourcePolicy(
+        mediamtxApiUnpublished,
+        withPorts((p) => (p.protocol === "tcp" && Number(p.internal) >= 9997 ? { ...p, ip } : p)),
+      );
+      assertHasViolation(
+        outcome,
+        'Container "hosts-mediamtx-b1-container" (MediaMTX) publishes ports 9997 (control API) → host port 19019, 9998 (metrics) → host port 19020 on every address',
+        "remove ports",
+      );
+    });
+
+    it("fails the API on the public address its UDP port uses, and names the fix", async () => {
+      const outcome = await runResourcePolicy(
+        mediamtxApiUnpublished,
+        withPorts((p) => (p.internal === 9997 ? { ...p, ip: "198.51.100.12" } : p)),
+      );
+      expect(outcome.violations).toHaveLength(1);
+      assertHasViolation(
+        outcome,
+        "publishes 9997 (control API) → host port 19019 on 198.51.100.12 on the public address its WebRTC UDP port uses",
+        "hosts[].privateAddress",
+      );
+    });
+
+    it("lets RTMP on the public address pass (only the API and metrics are sensitive there)", async () => {
+      assertNoViolations(
+        await runResourcePolicy(
+          mediamtxApiUnpublished,
+          withPorts((p) => (p.internal === 1935 ? { ...p, ip: "198.51.100.12" } : p)),
+        ),
+      );
+    });
+
+    it("fails any TCP port on a wildcard address, not only the API", async () => {
+      const outcome = await runResourcePolicy(
+        mediamtxApiUnpublished,
+        withPorts((p) => (p.internal === 8888 ? { ...p, ip: "0.0.0.0" } : p)),
+      );
+      assertHasViolation(outcome, "publishes ports 8888 → host port 19017 on every address");
+    });
   });
 
   it("does not apply to the HAProxy container", async () => {

@@ -3,6 +3,7 @@
 // the components' own helpers. Only the fields the program passes are set, with the program's values;
 // policies/tests/program.test.ts checks the real program's resources against the same rules.
 
+import type { PolicyProviderResource } from "@pulumi/policy";
 import { HAPROXY_ARGS } from "../../infra/components/gateway";
 import type { InstanceModel, Model } from "../../infra/config/model";
 import { renderHaproxyConfig, renderHaproxySecrets } from "../../infra/render/haproxy";
@@ -14,6 +15,7 @@ import type { FakeResource } from "./util";
 
 // Written out, as the engine sends them; util.ts's isTypeOf proves the docker classes match them.
 export const CONTAINER_TYPE = "docker:index/container:Container";
+const PROVIDER_TYPE = "pulumi:providers:docker";
 const REMOTE_IMAGE_TYPE = "docker:index/remoteImage:RemoteImage";
 
 /** Stands in for the stats password (a Pulumi secret, which policies receive unwrapped). */
@@ -82,7 +84,22 @@ export function mediamtxConfigDir(model: Model, instance: InstanceModel, mediamt
   };
 }
 
-/** A MediaMTX container (infra/components/mediamtx-instance.ts) with `props` merged over it. */
+/** The Docker provider of host `name` (infra/index.ts: one per host, `host` its engine endpoint). */
+export function hostProvider(model: Model, name: string): PolicyProviderResource {
+  const host = model.hosts.find((h) => h.name === name);
+  if (host === undefined) throw new Error(`hostProvider: no host ${name}`);
+  return {
+    type: PROVIDER_TYPE,
+    name: host.providerName,
+    urn: `urn:pulumi:test::mediamtx-lb::${PROVIDER_TYPE}::${host.providerName}`,
+    props: { host: host.docker },
+  };
+}
+
+/**
+ * A MediaMTX container (infra/components/mediamtx-instance.ts) with `props` merged over it. With `hosts`:
+ * on its host's provider, publishing instance.published as the component does.
+ */
 export function mediamtxContainer(
   model: Model,
   instance: InstanceModel,
@@ -91,7 +108,18 @@ export function mediamtxContainer(
   return {
     type: CONTAINER_TYPE,
     name: `${instance.resourceName}-container`,
+    ...(instance.host === undefined ? {} : { provider: hostProvider(model, instance.host) }),
     props: {
+      ...(instance.published.length === 0
+        ? {}
+        : {
+            ports: instance.published.map((p) => ({
+              ip: p.ip,
+              external: p.external,
+              internal: p.internal,
+              protocol: p.protocol,
+            })),
+          }),
       name: instance.containerName,
       image: model.images.mediamtx,
       command: [MEDIAMTX_CONFIG],

@@ -3,6 +3,7 @@
 // frozen `stackTags`, `getConfig` and a throwing `notApplicable`.
 
 import type {
+  PolicyProviderResource,
   PolicyResource,
   PolicyResourceOptions,
   ResourceValidationArgs,
@@ -19,6 +20,8 @@ export interface FakeResource {
   readonly name: string;
   readonly props: Record<string, unknown>;
   readonly opts?: Partial<PolicyResourceOptions>;
+  /** The resource's provider, as the engine passes it (a non-default provider: `{provider}` in its opts). */
+  readonly provider?: PolicyProviderResource;
 }
 
 /** Thrown by `notApplicable()`, as the real server throws its own NotApplicableError. */
@@ -76,6 +79,7 @@ function createResourceValidationArgs(
     urn: urnOf(resource),
     name: resource.name,
     opts: resourceOptions(resource.opts),
+    ...(resource.provider === undefined ? {} : { provider: resource.provider }),
     stackTags,
     isType: (resourceClass) => isTypeOf(type, resourceClass),
     // The server hands back the props object itself when the type matches; the cast is its contract.
@@ -99,6 +103,7 @@ function createStackValidationArgs(
         urn: urnOf(resource),
         name: resource.name,
         opts: resourceOptions(resource.opts),
+        ...(resource.provider === undefined ? {} : { provider: resource.provider }),
         dependencies: [],
         propertyDependencies: {},
         isType: (resourceClass) => isTypeOf(resource.type, resourceClass),

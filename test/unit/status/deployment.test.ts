@@ -12,6 +12,7 @@ import {
   rawConfigFromPulumiJson,
   StackNotUpError,
 } from "../../../infra/status/deployment";
+import { loadFixtureModel } from "../../support/stack-fixtures";
 import { container } from "./inputs";
 
 /** `scripts/pulumi config --json` of a stack like dev, as Pulumi prints it. */
@@ -57,6 +58,12 @@ describe("parseOutputs", () => {
         instances: [{ name: "mtx-1", weight: 2, container: "s1-mediamtx-mtx-1", iceTcpPort: 1 }],
       }),
     ).toEqual([{ name: "mtx-1", weight: 2, container: "s1-mediamtx-mtx-1" }]);
+  });
+
+  it("reads each instance's host when the stack has hosts", () => {
+    expect(
+      parseOutputs("s1", { instances: [{ name: "b1", weight: 1, container: "c", host: "h2" }] }),
+    ).toEqual([{ name: "b1", weight: 1, container: "c", host: "h2" }]);
   });
 
   it("calls a stack without outputs not up, in one line", () => {
@@ -107,6 +114,42 @@ describe("deployedInstances and configDrift", () => {
   });
 });
 
+describe("deployedInstances with hosts", () => {
+  const hosts = loadFixtureModel("hosts");
+
+  it("adds the host and where the API and metrics answer: the host's private address, published ports", () => {
+    const outputs = [{ name: "b2", weight: 1, container: "hosts-mediamtx-b2", host: "h2" }];
+    expect(deployedInstances(outputs, hosts, [])).toEqual([
+      {
+        name: "b2",
+        weight: 1,
+        address: expect.any(String),
+        containerName: "hosts-mediamtx-b2",
+        host: "h2",
+        dial: { address: "10.9.0.12", api: 19075, metrics: 19076 },
+      },
+    ]);
+  });
+
+  it("takes the address of a removed instance from the container on its own host", () => {
+    const outputs = [{ name: "old", weight: 1, container: undefined, host: "h3" }];
+    const containers = [
+      { ...container("hosts-mediamtx-old", { addresses: { "hosts-net": "10.0.0.99" } }), host: "h1" },
+      { ...container("hosts-mediamtx-old", { addresses: { "hosts-net": "10.0.0.15" } }), host: "h3" },
+    ];
+    expect(deployedInstances(outputs, hosts, containers)).toEqual([
+      {
+        name: "old",
+        weight: 1,
+        address: "10.0.0.15",
+        containerName: "hosts-mediamtx-old",
+        host: "h3",
+        dial: { address: "10.0.0.15", api: 9997, metrics: 9998 },
+      },
+    ]);
+  });
+});
+
 describe("endpoints", () => {
   it("finds the admin socket below HAProxy's bind mount, else below the config's hostDir", () => {
     const haproxy = container("s1-haproxy", {
@@ -121,6 +164,13 @@ describe("endpoints", () => {
   it("builds MediaMTX URLs on the stack network", () => {
     expect(instanceMetricsUrl("10.0.0.10")).toBe("http://10.0.0.10:9998/metrics");
     expect(pathsListUrl("10.0.0.10", 2)).toBe("http://10.0.0.10:9997/v3/paths/list?itemsPerPage=500&page=2");
+  });
+
+  it("builds them on published ports with hosts", () => {
+    expect(instanceMetricsUrl("10.9.0.12", 19076)).toBe("http://10.9.0.12:19076/metrics");
+    expect(pathsListUrl("10.9.0.12", 0, 19075)).toBe(
+      "http://10.9.0.12:19075/v3/paths/list?itemsPerPage=500&page=0",
+    );
   });
 });
 

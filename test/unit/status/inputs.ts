@@ -1,14 +1,17 @@
 // StatusInputs for the report and render tests: one set from real captures (a three-instance stack
-// with mtx-3 stopped), one small synthetic healthy stack that table tests break one way at a time.
+// with mtx-3 stopped), one small synthetic healthy stack that table tests break one way at a time, and
+// the three-host golden fixture with one engine unreachable.
 
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { instanceNames, stackNames } from "../../../infra/config/names";
 import { parseRouterStatus, type RouterStatus } from "../../../infra/haproxy/router-status";
 import { parseShowInfo, parseStatCsv, type ServerStat } from "../../../infra/haproxy/stats-csv";
+import { deployedInstances } from "../../../infra/status/deployment";
 import { type ContainerInfo, parseDockerInspect } from "../../../infra/status/docker-containers";
 import { type LivePath, parsePathsPage } from "../../../infra/status/mediamtx-paths";
 import type { StatusInputs } from "../../../infra/status/report";
+import { loadFixtureModel } from "../../support/stack-fixtures";
 
 const fixture = (name: string) => readFileSync(resolve(__dirname, "fixtures", name), "utf8");
 
@@ -219,5 +222,128 @@ export function limitedInputs(): StatusInputs {
         table: { ok: true, value: { trackedAddresses: 2, overLimit: [] } },
       },
     ],
+  };
+}
+
+/** Engine answers of the three-host stack: h3's engine refuses connections. */
+const H3_DOWN =
+  'docker version failed: error during connect: Get "http://10.9.0.13:2376/v1.47/version": dial tcp 10.9.0.13:2376: connect: connection refused';
+
+/**
+ * Stack "hosts" (test/fixtures/hosts.yaml): three hosts, two instances each, the gateway on h1. b2's
+ * container exited; h3's engine does not answer, but c1's API does (c2's times out). A stale container
+ * named like a1 on h2 (an instance moved) must not count for a1 on h1.
+ */
+export function hostsInputs(): StatusInputs {
+  const model = loadFixtureModel("hosts");
+  const outputs = model.instances.map((i) => ({
+    name: i.name,
+    weight: i.weight,
+    container: i.containerName,
+    ...(i.host === undefined ? {} : { host: i.host }),
+  }));
+  const on = (host: string, info: ContainerInfo): ContainerInfo => ({ ...info, host });
+  const byName = new Map(model.instances.map((i) => [i.name, i]));
+  const name = (n: string) => byName.get(n)?.containerName ?? n;
+  const containers = [
+    on("h1", container(model.gateway.containerName)),
+    on("h1", container(model.logSink.containerName)),
+    on("h1", container(name("a1"))),
+    on("h1", container(name("a2"))),
+    on("h2", container(name("a1"), { status: "exited", running: false, finishedAt: "2026-11-25T11:00:00Z" })),
+    on("h2", container(name("b1"))),
+    on(
+      "h2",
+      container(name("b2"), {
+        status: "exited",
+        running: false,
+        exitCode: 137,
+        finishedAt: "2026-11-25T12:08:00Z",
+      }),
+    ),
+  ];
+  const instances = deployedInstances(outputs, model, containers);
+  const names = instances.map((i) => i.name);
+  const down = new Set(["b2", "c2"]);
+  const router: RouterStatus = {
+    decoder: "cjson",
+    counters: {
+      polls: 60,
+      pollErrors: 8,
+      pollRequests: 60,
+      wholeDecodes: 0,
+      lookups: 0,
+      lookupHits: 0,
+      misses: 0,
+      learned: 0,
+      mapSize: 1,
+      lastPollAgeMs: 100,
+    },
+    entries: [{ stream: "cam/1", server: "b1", source: "poll", ageMs: 5000 }],
+    instances: names.map((n) => ({
+      name: n,
+      pollOk: !down.has(n),
+      claimed: n === "b1" ? 1 : 0,
+      lastPollAgeMs: down.has(n) ? 120_000 : 100,
+      lastPollDecided: 0,
+    })),
+  };
+  return {
+    stack: model.stack,
+    collectedAt: "2026-11-25T12:10:00.000Z",
+    pollIntervalMs: 1000,
+    haproxyContainer: model.gateway.containerName,
+    logSinkContainer: model.logSink.containerName,
+    instances,
+    containers,
+    haproxy: {
+      ok: true,
+      value: {
+        stats: {
+          servers: ["rtmp", "hls", "webrtc"].flatMap((backend) =>
+            names.map((n) =>
+              down.has(n)
+                ? server(backend, n, {
+                    status: "DOWN",
+                    checkStatus: "L4CON",
+                    checkCode: "",
+                    checkDesc: "Connection refused",
+                  })
+                : server(backend, n),
+            ),
+          ),
+          backends: [],
+          frontends: [],
+        },
+        info: { Version: "3.0.11", Uptime_sec: "600", DroppedLogs: "0" },
+        via: "admin socket",
+      },
+    },
+    router: { ok: true, value: router },
+    paths: {
+      a1: { ok: true, value: [] },
+      a2: { ok: true, value: [] },
+      b1: { ok: true, value: [path("cam/1", { readers: [{ type: "webRTCSession", id: "r1" }] })] },
+      b2: { ok: false, error: "container not running" },
+      c1: { ok: true, value: [] },
+      c2: { ok: false, error: "GET http://10.9.0.13:19043/v3/paths/list?itemsPerPage=500&page=0: timeout" },
+    },
+    endpoints: endpoints(8404),
+    metricsUrls: Object.fromEntries(
+      instances.map((i) => [i.name, `http://${i.dial?.address}:${i.dial?.metrics}/metrics`]),
+    ),
+    drift: [],
+    limits: [],
+    hosts: model.hosts.map((h) => ({
+      name: h.name,
+      docker: h.docker,
+      address: h.address,
+      privateAddress: h.privateAddress ?? null,
+      engine:
+        h.name === "h3"
+          ? { ok: false, error: H3_DOWN }
+          : { ok: true, value: h.name === "h1" ? "27.3.1" : "20.10.24" },
+    })),
+    ...(model.gatewayHost === undefined ? {} : { gatewayHost: model.gatewayHost }),
   };
 }

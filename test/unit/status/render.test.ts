@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderJson, renderTable, renderText } from "../../../infra/status/render";
 import { buildReport } from "../../../infra/status/report";
-import { capturedInputs, healthyInputs, limitedInputs, path } from "./inputs";
+import { capturedInputs, healthyInputs, hostsInputs, limitedInputs, path } from "./inputs";
 
 describe("renderTable", () => {
   it("pads columns to the widest cell, two spaces apart, without trailing spaces", () => {
@@ -169,5 +169,125 @@ describe("renderText TLS", () => {
       "tls      10.0.0.1:8443 · CN=stream.example.test · DNS:stream.example.test, IP Address:10.0.0.1 · expires 2027-01-24T12:10:00.000Z (60 days) · trusted",
     );
     expect(renderText(buildReport(healthyInputs()), 5000)).not.toMatch(/^tls /m);
+  });
+});
+
+describe("renderText hosts", () => {
+  it("lists each host's engine, then the instances grouped by host with the API endpoint asked", () => {
+    const text = renderText(buildReport(hostsInputs()), 5000);
+    expect(text).toBe(
+      `stack hosts at 2026-11-25T12:10:00.000Z
+haproxy  hosts-haproxy running 10m00s · HAProxy 3.0.11 up 10m00s · servers via admin socket
+logs     docker -H unix:///run/mediamtx-lb/h1/docker.sock logs hosts-haproxy-log · running 10m00s · 0 lines dropped (DroppedLogs)
+router   polls 60  pollErrors 8  pollRequests 60  wholeDecodes 0  lookups 0  lookupHits 0  misses 0  learned 0  mapSize 1  lastPollAgeMs 100
+
+HOST  ADDRESS        PRIVATE    RUNS             ENGINE                                  STATE
+h1    198.51.100.11  10.9.0.11  gateway, a1, a2  unix:///run/mediamtx-lb/h1/docker.sock  reachable (Docker 27.3.1)
+h2    198.51.100.12  10.9.0.12  b1, b2           ssh://ops@h2.example.net                reachable (Docker 20.10.24)
+h3    198.51.100.13  10.9.0.13  c1, c2           tcp://10.9.0.13:2376                    UNREACHABLE: docker version failed: error during connect: Get "http://10.9.0.13:2376/v1.47/version": dial tcp 10.9.0.13:2376: connect: connection refused
+
+INSTANCE  HOST  CONTAINER          API              WEIGHT  RTMP  HLS   WEBRTC  CHECK         POLL           STREAMS  READERS
+a1        h1    running 10m00s     10.9.0.11:19003  1       UP    UP    UP      L7OK 200 1ms  ok 0.1s        0        0
+a2        h1    running 10m00s     10.9.0.11:19011  1       UP    UP    UP      L7OK 200 1ms  ok 0.1s        0        0
+b1        h2    running 10m00s     10.9.0.12:19019  1       UP    UP    UP      L7OK 200 1ms  ok 0.1s        1        1
+b2        h2    exited(137) 2m00s  10.9.0.12:19075  1       DOWN  DOWN  DOWN    L4CON 1ms     failing 2m00s  -        -
+c1        h3    unknown            10.9.0.13:19035  1       UP    UP    UP      L7OK 200 1ms  ok 0.1s        0        0
+c2        h3    unknown            10.9.0.13:19043  1       DOWN  DOWN  DOWN    L4CON 1ms     failing 2m00s  ?        ?
+
+STREAM  ROUTED TO  BY    MAPPED  LIVE ON  PUBLISHER  TRACKS  READERS
+cam/1   b1         poll  5.0s    b1       rtmpConn   H264    1 webRTCSession
+
+PROBLEMS (7)
+  ! host h3: engine tcp://10.9.0.13:2376 unreachable: docker version failed: error during connect: Get "http://10.9.0.13:2376/v1.47/version": dial tcp 10.9.0.13:2376: connect: connection refused (container states unknown: c1, c2)
+  ! b2: container hosts-mediamtx-b2 exited (exit code 137) 2m00s ago
+  ! b2: DOWN in rtmp, hls, webrtc (last check: L4CON Connection refused)
+  ! c2: DOWN in rtmp, hls, webrtc (last check: L4CON Connection refused)
+  ! c2: MediaMTX API: GET http://10.9.0.13:19043/v3/paths/list?itemsPerPage=500&page=0: timeout
+  ! router: polls of b2 fail (last success 2m00s ago); its streams keep their owner
+  ! router: polls of c2 fail (last success 2m00s ago); its streams keep their owner
+`,
+    );
+  });
+
+  it("groups rows by host in the hosts' order, whatever the deployment's order", () => {
+    const inputs = hostsInputs();
+    const report = buildReport({ ...inputs, instances: [...inputs.instances].reverse() });
+    const rows = renderText(report, 5000)
+      .split("\n")
+      .filter((l) => /^[abc][12] /.test(l))
+      .map((l) => l.split(/ +/).slice(0, 2).join(" "));
+    expect(rows).toEqual(["a2 h1", "a1 h1", "b2 h2", "b1 h2", "c2 h3", "c1 h3"]);
+  });
+
+  it("names the gateway's host when every engine is down, with every state unknown", () => {
+    const inputs = hostsInputs();
+    const report = buildReport({
+      ...inputs,
+      containers: [],
+      hosts: (inputs.hosts ?? []).map((h) => ({
+        ...h,
+        engine: { ok: false, error: "no answer to docker version within 5s" },
+      })),
+    });
+    const text = renderText(report, 5000);
+    expect(text).toContain("\nhaproxy  hosts-haproxy unknown · HAProxy 3.0.11");
+    expect(text).toContain("· unknown · 0 lines dropped");
+    expect(text).toMatch(/^h2 +198\.51\.100\.12 .* UNREACHABLE: no answer to docker version within 5s$/m);
+    expect(report.problems.slice(0, 3)).toEqual([
+      "host h1: engine unix:///run/mediamtx-lb/h1/docker.sock unreachable: no answer to docker version within 5s (container states unknown: haproxy, log sink, a1, a2)",
+      "host h2: engine ssh://ops@h2.example.net unreachable: no answer to docker version within 5s (container states unknown: b1, b2)",
+      "host h3: engine tcp://10.9.0.13:2376 unreachable: no answer to docker version within 5s (container states unknown: c1, c2)",
+    ]);
+    expect(report.problems.join("\n")).not.toContain("does not exist");
+  });
+});
+
+describe("renderJson hosts", () => {
+  it("adds hosts with their engines, and each instance's host and API endpoint", () => {
+    const json = JSON.parse(renderJson(buildReport(hostsInputs())));
+    expect(Object.keys(json)).toContain("hosts");
+    expect(json.hosts).toEqual([
+      {
+        name: "h1",
+        docker: "unix:///run/mediamtx-lb/h1/docker.sock",
+        address: "198.51.100.11",
+        privateAddress: "10.9.0.11",
+        gateway: true,
+        engine: { reachable: true, version: "27.3.1" },
+      },
+      {
+        name: "h2",
+        docker: "ssh://ops@h2.example.net",
+        address: "198.51.100.12",
+        privateAddress: "10.9.0.12",
+        gateway: false,
+        engine: { reachable: true, version: "20.10.24" },
+      },
+      {
+        name: "h3",
+        docker: "tcp://10.9.0.13:2376",
+        address: "198.51.100.13",
+        privateAddress: "10.9.0.13",
+        gateway: false,
+        engine: { reachable: false, error: expect.stringContaining("connection refused") },
+      },
+    ]);
+    expect(
+      json.instances.map((i: { name: string; host: string; dial: string }) => [i.name, i.host, i.dial]),
+    ).toEqual([
+      ["a1", "h1", "10.9.0.11:19003"],
+      ["a2", "h1", "10.9.0.11:19011"],
+      ["b1", "h2", "10.9.0.12:19019"],
+      ["b2", "h2", "10.9.0.12:19075"],
+      ["c1", "h3", "10.9.0.13:19035"],
+      ["c2", "h3", "10.9.0.13:19043"],
+    ]);
+  });
+
+  it("has neither key without hosts", () => {
+    const json = JSON.parse(renderJson(buildReport(healthyInputs())));
+    expect(json.hosts).toBeUndefined();
+    expect(json.instances[0]).not.toHaveProperty("host");
+    expect(json.instances[0]).not.toHaveProperty("dial");
   });
 });

@@ -6,7 +6,15 @@ import {
   type StatusInputs,
   staleAfterMs,
 } from "../../../infra/status/report";
-import { capturedInputs, container, healthyInputs, limitedInputs, path, type server } from "./inputs";
+import {
+  capturedInputs,
+  container,
+  healthyInputs,
+  hostsInputs,
+  limitedInputs,
+  path,
+  type server,
+} from "./inputs";
 
 /** What the status reads from a TLS listener: a certificate valid until `validTo`, trusted. */
 const served = (validTo: string) => ({
@@ -463,5 +471,41 @@ describe("buildReport limits", () => {
     });
     expect(report.limits[0]?.overLimit).toBe(25);
     expect(report.limits[0]?.overLimitAddresses).toEqual(many.slice(0, MAX_LISTED_ADDRESSES));
+  });
+});
+
+describe("buildReport hosts", () => {
+  it("counts a container only on its own host's engine: a stale namesake on another host is ignored", () => {
+    const inputs = hostsInputs();
+    const report = buildReport(inputs);
+    expect(report.instances.find((i) => i.name === "a1")?.container.state).toBe("running");
+    // Moved to h2 in the inputs' eyes: the running a1 on h1 no longer counts, the exited one on h2 does.
+    const moved = buildReport({
+      ...inputs,
+      instances: inputs.instances.map((i) => (i.name === "a1" ? { ...i, host: "h2" } : i)),
+    });
+    expect(moved.instances.find((i) => i.name === "a1")?.container.state).toBe("exited");
+  });
+
+  it("leaves the states on an unreachable engine unknown, says so once, and still reports their APIs", () => {
+    const report = buildReport(hostsInputs());
+    expect(report.instances.filter((i) => i.container.state === "unknown").map((i) => i.name)).toEqual([
+      "c1",
+      "c2",
+    ]);
+    expect(report.problems.filter((p) => p.startsWith("host "))).toHaveLength(1);
+    expect(report.problems.filter((p) => p.startsWith("c1:"))).toEqual([]);
+    expect(report.problems).toContain(
+      "c2: MediaMTX API: GET http://10.9.0.13:19043/v3/paths/list?itemsPerPage=500&page=0: timeout",
+    );
+  });
+
+  it("reports a missing gateway on a reachable host as before", () => {
+    const inputs = hostsInputs();
+    const report = buildReport({
+      ...inputs,
+      containers: inputs.containers.filter((c) => c.name !== inputs.haproxyContainer),
+    });
+    expect(report.problems).toContain("haproxy: container hosts-haproxy does not exist");
   });
 });
