@@ -49,7 +49,10 @@ export class MediamtxInstance extends pulumi.ComponentResource {
               files,
               labels: Object.fromEntries(instance.labels.map((l) => [l.label, l.value])),
             },
-            { parent: this, dependsOn: [args.image] },
+            // On the host's provider as well: `pulumi state delete --target-dependents <provider>`
+            // (taking a dead host out of the stack, README) then forgets this volume with the host's
+            // containers, instead of a later `up` trying to delete it on an engine that is gone.
+            { parent: this, dependsOn: [args.image, host.provider] },
           );
     const source = host === undefined ? instance.configDir : `${instance.containerName}-config`;
 
