@@ -406,6 +406,16 @@ describe("several Docker hosts (network namespaces, real engines)", () => {
       "{{.State.StartedAt}}",
       stack.model.gateway.containerName,
     ]);
+    const startedAt = (host: number, container: string) =>
+      docker(lab.hosts[host]?.docker ?? "", ["inspect", "-f", "{{.State.StartedAt}}", container]);
+    const untouched = [
+      [0, "h1-a"],
+      [0, "h1-b"],
+      [1, "h2-a"],
+      [1, "h2-b"],
+    ] as const;
+    const containerOf = (name: string) => `${stack.name}-mediamtx-${name}`;
+    const before = await Promise.all(untouched.map(([h, n]) => startedAt(h, containerOf(n))));
     const urn = `urn:pulumi:${stack.name}::mediamtx-lb::pulumi:providers:docker::${stack.name}-host-h3`;
     const forget = await pulumi(["state", "delete", "--stack", stack.name, "--target-dependents", "-y", urn]);
     expect(forget.code, `${forget.stdout}${forget.stderr}`).toBe(0);
@@ -427,6 +437,8 @@ describe("several Docker hosts (network namespaces, real engines)", () => {
       "h3-a@h1",
       "h3-b@h2",
     ]);
+    // Only the moved instances were created: the others kept their containers.
+    expect(await Promise.all(untouched.map(([h, n]) => startedAt(h, containerOf(n))))).toEqual(before);
     // The gateway kept running through it (its config changed: a reload, never a new container).
     expect(
       await docker(lab.hosts[0]?.docker ?? "", [

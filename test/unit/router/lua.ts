@@ -64,7 +64,10 @@ export function runHarness(
     maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, MTX_HARNESS_DECODER: decoder },
   });
-  if (run.error) throw new Error(`${interpreter}: ${run.error.message} (is ${interpreter} installed?)`);
+  // EPIPE: the script failed at load and exited before reading its input; its status and stderr say why.
+  const epipe = (run.error as NodeJS.ErrnoException | undefined)?.code === "EPIPE";
+  if (run.error && !epipe)
+    throw new Error(`${interpreter}: ${run.error.message} (is ${interpreter} installed?)`);
   if (run.status !== 0) throw new Error(`${interpreter} exited ${run.status}: ${run.stderr}`);
   const results: unknown = JSON.parse(run.stdout);
   if (!Array.isArray(results) || results.length !== cases.length) {
