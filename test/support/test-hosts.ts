@@ -56,8 +56,8 @@ const MAX_HOSTS = 89;
  * The mirror's port on the public root address.
  * Couplings: MLB_REGISTRY_PORT and MLB_REGISTRY_DIR in scripts/lib/common.sh (same port, same storage).
  */
-export const MIRROR_PORT = 5000;
-export const REGISTRY_STORAGE = join(
+const MIRROR_PORT = 5000;
+const REGISTRY_STORAGE = join(
   process.env.MEDIAMTX_LB_CACHE ?? join(process.env.HOME ?? "/root", ".cache/mediamtx-lb"),
   "registry",
 );
