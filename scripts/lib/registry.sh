@@ -41,6 +41,15 @@ EOF
   mv -f "$MLB_REGISTRY_CONFIG.tmp" "$MLB_REGISTRY_CONFIG"
 }
 
+# Closes every descriptor above 2 of the current (sub)shell.
+close_inherited_fds() {
+  local fd n
+  for fd in /proc/"$BASHPID"/fd/*; do
+    n="${fd##*/}"
+    if [ "$n" -gt 2 ]; then eval "exec $n>&-" 2>/dev/null || true; fi
+  done
+}
+
 # Idempotent: a running registry of ours is kept (no systemd here, so it is a plain background
 # process; Debian's own service would listen on every address with htpasswd auth, so it is not used).
 ensure_registry() {
@@ -49,8 +58,12 @@ ensure_registry() {
   write_registry_config
   if registry_pid >/dev/null && registry_answers; then return 0; fi
   registry_answers && die "$MLB_REGISTRY answers but is not the registry of $MLB_REGISTRY_PIDFILE: stop it"
-  # setsid: the registry outlives the bootstrap step that started it.
-  setsid docker-registry serve "$MLB_REGISTRY_CONFIG" </dev/null >>"$MLB_REGISTRY_LOG" 2>&1 &
+  # setsid: the registry outlives the bootstrap step that started it. It must not keep the caller's
+  # descriptors either: under `flock LOCK scripts/bootstrap` it held the lock for its whole life.
+  (
+    close_inherited_fds
+    exec setsid docker-registry serve "$MLB_REGISTRY_CONFIG" </dev/null >>"$MLB_REGISTRY_LOG" 2>&1
+  ) &
   printf '%s\n' "$!" >"$MLB_REGISTRY_PIDFILE"
   for _ in $(seq 1 50); do
     registry_answers && return 0

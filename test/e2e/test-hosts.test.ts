@@ -12,6 +12,8 @@ import {
   DATA_ROOT,
   inNamespace,
   PREFIX,
+  PRIVATE_NET,
+  PUBLIC_NET,
   RUN_ROOT,
   type TestHost,
   type TestHosts,
@@ -86,8 +88,8 @@ describe("test hosts", () => {
     expect(new Set(infos.map((i) => i.ID)).size).toBe(2);
     for (const i of infos) expect(i.RegistryConfig.Mirrors).toEqual([`http://${lab.mirror}/`]);
     expect(lab.hosts.map((h) => [h.address, h.privateAddress])).toEqual([
-      ["10.254.90.11", "10.254.91.11"],
-      ["10.254.90.12", "10.254.91.12"],
+      [`${PUBLIC_NET}.11`, `${PRIVATE_NET}.11`],
+      [`${PUBLIC_NET}.12`, `${PRIVATE_NET}.12`],
     ]);
   });
 
@@ -120,7 +122,7 @@ describe("test hosts", () => {
     expect(await curlFrom(client, `http://${h1.address}:${PUBLIC_PORT}/`)).toMatch(/^\d{3}$/);
     // curl exit 7: no route at all (the client has none to the private subnet).
     expect(await curlFrom(client, `http://${h1.privateAddress}:${PRIVATE_PORT}/`)).toBe("exit 7");
-    expect(await curlFrom(client, `http://10.254.91.1:${PRIVATE_PORT}/`)).toBe("exit 7");
+    expect(await curlFrom(client, `http://${PRIVATE_NET}.1:${PRIVATE_PORT}/`)).toBe("exit 7");
   });
 
   it("cutLink makes a host's packets vanish and restoreLink brings it back", async () => {
@@ -143,10 +145,10 @@ describe("test hosts", () => {
     const received: string[] = [];
     const sock = createSocket("udp4");
     sock.on("message", (m) => received.push(m.toString()));
-    await new Promise<void>((r) => sock.bind(0, "10.254.90.1", r));
+    await new Promise<void>((r) => sock.bind(0, `${PUBLIC_NET}.1`, r));
     const port = sock.address().port;
     const send = (text: string) =>
-      inNamespace(client, "bash", ["-c", `printf ${text} >/dev/udp/10.254.90.1/${port}`]).catch(
+      inNamespace(client, "bash", ["-c", `printf ${text} >/dev/udp/${PUBLIC_NET}.1/${port}`]).catch(
         () => undefined,
       );
     try {

@@ -11,6 +11,7 @@ import { HOST_HAPROXY } from "../support/haproxy-check";
 import { isAnswered, parseMediaPlaylist } from "../support/hls-player";
 import { bindListeners } from "../support/local-cluster";
 import { hostileRequests, placementAgainstWeights } from "../support/routing-scenarios";
+import { labNames } from "../support/test-hosts";
 import { candidateEndpoints, iceFragment, rewriteCandidatePorts } from "../support/webrtc";
 
 const LL_PLAYLIST = `#EXTM3U
@@ -198,5 +199,42 @@ describe("seed design config", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("labNames (test hosts)", () => {
+  it("keeps every interface name within IFNAMSIZ (15) at the longest id and host count", () => {
+    const n = labNames("abcd", 89);
+    const names = [
+      n.publicBridge,
+      n.privateBridge,
+      n.clientVeth,
+      ...n.hosts.flatMap((h) => [h.publicVeth, h.privateVeth]),
+    ];
+    for (const name of names) expect(name.length, name).toBeLessThanOrEqual(15);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it("names and addresses hosts by position", () => {
+    const [h1, h2] = labNames("t1", 2).hosts;
+    expect(h1).toMatchObject({
+      name: "host-1",
+      namespace: "mtxlb-t1-host-1",
+      docker: "unix:///run/mtxlb-hosts/t1/host-1/docker.sock",
+      address: "10.254.90.11",
+      privateAddress: "10.254.91.11",
+    });
+    expect(h2?.address).toBe("10.254.90.12");
+  });
+
+  it.each([
+    ["ABCD", 1, "id: must be 1-4 lowercase letters or digits, got ABCD"],
+    ["abcde", 1, "got abcde"],
+    ["a-b", 1, "got a-b"],
+    ["ab", 0, "hosts must be an integer 1-89, got 0"],
+    ["ab", 90, "got 90"],
+    ["ab", 1.5, "got 1.5"],
+  ])("refuses id %j with %j hosts", (id, hosts, message) => {
+    expect(() => labNames(id, hosts)).toThrow(message);
   });
 });

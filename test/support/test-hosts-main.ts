@@ -1,7 +1,7 @@
 // scripts/testhosts: the test-hosts lab for humans and the bench. `up N` prints the lab as JSON and
 // leaves it running (engines and mirror are detached); `down [ID]` removes recorded labs; `clean`
 // removes everything any run left behind.
-import { cleanupLeftoverTestHosts, createTestHosts, destroyTestHosts, recordedTestHosts } from "./test-hosts";
+import { cleanupLeftoverTestHosts, createTestHosts, recordedTestHosts } from "./test-hosts";
 
 const USAGE = "usage: scripts/testhosts up N [--no-client] [--id ID] | down [ID] | clean";
 
@@ -22,8 +22,10 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     case "down": {
-      const ids = rest[0] ? [rest[0]] : recordedTestHosts().map((s) => s.id);
-      for (const id of ids) await destroyTestHosts(id);
+      const labs = recordedTestHosts().filter((lab) => rest[0] === undefined || lab.id === rest[0]);
+      if (rest[0] !== undefined && labs.length === 0)
+        throw new Error(`no test-hosts lab ${rest[0]} is recorded`);
+      for (const lab of labs) await lab.destroy();
       return 0;
     }
     case "clean":

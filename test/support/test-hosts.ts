@@ -56,8 +56,8 @@ const MAX_HOSTS = 89;
  * The mirror's port on the public root address.
  * Couplings: MLB_REGISTRY_PORT and MLB_REGISTRY_DIR in scripts/lib/common.sh (same port, same storage).
  */
-export const MIRROR_PORT = 5000;
-export const REGISTRY_STORAGE = join(
+const MIRROR_PORT = 5000;
+const REGISTRY_STORAGE = join(
   process.env.MEDIAMTX_LB_CACHE ?? join(process.env.HOME ?? "/root", ".cache/mediamtx-lb"),
   "registry",
 );
@@ -101,8 +101,8 @@ export interface TestHosts {
   destroy(): Promise<void>;
 }
 
-/** What `scripts/testhosts up` prints and the state file records. */
-export interface TestHostsState {
+/** What the state file (/run/mtxlb-hosts/<id>/state.json) records. */
+interface TestHostsState {
   readonly id: string;
   readonly hosts: readonly TestHost[];
   readonly client?: TestClient;
@@ -414,7 +414,7 @@ export async function createTestHosts(opts: TestHostsOptions): Promise<TestHosts
   return lab;
 }
 
-/** The handle of a lab described by its state (also used to reattach from the state file). */
+/** The handle of a lab described by its state (a new lab's, or one read back from its state file). */
 function labHandle(state: TestHostsState): TestHosts {
   const n = labNames(state.id, state.hosts.length);
   const hostNames = (host: TestHost | string): HostNames => {
@@ -599,18 +599,12 @@ async function removeLabs(id?: string): Promise<void> {
 }
 
 /** The labs whose state file exists under /run/mtxlb-hosts (what `scripts/testhosts up` left running). */
-export function recordedTestHosts(): TestHostsState[] {
+export function recordedTestHosts(): TestHosts[] {
   if (!existsSync(RUN_ROOT)) return [];
   return readdirSync(RUN_ROOT)
     .map((id) => join(RUN_ROOT, id, "state.json"))
     .filter((f) => existsSync(f))
-    .map((f) => JSON.parse(readFileSync(f, "utf8")) as TestHostsState);
-}
-
-/** Removes one recorded lab by id (`scripts/testhosts down`). */
-export async function destroyTestHosts(id: string): Promise<void> {
-  labNames(id, 1);
-  await removeLabs(id);
+    .map((f) => labHandle(JSON.parse(readFileSync(f, "utf8")) as TestHostsState));
 }
 
 /** Removes every lab of any run, recorded or not, by the `mtxlb-` prefix and the two directories. */
