@@ -12,6 +12,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serverStatus } from "../../infra/haproxy/stats-csv";
 import { fetchRouterStatus, fetchStats, statsEndpoint } from "../../infra/haproxy/stats-frontend";
+import type { StatusReport } from "../../infra/status/report";
 import { localImages } from "../../scripts/lib/versions";
 import { Chromium, chromiumAvailable } from "../support/chromium";
 import { eventually, stopProcess } from "../support/publisher";
@@ -244,6 +245,34 @@ describe("several Docker hosts (network namespaces, real engines)", () => {
     expect(statuses.length).toBe(3 * 3 * STREAMS.length);
     expect(statuses.every((s) => s === 200)).toBe(true);
   }, 240_000);
+
+  it("scripts/status on the gateway's host groups instances by host and shows each engine reachable", async () => {
+    // Run where an operator runs it: on the gateway's host, whose private address the instances'
+    // control API answers (the root namespace's address on the private bridge is not the gateway's).
+    const { stdout } = await inNamespace(
+      lab.hosts[0]?.namespace ?? "",
+      join(REPO_ROOT, "scripts", "status"),
+      [stack.name, "--json"],
+      { timeoutMs: 120_000 },
+    );
+    const report = JSON.parse(stdout) as StatusReport;
+    expect(report.hosts?.map((h) => [h.name, h.engine.reachable, h.gateway])).toEqual([
+      ["h1", true, true],
+      ["h2", true, false],
+      ["h3", true, false],
+    ]);
+    expect(report.instances.map((i) => `${i.name}@${i.host} ${i.container.state} api=${i.api.ok}`)).toEqual(
+      stack.model.instances.map((i) => `${i.name}@${i.host} running api=true`),
+    );
+    const live = report.instances.flatMap((i) => i.streams ?? []).sort();
+    expect(live).toEqual([...STREAMS].sort());
+    const { stdout: text } = await inNamespace(
+      lab.hosts[0]?.namespace ?? "",
+      join(REPO_ROOT, "scripts", "status"),
+      [stack.name],
+    );
+    console.log(`hosts e2e: scripts/status (text):\n${text}`);
+  }, 180_000);
 
   it("from the client, no MediaMTX port answers on any host, apart from the WebRTC UDP ones", async () => {
     const targets: string[] = [];
