@@ -38,7 +38,17 @@ export interface HostDraft {
 
 function isIpv4(text: string): boolean {
   const match = IPV4.exec(text);
-  return match !== null && match.slice(1).every((octet) => Number(octet) <= 255);
+  return match?.slice(1).every((octet) => Number(octet) <= 255) ?? false;
+}
+
+/**
+ * An address Docker can bind one machine's ports to: not unspecified (0.0.0.0 would publish MediaMTX's
+ * API on every interface), loopback, link-local, multicast or broadcast.
+ */
+function isHostAddress(text: string): boolean {
+  if (!isIpv4(text)) return false;
+  const [a, b] = text.split(".").map(Number) as [number, number];
+  return !(a === 0 || a === 127 || (a === 169 && b === 254) || a >= 224);
 }
 
 /**
@@ -58,6 +68,7 @@ export function readHosts(problems: Problems, value: unknown): readonly HostDraf
   const drafts: HostDraft[] = [];
   const names = new Map<string, number>();
   const addresses = new Map<string, string>();
+  const engines = new Map<string, number>();
   let broken = false;
   value.forEach((item: unknown, index) => {
     const path = `hosts[${index}]`;
@@ -85,12 +96,22 @@ export function readHosts(problems: Problems, value: unknown): readonly HostDraf
       (t) => DOCKER_ENDPOINT.test(t),
       "a Docker engine endpoint: unix:///path, tcp://host:port or ssh://user@host[:port]",
     );
+    if (docker !== undefined) {
+      // Two hosts on one engine would create the same network and containers twice.
+      const first = engines.get(docker);
+      if (first !== undefined)
+        problems.add(
+          `${path}.docker`,
+          `must be unique, got "${docker}" (also ${at(`hosts[${first}].docker`)})`,
+        );
+      else engines.set(docker, index);
+    }
     const address = readRequired(
       problems,
       `${path}.address`,
       item.address,
-      isIpv4,
-      "the IPv4 address clients reach this machine at (its WebRTC UDP ports bind there)",
+      isHostAddress,
+      "the IPv4 address clients reach this machine at (its WebRTC UDP ports bind there; not 0.0.0.0, loopback, link-local or multicast)",
     );
     const privateAddress =
       item.privateAddress === undefined
@@ -100,8 +121,8 @@ export function readHosts(problems: Problems, value: unknown): readonly HostDraf
             `${path}.privateAddress`,
             item.privateAddress,
             undefined,
-            isIpv4,
-            "an IPv4 address on the network only the hosts share (MediaMTX ports bind there)",
+            isHostAddress,
+            "an IPv4 address on the network only the hosts share (MediaMTX ports bind there; not 0.0.0.0, loopback, link-local or multicast)",
           );
     if (privateAddress !== undefined && privateAddress === address)
       problems.add(

@@ -61,7 +61,7 @@ import {
   STATS_USER_PATTERN,
   stackNames,
 } from "./names";
-import { Problems } from "./problems";
+import { at, Problems } from "./problems";
 import {
   boundFrontendPorts,
   checkPortCollisions,
@@ -276,6 +276,10 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
   const health = readHealth(problems, raw.health);
   const ports = readPorts(problems, raw.ports);
   const icePorts = instances === undefined ? [] : resolveIcePorts(problems, instances, ports.iceTcpBase);
+  if (hosts === undefined && isRecord(raw.ports))
+    for (const key of ["privateBase", "webrtcUdpBase"] as const)
+      if (raw.ports[key] !== undefined)
+        problems.add(`ports.${key}`, `needs ${at("hosts")} (without it nothing is published on a host)`);
   if (instances !== undefined) {
     checkPortCollisions(problems, ports, icePorts, instances, boundFrontendPorts(raw.tls));
     if (hosts !== undefined)

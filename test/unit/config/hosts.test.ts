@@ -154,7 +154,32 @@ describe("validateConfig: bad hosts", () => {
     [
       "address not an IPv4 address",
       { hosts: [{ ...HOSTS[0], address: "h1.example.net" }], instances: [{ name: "a" }] },
-      'mediamtx-lb:hosts[0].address: must be the IPv4 address clients reach this machine at (its WebRTC UDP ports bind there), got "h1.example.net"',
+      'mediamtx-lb:hosts[0].address: must be the IPv4 address clients reach this machine at (its WebRTC UDP ports bind there; not 0.0.0.0, loopback, link-local or multicast), got "h1.example.net"',
+    ],
+    [
+      "address on loopback",
+      { hosts: [{ ...HOSTS[0], address: "127.0.0.1" }], instances: [{ name: "a" }] },
+      'mediamtx-lb:hosts[0].address: must be the IPv4 address clients reach this machine at (its WebRTC UDP ports bind there; not 0.0.0.0, loopback, link-local or multicast), got "127.0.0.1"',
+    ],
+    [
+      "private address unspecified (would publish the API everywhere)",
+      { hosts: [{ ...HOSTS[0], privateAddress: "0.0.0.0" }], instances: [{ name: "a" }] },
+      'mediamtx-lb:hosts[0].privateAddress: must be an IPv4 address on the network only the hosts share (MediaMTX ports bind there; not 0.0.0.0, loopback, link-local or multicast), got "0.0.0.0"',
+    ],
+    [
+      "private address link-local",
+      { hosts: [{ ...HOSTS[0], privateAddress: "169.254.1.1" }], instances: [{ name: "a" }] },
+      'mediamtx-lb:hosts[0].privateAddress: must be an IPv4 address on the network only the hosts share (MediaMTX ports bind there; not 0.0.0.0, loopback, link-local or multicast), got "169.254.1.1"',
+    ],
+    [
+      "two hosts on one engine",
+      { hosts: [HOSTS[0], { ...HOSTS[1], docker: HOSTS[0]?.docker }], instances: [{ name: "a" }] },
+      'mediamtx-lb:hosts[1].docker: must be unique, got "unix:///run/h1/docker.sock" (also mediamtx-lb:hosts[0].docker)',
+    ],
+    [
+      "private ports without hosts",
+      { ports: { privateBase: 20000 }, instances: [{ name: "a" }] },
+      "mediamtx-lb:ports.privateBase: needs mediamtx-lb:hosts (without it nothing is published on a host)",
     ],
     [
       "missing docker",
