@@ -2,7 +2,7 @@
 // (forget-host.ts), import it back. Wiring only.
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { forgetHost } from "./forget-host";
@@ -21,7 +21,8 @@ function main(argv: readonly string[]): number {
     return argv.some((a) => a === "-h" || a === "--help") ? 0 : 2;
   }
   const [stack, host] = argv as [string, string];
-  const dir = mkdtempSync(join(tmpdir(), "mediamtx-lb-forget-"));
+  // Kept: the export before the change is the way back (`scripts/pulumi stack import --file …`).
+  const dir = mkdtempSync(join(tmpdir(), `mediamtx-lb-forget-${stack}-${host}-`));
   try {
     const before = join(dir, "before.json");
     const after = join(dir, "after.json");
@@ -30,15 +31,14 @@ function main(argv: readonly string[]): number {
     writeFileSync(after, JSON.stringify(exported, null, 2));
     execFileSync(PULUMI, ["stack", "import", "--stack", stack, "--file", after], { stdio: "inherit" });
     process.stdout.write(
-      `forgot ${forgotten.length} resources of host ${host}:\n${forgotten.map((u) => `  ${u}`).join("\n")}\n` +
+      `state before the change: ${before}\n` +
+        `forgot ${forgotten.length} resources of host ${host}:\n${forgotten.map((u) => `  ${u}`).join("\n")}\n` +
         `next: remove ${host} from mediamtx-lb:hosts, move or remove its instances, then scripts/pulumi up\n`,
     );
     return 0;
   } catch (err) {
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

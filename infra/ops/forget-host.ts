@@ -64,6 +64,11 @@ export function forgetHost(exported: unknown, stack: string, host: string): Forg
   for (const r of resources) {
     if (r.provider?.startsWith(providerRef) || r.dependencies?.includes(provider.urn)) dropped.add(r.urn);
   }
+  const gatewayParts = [...dropped].filter((urn) => /mediamtx-lb:index:(Gateway|LogSink)\$/.test(urn));
+  if (gatewayParts.length > 0)
+    throw new Error(
+      `host ${host} runs the gateway (${gatewayParts.length} of its resources): forgetting it would lose the running HAProxy; place the gateway on another host first (gateway.host) or destroy and rebuild the stack`,
+    );
   const kept = resources
     .filter((r) => !dropped.has(r.urn))
     .map((r) => {
@@ -82,8 +87,20 @@ export function forgetHost(exported: unknown, stack: string, host: string): Forg
     });
   const root = exported as Record<string, unknown>;
   const deployment = root.deployment as Record<string, unknown>;
+  // An interrupted operation on a forgotten resource would be retried against the dead engine.
+  const pending = deployment.pending_operations;
+  const pendingKept = Array.isArray(pending)
+    ? pending.filter((op) => !(isRecord(op) && isRecord(op.resource) && dropped.has(String(op.resource.urn))))
+    : pending;
   return {
-    exported: { ...root, deployment: { ...deployment, resources: kept } },
+    exported: {
+      ...root,
+      deployment: {
+        ...deployment,
+        resources: kept,
+        ...(pending === undefined ? {} : { pending_operations: pendingKept }),
+      },
+    },
     forgotten: resources.filter((r) => dropped.has(r.urn)).map((r) => r.urn),
   };
 }

@@ -129,6 +129,8 @@ export interface HaproxyRtmpLimitsView {
 
 export interface HaproxyView {
   readonly stack: string;
+  /** With `hosts`: comments say where the publish hook listens and who may call it. */
+  readonly onHosts: boolean;
   readonly adminSocket: string;
   readonly serverStateFile: string;
   /** The `log` target: the log sink's datagram socket (render/log-sink.ts binds it). */
@@ -228,6 +230,11 @@ export function toHaproxyView(model: Model): HaproxyView {
   const bind = (port: number): string => `${model.bindAddress}:${port}`;
   const { health } = model;
   const onHosts = model.hosts.length > 0;
+  // With `hosts`, an instance whose host is lost drops packets: its encoders' sessions through the
+  // gateway would hang until `timeout tunnel`. Closed when the server goes DOWN, they reconnect at once
+  // and land on a surviving instance.
+  const shutdownOnDown = (proxy: string) =>
+    onHosts && proxy === model.proxies.rtmp ? " on-marked-down shutdown-sessions" : "";
   const check = (instance: InstanceModel) =>
     `check${onHosts ? ` port ${instance.dial.api}` : ""} inter ${formatHaproxyDuration(health.intervalMs)} fall ${health.fall} rise ${health.rise}`;
   // One backend's servers run health checks; every other server `track`s its namesake there: one
@@ -263,12 +270,13 @@ export function toHaproxyView(model: Model): HaproxyView {
         name: instance.name,
         endpoint: `${instance.dial.address}:${port(instance)}`,
         weight: instance.weight,
-        health: isHealth ? check(instance) : track(instance),
+        health: isHealth ? check(instance) : `${track(instance)}${shutdownOnDown(proxy)}`,
       })),
     };
   };
   return {
     stack: model.stack,
+    onHosts,
     adminSocket: ADMIN_SOCKET,
     serverStateFile: SERVER_STATE_FILE,
     logSocket: LOG_SOCKET,

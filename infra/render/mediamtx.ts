@@ -32,6 +32,8 @@ export interface MediamtxView {
   readonly trustedProxies: string;
   /** YAML flow list: the hosts advertised in ICE candidates. */
   readonly additionalHosts: string;
+  /** With `hosts`: the comments say where the API is published and the hook listens. */
+  readonly onHosts: boolean;
   /** With `hosts`: the WebRTC UDP port this instance listens on and its host publishes; null otherwise. */
   readonly webrtcUdpPort: number | null;
 }
@@ -57,6 +59,7 @@ export function toMediamtxView(model: Model, instance: InstanceModel): MediamtxV
     trustedProxies: yamlFlowList(model.gatewaySources),
     additionalHosts: yamlFlowList(instance.candidateHosts),
     webrtcUdpPort: instance.webrtcUdpPort ?? null,
+    onHosts: instance.host !== undefined,
   };
 }
 

@@ -393,9 +393,19 @@ describe("several Docker hosts (network namespaces, real engines)", () => {
     console.log(`hosts e2e: cut → DOWN in every backend after ${downAfter} ms (budget ${budgetMs} ms)`);
     expect(downAfter).toBeLessThanOrEqual(budgetMs + 500);
 
-    // The encoder notices and reconnects, as encoders do: a new connection through the gateway.
+    // The gateway closes the sessions of a server marked DOWN (on-marked-down shutdown-sessions), so
+    // the encoder notices at once instead of after `timeout tunnel`; it reconnects, as encoders do.
     const old = publishers.get(victim ?? "");
-    if (old !== undefined) await stopProcess(old);
+    if (old === undefined) throw new Error(`no publisher for ${victim}`);
+    const exited =
+      old.exitCode !== null
+        ? Date.now() - cutAt
+        : await Promise.race([
+            new Promise<number>((resolve) => old.once("exit", () => resolve(Date.now() - cutAt))),
+            sleep(15_000).then(() => undefined),
+          ]);
+    console.log(`hosts e2e: the ${victim} encoder saw its connection closed ${exited} ms after the cut`);
+    expect(exited).toBeDefined();
     publishers.set(victim ?? "", publishFrom(client(), `rtmp://${gatewayAddress()}:1935/${victim}`));
     const newOwner = await eventually(
       `${victim} republished on a surviving host`,

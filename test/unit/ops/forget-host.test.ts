@@ -77,6 +77,29 @@ describe("forgetHost", () => {
     );
   });
 
+  it("refuses the gateway's host: the running HAProxy would be forgotten", () => {
+    expect(() => forgetHost(exported, "st", "h1")).toThrow(
+      "host h1 runs the gateway (1 of its resources): forgetting it would lose the running HAProxy",
+    );
+  });
+
+  it("drops interrupted operations on forgotten resources", () => {
+    const withPending = {
+      ...exported,
+      deployment: {
+        ...exported.deployment,
+        pending_operations: [
+          { resource: { urn: C3 }, type: "creating" },
+          { resource: { urn: C1 }, type: "updating" },
+        ],
+      },
+    };
+    const { exported: out } = forgetHost(withPending, "st", "h3");
+    expect((out.deployment as Record<string, unknown>).pending_operations).toEqual([
+      { resource: { urn: C1 }, type: "updating" },
+    ]);
+  });
+
   it("refuses something that is not an export", () => {
     expect(() => forgetHost({ resources: [] }, "st", "h3")).toThrow("expected {deployment: {resources}}");
   });
