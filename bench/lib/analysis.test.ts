@@ -335,6 +335,8 @@ describe("summarizeHostLoss", () => {
     routedMs: 5000,
     ...(playable === undefined ? {} : { playableMs: playable }),
     encoderStarts: 2,
+    encoderStartMs: [0, 9000],
+    survivorMapChanges: [],
     survivorStreams: ["s1", "s2"],
     survivorRequests: 100,
     survivorFailed: failed,

@@ -112,6 +112,8 @@ describe("host-loss section", () => {
             routedMs: 6100,
             playableMs: 8250,
             encoderStarts: 1,
+            encoderStartMs: [0],
+            survivorMapChanges: ["s5 h1-a → (none) at +6500 ms"],
             survivorStreams: ["s1", "s2", "s5", "s6"],
             survivorRequests: 320,
             survivorFailed: 0,
@@ -126,9 +128,10 @@ describe("host-loss section", () => {
     expect(md).toContain("each in its own network namespace on this one machine");
     expect(md).toContain("packets vanish");
     expect(md).toContain(
-      "| 1 | h2 | s3 (h2-a → h1-b) | 5.50 | 5.60 | 6.10 | 8.25 | 1 | 0 / 320 | 1 of 1 | 2.30 |",
+      "| 1 | h2 | s3 (h2-a → h1-b) | 5.50 | 5.60 | 6.10 | 8.25 | 0.0 | 0 / 320 | 1 of 1 | 2.30 |",
     );
     expect(md).toContain("| cut → DOWN in every backend | 5.60 (5.60–5.60) |");
+    expect(md).toContain("cycle 1: `s5 h1-a → (none) at +6500 ms`");
     expect(md).toContain(
       "| 9 | host link cut: failed HLS requests of viewers on the surviving hosts | 0 | 0 of 320 | met |",
     );

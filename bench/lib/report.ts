@@ -438,7 +438,7 @@ function hostLossSection(r: BenchReport): string[] {
         "→ DOWN (all) s",
         "→ routed s",
         "→ plays s",
-        "encoder starts",
+        "ffmpeg starts, s after the cut",
         "survivors failed / requests",
         "untouched publishers still running at restore",
         "restore → UP s",
@@ -453,7 +453,7 @@ function hostLossSection(r: BenchReport): string[] {
           sec(x?.downMs ?? Number.NaN),
           sec(x?.routedMs ?? Number.NaN),
           sec(x?.playableMs ?? Number.NaN),
-          String(c.encoderStarts),
+          c.encoderStartMs.map((ms) => fmt(ms / 1000, 1)).join(", ") || "—",
           `${c.survivorFailed} / ${c.survivorRequests}`,
           c.untouchedStillRunning.length
             ? `${c.untouchedStillRunning.filter(Boolean).length} of ${c.untouchedStillRunning.length}`
@@ -473,13 +473,20 @@ function hostLossSection(r: BenchReport): string[] {
         ["survivors' failed requests (all cycles)", `${s.survivorFailed} of ${s.survivorRequests}`],
       ],
     ),
+    ...(h.cycles.some((c) => c.survivorMapChanges.length > 0)
+      ? [
+          "",
+          `Router map entries of survivors that went away or changed after the cut (diagnostic, /router polled every 100 ms): ${h.cycles
+            .flatMap((c, i) => c.survivorMapChanges.map((x) => `cycle ${i + 1}: \`${x}\``))
+            .join(", ")}.`,
+        ]
+      : []),
     ...(h.cycles.some((c) => c.failureSamples.length > 0)
       ? [
           "",
-          `Survivor failures: ${h.cycles
-            .flatMap((c) => c.failureSamples)
-            .map((x) => `\`${x}\``)
-            .join(", ")}`,
+          `Survivor failures (first five per cycle; +ms after the cut): ${h.cycles
+            .flatMap((c, i) => c.failureSamples.map((x) => `cycle ${i + 1}: \`${x}\``))
+            .join(", ")}.`,
         ]
       : []),
     "",

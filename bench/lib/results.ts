@@ -215,11 +215,15 @@ export interface HostLossCycle {
   readonly playableMs?: number;
   /** ffmpeg processes the reconnecting encoder started from the cut until the stream played. */
   readonly encoderStarts: number;
+  /** When each of them started, ms after the cut. */
+  readonly encoderStartMs: readonly number[];
   /** Streams whose owner was on another host at the cut; their viewers' requests from the cut on. */
   readonly survivorStreams: readonly string[];
   readonly survivorRequests: number;
   readonly survivorFailed: number;
   readonly failureSamples: readonly string[];
+  /** Diagnostic: survivors whose router map entry went away or changed after the cut, and when. */
+  readonly survivorMapChanges: readonly string[];
   /** Whether the publishers left alone on the cut host still ran when the link came back (never noticed). */
   readonly untouchedStillRunning: readonly boolean[];
   /** ms from the link restored to UP, per `instance/backend` (NaN: not in time). */

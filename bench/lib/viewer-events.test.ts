@@ -67,7 +67,7 @@ describe("viewerWindow", () => {
     expect(w).toEqual({
       requests: 4,
       failed: 2,
-      samples: ["503 segment s1", "0 segment s2: timeout"],
+      samples: ["503 segment s1 +100 ms", "0 segment s2 +200 ms: timeout"],
     });
   });
 });

@@ -71,7 +71,7 @@ export function firstPlayable(
 export interface ViewerWindow {
   readonly requests: number;
   readonly failed: number;
-  /** Up to five failures as `status kind stream` (`0 playlist s3: timeout`). */
+  /** Up to five failures as `status kind stream +ms` (ms after `from`), with the error if any. */
   readonly samples: readonly string[];
 }
 
@@ -89,6 +89,9 @@ export function viewerWindow(
     failed: failed.length,
     samples: failed
       .slice(0, 5)
-      .map((e) => `${e.status} ${e.kind} ${e.stream}${e.error ? `: ${e.error.slice(0, 60)}` : ""}`),
+      .map(
+        (e) =>
+          `${e.status} ${e.kind} ${e.stream} +${e.sentAt - from} ms${e.error ? `: ${e.error.slice(0, 80)}` : ""}`,
+      ),
   };
 }

@@ -5,7 +5,7 @@
 // counts the failed requests of viewers of streams on the other hosts, restores the link and times → UP.
 // The shared bench stack plays no part; lab and stack are torn down whatever happens.
 import type { ChildProcess } from "node:child_process";
-import { closeSync, mkdirSync, openSync, rmSync } from "node:fs";
+import { appendFileSync, closeSync, mkdirSync, openSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { validateConfig } from "../../infra/config/validate";
@@ -57,6 +57,8 @@ const TAIL_MS = 2_000;
  */
 class Encoder {
   starts = 0;
+  /** When each ffmpeg started (ms since the epoch). */
+  readonly startedAt: number[] = [];
   private child: ChildProcess | undefined;
   private running = true;
 
@@ -90,6 +92,7 @@ class Encoder {
   private spawn(): void {
     if (!this.running) return;
     this.starts++;
+    this.startedAt.push(Date.now());
     const fd = openSync(this.log, "a");
     const child = spawnInNamespace(
       this.namespace,
@@ -132,6 +135,7 @@ function startViewers(
     createInterface({ input: proc.stdout }).on("line", (line) => {
       const e = parseViewerEvent(line);
       if (e) events.push(e);
+      appendFileSync(`${log}.jsonl`, `${line}\n`);
     });
   return { proc, events };
 }
@@ -170,7 +174,10 @@ export async function runHostLoss(ctx: BenchContext): Promise<HostLossResult> {
   const intervalMs = durationMs(health.interval);
   const work = workPaths(`${ctx.work.root}/host-loss`);
   rmSync(work.root, { recursive: true, force: true });
-  mkdirSync(work.logs, { recursive: true });
+  // Logs (ffmpeg, viewers' requests as JSON lines) stay after teardown, beside the bench's own.
+  const logs = `${ctx.work.logs}/host-loss`;
+  rmSync(logs, { recursive: true, force: true });
+  mkdirSync(logs, { recursive: true });
   // The lab's subnets are fixed: whatever an interrupted run (bench or e2e) left goes first.
   await cleanupLeftoverTestHosts();
   let lab: TestHosts | undefined;
@@ -215,7 +222,7 @@ export async function runHostLoss(ctx: BenchContext): Promise<HostLossResult> {
           client,
           ctx.clips.tiny,
           `rtmp://${gw}:${model.ports.rtmp}/${s}`,
-          `${work.logs}/ffmpeg-${s}.log`,
+          `${logs}/ffmpeg-${s}.log`,
         ),
       );
       await waitFor(
@@ -224,7 +231,7 @@ export async function runHostLoss(ctx: BenchContext): Promise<HostLossResult> {
         30_000,
       );
     }
-    viewers = startViewers(client, `http://${gw}:${model.ports.hls}`, streams, `${work.logs}/viewers.log`);
+    viewers = startViewers(client, `http://${gw}:${model.ports.hls}`, streams, `${logs}/viewers.log`);
     const events = viewers.events;
     const allPlaying = async () => {
       const placed = await owners(stats);
@@ -274,12 +281,19 @@ export async function runHostLoss(ctx: BenchContext): Promise<HostLossResult> {
       let routedMs: number | undefined;
       let to: string | undefined;
       let playableAt: number | undefined;
+      // Diagnostic: a survivor's entry in the router's map gone or naming another server, first time each.
+      const mapChanges = new Map<string, string>();
       const progress = async () => {
         while (Date.now() < cutAt + 60_000 && (playableAt === undefined || routedMs === undefined)) {
+          const now = await owners(stats).catch(() => undefined);
+          const at = Date.now() - cutAt;
+          for (const s of survivors)
+            if (now !== undefined && !mapChanges.has(s) && now.get(s) !== before.get(s))
+              mapChanges.set(s, `${s} ${before.get(s)} → ${now.get(s) ?? "(none)"} at +${at} ms`);
           if (routedMs === undefined) {
-            const owner = (await owners(stats).catch(() => undefined))?.get(stream);
+            const owner = now?.get(stream);
             if (owner !== undefined && hostOf(owner) !== host) {
-              routedMs = Date.now() - cutAt;
+              routedMs = at;
               to = owner;
             }
           }
@@ -292,6 +306,7 @@ export async function runHostLoss(ctx: BenchContext): Promise<HostLossResult> {
         progress(),
       ]);
       const encoderStarts = (encoder?.starts ?? 0) - encoderStartsBefore;
+      const encoderStartMs = (encoder?.startedAt ?? []).slice(encoderStartsBefore).map((t) => t - cutAt);
       await sleep(TAIL_MS);
       const window = viewerWindow(events, survivors, cutAt, Date.now());
 
@@ -315,7 +330,9 @@ export async function runHostLoss(ctx: BenchContext): Promise<HostLossResult> {
         ...(routedMs === undefined ? {} : { routedMs }),
         ...(playableAt === undefined ? {} : { playableMs: playableAt - cutAt }),
         encoderStarts,
+        encoderStartMs,
         survivorStreams: survivors,
+        survivorMapChanges: [...mapChanges.values()],
         survivorRequests: window.requests,
         survivorFailed: window.failed,
         failureSamples: window.samples,
@@ -325,7 +342,7 @@ export async function runHostLoss(ctx: BenchContext): Promise<HostLossResult> {
       cycles.push(cycle);
       ctx.log(
         `  cycle ${c}: cut ${host}; DOWN ${JSON.stringify(downMs)}; ${stream} ${cycle.from} → ${to ?? "?"} routed ${routedMs ?? "never"} ms, ` +
-          `plays ${cycle.playableMs ?? "never"} ms (${encoderStarts} ffmpeg starts); survivors ${window.failed}/${window.requests} failed; ` +
+          `plays ${cycle.playableMs ?? "never"} ms (ffmpeg starts at ${JSON.stringify(encoderStartMs)} ms); survivors ${window.failed}/${window.requests} failed ${JSON.stringify(window.samples)}; map ${JSON.stringify(cycle.survivorMapChanges)}; ` +
           `untouched still running ${JSON.stringify(untouchedStillRunning)}; UP ${JSON.stringify(up)}`,
       );
     }
