@@ -41,7 +41,7 @@ measurement, destroys the stack, prints the targets table and writes docs/benchm
   --only NAMES     comma-separated subset of: ${SCENARIOS.join(", ")}
                    (writes to the work dir, not docs/); without it, all but ${OPT_IN.join(", ")}
                    (host-loss: its own lab of three Docker engines in network namespaces and its
-                   own stack, about 5 min; run it under the e2e lock:
+                   own stack, about 3 min; --keep does not keep it; run it under the e2e lock:
                    flock /tmp/mtxlb-e2e.lock bench/run --only host-loss)
   --wait-calm MIN  wait up to MIN minutes for the 1-min load average to drop below 1 (default 20)
   --keep           leave the stack running at the end (debugging)
