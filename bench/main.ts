@@ -4,7 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { MEDIAMTX_PORTS } from "../infra/config/model";
 import { statsEndpoint } from "../infra/haproxy/stats-frontend";
-import { isFullRun, parseArgs, type ScenarioName, USAGE } from "./lib/args";
+import { isFullRun, OPT_IN, parseArgs, type ScenarioName, USAGE } from "./lib/args";
 import { BenchStack, pulumi, REPO_ROOT, workPaths } from "./lib/bench-stack";
 import type { BenchContext } from "./lib/context";
 import { load1, machineInfo, versions } from "./lib/machine";
@@ -22,6 +22,7 @@ import { runDataPlane } from "./scenarios/data-plane";
 import { runDiscovery } from "./scenarios/discovery";
 import { runFailover } from "./scenarios/failover";
 import { runGrowth } from "./scenarios/growth";
+import { runHostLoss } from "./scenarios/host-loss";
 import { runPreview } from "./scenarios/preview";
 import { runTakeover } from "./scenarios/takeover";
 
@@ -36,6 +37,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<Part
   preview: async (ctx) => ({ preview: await runPreview(ctx) }),
   growth: async (ctx) => ({ growth: await runGrowth(ctx) }),
   takeover: async (ctx) => ({ takeover: await runTakeover(ctx) }),
+  "host-loss": async (ctx) => ({ hostLoss: await runHostLoss(ctx) }),
 };
 
 const started = performance.now();
@@ -61,6 +63,9 @@ async function main(): Promise<number> {
     return 0;
   }
   const profile = args.quick ? QUICK : FULL;
+  // The opt-in scenarios (host-loss) bring up a lab and a stack of their own: alone, they need no
+  // bench stack, and bringing one up would only cost a minute and load the machine.
+  const benchStackNeeded = args.only.some((name) => !OPT_IN.includes(name));
   const work = workPaths(process.env.MEDIAMTX_LB_BENCH_DIR ?? "/tmp/mediamtx-lb-bench");
   mkdirSync(work.root, { recursive: true });
   const model = benchModel(work.host);
@@ -81,10 +86,12 @@ async function main(): Promise<number> {
       log(`--keep: stack ${stack.name} left running (state in ${work.state})`);
       return;
     }
-    log("destroying the bench stack");
-    await stopPlainProxy();
-    const d = await stack.destroy();
-    if (d.code !== 0) log(`destroy failed (leftovers are removed by label on the next run):\n${d.stderr}`);
+    if (benchStackNeeded) {
+      log("destroying the bench stack");
+      await stopPlainProxy();
+      const d = await stack.destroy();
+      if (d.code !== 0) log(`destroy failed (leftovers are removed by label on the next run):\n${d.stderr}`);
+    }
     for (const dir of [work.state, work.project, work.host, work.floor, work.plain]) {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -107,15 +114,17 @@ async function main(): Promise<number> {
   const loadAtStart = load1();
   let env: Environment | undefined;
   try {
-    await stack.init();
-    const up = await stack.mustUp({ instances: 2 });
-    log(`bench stack up in ${(up.durationMs / 1000).toFixed(1)} s`);
-    await startPlainProxy(model, work.plain, IMAGES.haproxy, 2);
+    if (benchStackNeeded) {
+      await stack.init();
+      const up = await stack.mustUp({ instances: 2 });
+      log(`bench stack up in ${(up.durationMs / 1000).toFixed(1)} s`);
+      await startPlainProxy(model, work.plain, IMAGES.haproxy, 2);
+    }
     const pulumiVersion = (await pulumi(work, ["version"])).stdout;
     const machine = await machineInfo();
     const v = await versions(
       IMAGES.haproxy,
-      `http://${model.instances[0]?.address}:${MEDIAMTX_PORTS.api}/v3/info`,
+      benchStackNeeded ? `http://${model.instances[0]?.address}:${MEDIAMTX_PORTS.api}/v3/info` : undefined,
       pulumiVersion,
     );
     const ctx: BenchContext = {

@@ -7,6 +7,7 @@ import {
   summarizeDiscovery,
   summarizeFailover,
   summarizeGrowth,
+  summarizeHostLoss,
   summarizeTakeover,
   summarizeWrkSamples,
 } from "./analysis";
@@ -16,6 +17,8 @@ import type {
   Environment,
   GrowthCell,
   GrowthResult,
+  HostLossCycle,
+  HostLossResult,
   PublishTrace,
   Target,
   WrkSample,
@@ -314,5 +317,85 @@ describe("growth", () => {
 
   it("writes no row for a source without a reached cell", () => {
     expect(rows([{ ...cell("stand-in", 8, 10_000, 8, 1), reached: false }])).toEqual([]);
+  });
+});
+
+describe("summarizeHostLoss", () => {
+  const cycle = (host: string, down: number[], playable?: number, failed = 0): HostLossCycle => ({
+    host,
+    stream: "s3",
+    from: `${host}-a`,
+    to: "h1-b",
+    downMs: Object.fromEntries(
+      down.flatMap((ms, i) => [
+        [`${host}-${"ab"[i]}/hls`, ms - 100],
+        [`${host}-${"ab"[i]}/rtmp`, ms],
+      ]),
+    ),
+    routedMs: 5000,
+    ...(playable === undefined ? {} : { playableMs: playable }),
+    encoderStarts: 2,
+    encoderStartMs: [0, 9000],
+    survivorMapChanges: [],
+    survivorStreams: ["s1", "s2"],
+    survivorRequests: 100,
+    survivorFailed: failed,
+    failureSamples: [],
+    untouchedStillRunning: [true],
+    upMs: { [`${host}-a/hls`]: 2500, [`${host}-b/hls`]: 3000 },
+  });
+  const result = (cycles: HostLossCycle[]): HostLossResult => ({
+    hosts: 3,
+    instancesPerHost: 2,
+    gatewayHost: "h1",
+    intervalMs: 2000,
+    timeoutMs: 1000,
+    fall: 3,
+    rise: 2,
+    pollIntervalMs: 1000,
+    reconnectDelayMs: 1000,
+    viewerPauseMs: 250,
+    viewerTimeoutMs: 4000,
+    labMs: 5000,
+    upMs: 60_000,
+    cycles,
+  });
+
+  it("takes the latest instance/backend per cycle, medians over cycles, the budget inter × fall + timeout", () => {
+    const s = summarizeHostLoss(
+      result([
+        cycle("h2", [6000, 6500], 9000),
+        cycle("h3", [5000, 5200], 8000),
+        cycle("h2", [6100, 6900], 10_000),
+      ]),
+    );
+    expect(s.budgetDownMs).toBe(7000);
+    expect(s.cycles.map((c) => [c.downMs, c.hlsDownMs, c.upMs])).toEqual([
+      [6500, 6400, 3000],
+      [5200, 5100, 3000],
+      [6900, 6800, 3000],
+    ]);
+    expect(s.downMs).toEqual({ median: 6500, min: 5200, max: 6900, n: 3 });
+    expect(s.playableMs.median).toBe(9000);
+    expect(s.completed).toBe(3);
+    expect(s.survivorRequests).toBe(300);
+  });
+
+  it("a server never DOWN in time makes its cycle's DOWN n/a and fails the target; a failed survivor request too", () => {
+    const r = result([cycle("h2", [6000, Number.NaN], 9000), cycle("h3", [5000, 5200], undefined, 1)]);
+    const s = summarizeHostLoss(r);
+    expect(Number.isNaN(s.cycles[0]?.downMs)).toBe(true);
+    expect(s.downMs.n).toBe(1);
+    expect(s.completed).toBe(0);
+    const rows = evaluateTargets({ env: {} as BenchReport["env"], hostLoss: r }).filter((t) => t.id === "9");
+    expect(rows.map((t) => t.met)).toEqual([false, false, undefined]);
+    expect(rows[1]?.measured).toBe("1 of 200");
+  });
+
+  it("meets both targets when every cycle is DOWN within budget and no survivor request failed", () => {
+    const r = result([cycle("h2", [6000, 6500], 9000), cycle("h3", [7000, 6000], 8000)]);
+    const rows = evaluateTargets({ env: {} as BenchReport["env"], hostLoss: r }).filter((t) => t.id === "9");
+    expect(rows.map((t) => t.met)).toEqual([true, true, undefined]);
+    expect(rows[0]?.target).toBe("≤ inter × fall + timeout = 7.0 s");
   });
 });

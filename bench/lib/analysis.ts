@@ -10,6 +10,7 @@ import type {
   FailoverResult,
   GrowthCell,
   GrowthResult,
+  HostLossResult,
   LoadMode,
   PreviewResult,
   PublishTrace,
@@ -509,6 +510,74 @@ export function summarizeTakeover(r: TakeoverResult): TakeoverSummary {
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// 9. Host loss
+// ---------------------------------------------------------------------------------------------
+
+/** Latest of the values, NaN as soon as one is NaN (a server that never got there). */
+function latest(values: readonly number[]): number {
+  return values.length === 0 || values.some((v) => Number.isNaN(v)) ? Number.NaN : Math.max(...values);
+}
+
+export interface HostLossCycleSummary {
+  readonly host: string;
+  readonly stream: string;
+  /** Cut → the last instance/backend of the host DOWN (NaN if one never was in time). */
+  readonly downMs: number;
+  /** Cut → the host's instances DOWN in the hls backend. */
+  readonly hlsDownMs: number;
+  readonly routedMs: number;
+  readonly playableMs: number;
+  readonly upMs: number;
+  readonly survivorRequests: number;
+  readonly survivorFailed: number;
+}
+
+export interface HostLossSummary {
+  /** inter × fall, and that plus one check timeout: the budget a cut host's DOWN is held to. */
+  readonly nominalDownMs: number;
+  readonly budgetDownMs: number;
+  readonly nominalUpMs: number;
+  readonly cycles: readonly HostLossCycleSummary[];
+  readonly downMs: Spread;
+  readonly routedMs: Spread;
+  readonly playableMs: Spread;
+  readonly upMs: Spread;
+  /** Cycles in which every instance went DOWN in time and the stream played again. */
+  readonly completed: number;
+  readonly survivorRequests: number;
+  readonly survivorFailed: number;
+}
+
+export function summarizeHostLoss(r: HostLossResult): HostLossSummary {
+  const cycles = r.cycles.map((c) => ({
+    host: c.host,
+    stream: c.stream,
+    downMs: latest(Object.values(c.downMs)),
+    hlsDownMs: latest(Object.entries(c.downMs).flatMap(([k, v]) => (k.endsWith("/hls") ? [v] : []))),
+    routedMs: c.routedMs ?? Number.NaN,
+    playableMs: c.playableMs ?? Number.NaN,
+    upMs: latest(Object.values(c.upMs)),
+    survivorRequests: c.survivorRequests,
+    survivorFailed: c.survivorFailed,
+  }));
+  const finite = (pick: (c: HostLossCycleSummary) => number) =>
+    spread(cycles.map(pick).filter((v) => Number.isFinite(v)));
+  return {
+    nominalDownMs: r.intervalMs * r.fall,
+    budgetDownMs: r.intervalMs * r.fall + r.timeoutMs,
+    nominalUpMs: r.intervalMs * r.rise,
+    cycles,
+    downMs: finite((c) => c.downMs),
+    routedMs: finite((c) => c.routedMs),
+    playableMs: finite((c) => c.playableMs),
+    upMs: finite((c) => c.upMs),
+    completed: cycles.filter((c) => Number.isFinite(c.downMs) && Number.isFinite(c.playableMs)).length,
+    survivorRequests: sum(cycles.map((c) => c.survivorRequests)),
+    survivorFailed: sum(cycles.map((c) => c.survivorFailed)),
+  };
+}
+
 export function evaluateTargets(report: BenchReport): TargetRow[] {
   const rows: TargetRow[] = [];
   if (report.dataPlane) {
@@ -654,6 +723,31 @@ export function evaluateTargets(report: BenchReport): TargetRow[] {
       target: "every cycle, max ≤ 1000 ms",
       measured: `${f(t.viewerMs.median, 0)} / ${f(t.viewerMs.max, 0)} ms (${t.completed} of ${t.cycles} cycles); both live at once max ${f(t.overlapMs.max, 0)} ms`,
       met: t.cycles > 0 && t.completed === t.cycles && t.viewerMs.max <= 1000,
+    });
+  }
+  if (report.hostLoss) {
+    const h = summarizeHostLoss(report.hostLoss);
+    const n = h.cycles.length;
+    rows.push({
+      id: "9",
+      what: "host link cut → its instances DOWN in every backend, max of cycles",
+      target: `≤ inter × fall + timeout = ${f(h.budgetDownMs / 1000, 1)} s`,
+      measured: `${f(latest(h.cycles.map((c) => c.downMs)) / 1000, 1)} s (median ${f(h.downMs.median / 1000, 1)} s, ${h.downMs.n} of ${n} cycles)`,
+      met: n > 0 && h.cycles.every((c) => c.downMs <= h.budgetDownMs),
+    });
+    rows.push({
+      id: "9",
+      what: "host link cut: failed HLS requests of viewers on the surviving hosts",
+      target: "0",
+      measured: `${h.survivorFailed} of ${h.survivorRequests}`,
+      met: n > 0 && h.survivorRequests > 0 && h.survivorFailed === 0,
+    });
+    rows.push({
+      id: "9",
+      what: "host link cut → the reconnected stream plays again (no target)",
+      target: "—",
+      measured: `median ${f(h.playableMs.median / 1000, 1)} s, max ${f(h.playableMs.max / 1000, 1)} s (${h.playableMs.n} of ${n} cycles)`,
+      met: undefined,
     });
   }
   return rows;

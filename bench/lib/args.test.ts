@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { isFullRun, parseArgs, SCENARIOS } from "./args";
+import { DEFAULT_SCENARIOS, isFullRun, parseArgs, SCENARIOS } from "./args";
 
 describe("parseArgs", () => {
-  it("runs everything by default, waiting up to 20 minutes for a calm machine", () => {
+  it("runs every default scenario, waiting up to 20 minutes for a calm machine", () => {
     const a = parseArgs([]);
     expect(a).toEqual({
       help: false,
       quick: false,
-      only: [...SCENARIOS],
+      only: [...DEFAULT_SCENARIOS],
       waitCalmMin: 20,
       keep: false,
       out: undefined,
@@ -25,13 +25,22 @@ describe("parseArgs", () => {
   it.each([
     [
       ["--only", "speed"],
-      "--only: must be among data-plane, api-cost, discovery, failover, change-apply, preview, growth, takeover, got speed",
+      "--only: must be among data-plane, api-cost, discovery, failover, change-apply, preview, growth, takeover, host-loss, got speed",
     ],
     [["--wait-calm", "soon"], '--wait-calm: must be whole minutes 0-120, got "soon"'],
     [["--out"], "--out: needs a value"],
     [["--fast"], 'unknown argument "--fast" (see --help)'],
   ])("%j fails with one line naming the option", (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(message);
+  });
+
+  it("leaves host-loss out unless named; naming it alone runs only it, and is not a full run", () => {
+    expect(SCENARIOS).toContain("host-loss");
+    expect(DEFAULT_SCENARIOS).not.toContain("host-loss");
+    const a = parseArgs(["--only", "host-loss"]);
+    expect(a.only).toEqual(["host-loss"]);
+    expect(isFullRun(a)).toBe(false);
+    expect(isFullRun(parseArgs(["--only", [...SCENARIOS].join(",")]))).toBe(true);
   });
 
   it("a quick run never counts as full", () => {

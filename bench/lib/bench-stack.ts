@@ -62,11 +62,14 @@ export async function pulumi(
 }
 
 export class BenchStack {
-  readonly name = BENCH_STACK;
   private salt: string | undefined;
   private current: BenchSpec | undefined;
 
-  constructor(readonly work: WorkPaths) {}
+  /** `name`: another stack than the shared bench one (host-loss runs its own, in its own work paths). */
+  constructor(
+    readonly work: WorkPaths,
+    readonly name: string = BENCH_STACK,
+  ) {}
 
   get spec(): BenchSpec {
     if (!this.current) throw new Error("bench stack: no spec applied yet");
@@ -97,9 +100,13 @@ export class BenchStack {
   /** Writes the config file for `spec` (the next up/preview applies it). */
   write(spec: BenchSpec): void {
     this.current = spec;
+    this.writeConfig(benchStackConfig(spec, this.work.host));
+  }
+
+  /** Writes `keys` (`mediamtx-lb:` keys, short) as the stack's config file, for a stack that is no BenchSpec. */
+  writeConfig(keys: Readonly<Record<string, unknown>>): void {
     const config: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(benchStackConfig(spec, this.work.host)))
-      config[`mediamtx-lb:${k}`] = v;
+    for (const [k, v] of Object.entries(keys)) config[`mediamtx-lb:${k}`] = v;
     const doc: Record<string, unknown> = { config };
     if (this.salt) doc.encryptionsalt = this.salt;
     writeFileSync(this.work.configFile, dump(doc, { sortKeys: true }));
@@ -111,8 +118,14 @@ export class BenchStack {
 
   async mustUp(spec: BenchSpec): Promise<TimedResult> {
     this.write(spec);
+    return this.mustUpWritten();
+  }
+
+  /** `pulumi up` of the config already written; throws with the output's tail when it fails. */
+  async mustUpWritten(): Promise<TimedResult> {
     const r = await this.up();
-    if (r.code !== 0) throw new Error(`pulumi up (bench): ${r.stdout.slice(-3000)}${r.stderr.slice(-2000)}`);
+    if (r.code !== 0)
+      throw new Error(`pulumi up (${this.name}): ${r.stdout.slice(-3000)}${r.stderr.slice(-2000)}`);
     return r;
   }
 

@@ -41,10 +41,10 @@ export interface HlsSession {
 const TIMEOUT_MS = 15_000;
 
 /** Runs the cookieCheck handshake against `base` (router, plain proxy or an instance) for one stream. */
-export async function openSession(base: string, stream: string): Promise<HlsSession> {
+export async function openSession(base: string, stream: string, timeoutMs = TIMEOUT_MS): Promise<HlsSession> {
   const first = await fetch(`${base}/${stream}/index.m3u8`, {
     redirect: "manual",
-    signal: AbortSignal.timeout(TIMEOUT_MS),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   await first.arrayBuffer();
   const location = first.headers.get("location");
@@ -54,7 +54,7 @@ export async function openSession(base: string, stream: string): Promise<HlsSess
   const second = await fetch(new URL(location, `${base}/${stream}/index.m3u8`), {
     redirect: "manual",
     headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join("; ") },
-    signal: AbortSignal.timeout(TIMEOUT_MS),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const body = await second.text();
   if (second.status !== 200) throw new Error(`${base}/${stream}/index.m3u8?cookieCheck=1: ${second.status}`);

@@ -1,6 +1,7 @@
 // What the numbers were measured on: machine, versions, date, load.
 import { readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
+import { pin } from "../../scripts/lib/versions";
 import { run } from "./process";
 
 export interface MachineInfo {
@@ -39,15 +40,21 @@ export async function machineInfo(): Promise<MachineInfo> {
   };
 }
 
-/** HAProxy from the image the stack runs; MediaMTX from a running instance's /v3/info. */
+/**
+ * HAProxy from the image the stack runs; MediaMTX from a running instance's /v3/info, or the pin the
+ * image is built from when no bench stack runs (`mediamtxInfoUrl` undefined: host-loss alone).
+ */
 export async function versions(
   haproxyImage: string,
-  mediamtxInfoUrl: string,
+  mediamtxInfoUrl: string | undefined,
   pulumiVersion: string,
 ): Promise<Versions> {
   const haproxy = (await run("docker", ["run", "--rm", "--entrypoint", "haproxy", haproxyImage, "-v"]))
     .stdout;
-  const info = (await fetch(mediamtxInfoUrl).then((r) => r.json())) as { version?: string };
+  const info: { version?: string } =
+    mediamtxInfoUrl === undefined
+      ? { version: `v${pin("MEDIAMTX_VERSION")} (image pin)` }
+      : ((await fetch(mediamtxInfoUrl).then((r) => r.json())) as { version?: string });
   const wrk = (await run("wrk", ["-v"])).stdout + (await run("wrk", ["-v"])).stderr;
   return {
     haproxy: /HAProxy version (\S+)/.exec(haproxy)?.[1] ?? "unknown",

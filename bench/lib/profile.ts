@@ -21,6 +21,8 @@ export interface Profile {
   };
   readonly preview: { readonly runs: number };
   readonly takeover: { readonly cycles: number };
+  /** Link cuts of a non-gateway host (bench/scenarios/host-loss.ts), rotating over the other hosts. */
+  readonly hostLoss: { readonly cycles: number };
   readonly growth: {
     readonly instances: readonly number[];
     readonly paths: readonly number[];
@@ -41,6 +43,7 @@ export const FULL: Profile = {
   changeApply: { reps: 3, streams: 4, viewersPerStream: 3 },
   preview: { runs: 5 },
   takeover: { cycles: 10 },
+  hostLoss: { cycles: 3 },
   growth: {
     instances: [2, 4, 8],
     paths: [1, 10, 100, 1000],
@@ -63,6 +66,7 @@ export const QUICK: Profile = {
   changeApply: { reps: 1, streams: 2, viewersPerStream: 2 },
   preview: { runs: 1 },
   takeover: { cycles: 2 },
+  hostLoss: { cycles: 1 },
   growth: {
     instances: [2],
     paths: [1, 10, 100],

@@ -82,3 +82,58 @@ describe("growth section", () => {
     expect(md).toContain("**stand-in**: sizes past what this machine publishes");
   });
 });
+
+describe("host-loss section", () => {
+  it("says these are namespaces on one machine, gives each cycle and the medians", () => {
+    const md = renderMarkdown({
+      env: report.env,
+      hostLoss: {
+        hosts: 3,
+        instancesPerHost: 2,
+        gatewayHost: "h1",
+        intervalMs: 2000,
+        timeoutMs: 1000,
+        fall: 3,
+        rise: 2,
+        pollIntervalMs: 1000,
+        reconnectDelayMs: 1000,
+        viewerPauseMs: 250,
+        viewerTimeoutMs: 4000,
+        labMs: 4200,
+        upMs: 61_000,
+        teardownMs: 30_000,
+        cycles: [
+          {
+            host: "h2",
+            stream: "s3",
+            from: "h2-a",
+            to: "h1-b",
+            downMs: { "h2-a/hls": 5500, "h2-a/rtmp": 5600, "h2-b/hls": 5500, "h2-b/rtmp": 5600 },
+            routedMs: 6100,
+            playableMs: 8250,
+            encoderStarts: 1,
+            encoderStartMs: [0],
+            survivorMapChanges: ["s5 h1-a → (none) at +6500 ms"],
+            survivorStreams: ["s1", "s2", "s5", "s6"],
+            survivorRequests: 320,
+            survivorFailed: 0,
+            failureSamples: [],
+            untouchedStillRunning: [true],
+            upMs: { "h2-a/hls": 2100, "h2-b/hls": 2300 },
+          },
+        ],
+      },
+    });
+    expect(md).toContain("## 9. Host loss");
+    expect(md).toContain("each in its own network namespace on this one machine");
+    expect(md).toContain("packets vanish");
+    expect(md).toContain(
+      "| 1 | h2 | s3 (h2-a → h1-b) | 5.50 | 5.60 | 6.10 | 8.25 | 0.0 | 0 / 320 | 1 of 1 | 2.30 |",
+    );
+    expect(md).toContain("| cut → DOWN in every backend | 5.60 (5.60–5.60) |");
+    expect(md).toContain("cycle 1: `s5 h1-a → (none) at +6500 ms`");
+    expect(md).toContain(
+      "| 9 | host link cut: failed HLS requests of viewers on the surviving hosts | 0 | 0 of 320 | met |",
+    );
+  });
+});

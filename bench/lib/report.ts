@@ -11,6 +11,7 @@ import {
   summarizeDiscovery,
   summarizeFailover,
   summarizeGrowth,
+  summarizeHostLoss,
   summarizePreview,
   summarizeTakeover,
   type TargetRow,
@@ -403,6 +404,96 @@ function takeoverSection(r: BenchReport): string[] {
   ];
 }
 
+function hostLossSection(r: BenchReport): string[] {
+  if (!r.hostLoss) return [];
+  const h = r.hostLoss;
+  const s = summarizeHostLoss(h);
+  const sec = (ms: number) => fmt(ms / 1000, 2);
+  const spreadS = (x: typeof s.downMs) =>
+    x.n === 0 ? "n/a" : `${sec(x.median)} (${sec(x.min)}–${sec(x.max)})`;
+  const perHost = h.instancesPerHost;
+  return [
+    "## 9. Host loss",
+    "",
+    `**Simulated hosts**: ${h.hosts} Docker engines, each in its own network namespace on this one machine (\`test/support/test-hosts.ts\`), ` +
+      `on a public and a private bridge, plus a client namespace on the public bridge only; one \`pulumi up\` of a stack of its own places ${perHost} instances on each host and the gateway on ${h.gatewayHost}. ` +
+      "Cutting a host's link sets both its veths down: its packets vanish (no RST, no ICMP), as when a real host loses power or its network; " +
+      "it shares the CPU with everything else, so this measures the stack's detection and rerouting, not a real network's latency. " +
+      `The gateway's host is never cut: it is the only entry point, so every viewer would fail and there would be nothing to reroute to. The other hosts are cut in turn. ` +
+      `One RTMP publisher per instance (the small \`-c copy\` clip) and one player-like HLS viewer per stream run in the client namespace (session, then media playlist → newest segment, ${h.viewerPauseMs} ms apart, each request timed out after ${h.viewerTimeoutMs} ms). ` +
+      `At the cut the encoder of one stream on the cut host reconnects through the gateway, as one that notices its connection died at once does (a new ffmpeg ${h.reconnectDelayMs} ms after the previous one exits, until it plays); ` +
+      "the other publishers on that host are left alone. " +
+      `Checks: inter ${h.intervalMs} ms, timeout ${h.timeoutMs} ms, fall ${h.fall}, rise ${h.rise} (the project defaults, as in section 4); router poll ${h.pollIntervalMs} ms. ` +
+      `Budget for DOWN: inter × fall + timeout = ${sec(s.budgetDownMs)} s. ` +
+      "*DOWN*: every instance of the host DOWN in every backend that carries it (stats CSV every 100 ms). *routed*: the router's /router names an owner on another host. " +
+      "*plays*: a segment answered 200 in the client namespace after its playlist did. *survivors*: requests of the viewers of streams owned on other hosts, from the cut to 2 s after the stream played. " +
+      "*UP*: from the link restored to every instance UP everywhere.",
+    "",
+    table(
+      [
+        "cycle",
+        "host cut",
+        "stream (from → to)",
+        "→ DOWN (hls) s",
+        "→ DOWN (all) s",
+        "→ routed s",
+        "→ plays s",
+        "ffmpeg starts, s after the cut",
+        "survivors failed / requests",
+        "untouched publishers still running at restore",
+        "restore → UP s",
+      ],
+      h.cycles.map((c, i) => {
+        const x = s.cycles[i];
+        return [
+          String(i + 1),
+          c.host,
+          `${c.stream} (${c.from} → ${c.to ?? "?"})`,
+          sec(x?.hlsDownMs ?? Number.NaN),
+          sec(x?.downMs ?? Number.NaN),
+          sec(x?.routedMs ?? Number.NaN),
+          sec(x?.playableMs ?? Number.NaN),
+          c.encoderStartMs.map((ms) => fmt(ms / 1000, 1)).join(", ") || "—",
+          `${c.survivorFailed} / ${c.survivorRequests}`,
+          c.untouchedStillRunning.length
+            ? `${c.untouchedStillRunning.filter(Boolean).length} of ${c.untouchedStillRunning.length}`
+            : "—",
+          sec(x?.upMs ?? Number.NaN),
+        ];
+      }),
+    ),
+    "",
+    table(
+      ["", "median (min–max) s"],
+      [
+        ["cut → DOWN in every backend", spreadS(s.downMs)],
+        ["cut → router names a survivor", spreadS(s.routedMs)],
+        ["cut → the reconnected stream plays", spreadS(s.playableMs)],
+        ["link restored → UP everywhere", spreadS(s.upMs)],
+        ["survivors' failed requests (all cycles)", `${s.survivorFailed} of ${s.survivorRequests}`],
+      ],
+    ),
+    ...(h.cycles.some((c) => c.survivorMapChanges.length > 0)
+      ? [
+          "",
+          `Router map entries of survivors that went away or changed after the cut (diagnostic, /router polled every 100 ms): ${h.cycles
+            .flatMap((c, i) => c.survivorMapChanges.map((x) => `cycle ${i + 1}: \`${x}\``))
+            .join(", ")}.`,
+        ]
+      : []),
+    ...(h.cycles.some((c) => c.failureSamples.length > 0)
+      ? [
+          "",
+          `Survivor failures (first five per cycle; +ms after the cut): ${h.cycles
+            .flatMap((c, i) => c.failureSamples.map((x) => `cycle ${i + 1}: \`${x}\``))
+            .join(", ")}.`,
+        ]
+      : []),
+    "",
+    `Lab ${sec(h.labMs)} s, \`pulumi up\` ${sec(h.upMs)} s${h.teardownMs === undefined ? "" : `, teardown ${sec(h.teardownMs)} s`}.`,
+  ];
+}
+
 function growthSection(r: BenchReport): string[] {
   if (!r.growth) return [];
   const g = r.growth;
@@ -502,6 +593,7 @@ export function renderMarkdown(r: BenchReport, opts: ReportOptions = {}): string
       previewSection(r),
       growthSection(r),
       takeoverSection(r),
+      hostLossSection(r),
     ].flatMap((s) => (s.length ? [...s, ""] : [])),
     ...(opts.notes?.length ? ["## Notes", "", ...opts.notes.map((n) => `- ${n}`), ""] : []),
   ];

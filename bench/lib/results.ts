@@ -200,6 +200,57 @@ export interface TakeoverResult {
   readonly cycles: readonly TakeoverCycle[];
 }
 
+export interface HostLossCycle {
+  /** The host whose links went down (config name: h2, h3). */
+  readonly host: string;
+  /** The stream whose encoder reconnected, and its owner before the cut and after. */
+  readonly stream: string;
+  readonly from: string;
+  readonly to?: string;
+  /** ms from the cut to DOWN, per `instance/backend` of every instance on the host (NaN: not in time). */
+  readonly downMs: Readonly<Record<string, number>>;
+  /** ms from the cut until the router names an owner of the stream on another host. */
+  readonly routedMs?: number;
+  /** ms from the cut until the stream's media playlist and a segment answered 200 in the client namespace. */
+  readonly playableMs?: number;
+  /** ffmpeg processes the reconnecting encoder started from the cut until the stream played. */
+  readonly encoderStarts: number;
+  /** When each of them started, ms after the cut. */
+  readonly encoderStartMs: readonly number[];
+  /** Streams whose owner was on another host at the cut; their viewers' requests from the cut on. */
+  readonly survivorStreams: readonly string[];
+  readonly survivorRequests: number;
+  readonly survivorFailed: number;
+  readonly failureSamples: readonly string[];
+  /** Diagnostic: survivors whose router map entry went away or changed after the cut, and when. */
+  readonly survivorMapChanges: readonly string[];
+  /** Whether the publishers left alone on the cut host still ran when the link came back (never noticed). */
+  readonly untouchedStillRunning: readonly boolean[];
+  /** ms from the link restored to UP, per `instance/backend` (NaN: not in time). */
+  readonly upMs: Readonly<Record<string, number>>;
+}
+
+export interface HostLossResult {
+  readonly hosts: number;
+  readonly instancesPerHost: number;
+  readonly gatewayHost: string;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly fall: number;
+  readonly rise: number;
+  readonly pollIntervalMs: number;
+  /** The encoder's pause before starting ffmpeg again after one exits. */
+  readonly reconnectDelayMs: number;
+  /** Viewers: pause between rounds (playlist → segment) and each request's timeout. */
+  readonly viewerPauseMs: number;
+  readonly viewerTimeoutMs: number;
+  /** Lab (namespaces, engines), `pulumi up` and teardown (stack destroy + lab), wall clock. */
+  readonly labMs: number;
+  readonly upMs: number;
+  readonly teardownMs?: number;
+  readonly cycles: readonly HostLossCycle[];
+}
+
 export interface Environment {
   readonly machine: import("./machine").MachineInfo;
   readonly versions: import("./machine").Versions;
@@ -222,4 +273,5 @@ export interface BenchReport {
   readonly preview?: PreviewResult;
   readonly growth?: GrowthResult;
   readonly takeover?: TakeoverResult;
+  readonly hostLoss?: HostLossResult;
 }

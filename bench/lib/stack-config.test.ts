@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { benchModel, benchStackConfig, durationMs, instanceNames } from "./stack-config";
+import { validateConfig } from "../../infra/config/validate";
+import {
+  benchModel,
+  benchStackConfig,
+  durationMs,
+  HOST_LOSS_STACK,
+  hostLossStackConfig,
+  instanceNames,
+} from "./stack-config";
 
 describe("bench stack config", () => {
   it("gives every instance weight 1 unless told, on the bench ports and subnet", () => {
@@ -33,5 +41,26 @@ describe("bench stack config", () => {
     ["500ms", 500],
   ])("%s is %d ms", (text, ms) => {
     expect(durationMs(text)).toBe(ms);
+  });
+
+  it("host-loss: two instances on each lab host, the gateway on h1, and the program accepts it", () => {
+    const hosts = [1, 2, 3].map((i) => ({
+      docker: `unix:///run/mtxlb-hosts/x/host-${i}/docker.sock`,
+      address: `10.254.90.${10 + i}`,
+      privateAddress: `10.254.91.${10 + i}`,
+    }));
+    const c = hostLossStackConfig(hosts, 2, "/tmp/hl");
+    const model = validateConfig(c, { stack: HOST_LOSS_STACK, homeDir: "/tmp/hl", statsPasswordSet: true });
+    expect(model.instances.map((i) => `${i.name}@${i.host}`)).toEqual([
+      "h1-a@h1",
+      "h1-b@h1",
+      "h2-a@h2",
+      "h2-b@h2",
+      "h3-a@h3",
+      "h3-b@h3",
+    ]);
+    expect(c.gateway).toEqual({ host: "h1" });
+    expect(c.publicHost).toBe("10.254.90.11");
+    expect(c.health).toEqual({ interval: "2s", timeout: "1s", fall: 3, rise: 2 });
   });
 });

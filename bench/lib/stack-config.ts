@@ -101,6 +101,53 @@ export function benchStackConfig(spec: BenchSpec, hostDir: string): Record<strin
   };
 }
 
+/** The host-loss scenario's own stack (bench/scenarios/host-loss.ts), in its own state backend. */
+export const HOST_LOSS_STACK = "bench-hosts";
+
+/** A test host as the host-loss stack needs it (test/support/test-hosts.ts TestHost). */
+export interface LabHost {
+  readonly docker: string;
+  readonly address: string;
+  readonly privateAddress: string;
+}
+
+/**
+ * The host-loss stack: the lab's hosts as h1..hN, `perHost` instances on each (h2-a, h2-b, …), the
+ * gateway on h1 and bound on every address of its namespace, clients told to use h1's public address.
+ * Same health, poll interval and limits as the bench stack, the default ports (each namespace has its own).
+ */
+export function hostLossStackConfig(
+  hosts: readonly LabHost[],
+  perHost: number,
+  hostDir: string,
+  health: BenchHealth = DEFAULT_HEALTH,
+): Record<string, unknown> {
+  const names = hosts.map((_, i) => `h${i + 1}`);
+  const gateway = hosts[0];
+  if (gateway === undefined) throw new Error("bench host-loss: the lab has no host");
+  return {
+    images: { ...IMAGES },
+    hosts: hosts.map((h, i) => ({
+      name: names[i],
+      docker: h.docker,
+      address: h.address,
+      privateAddress: h.privateAddress,
+    })),
+    gateway: { host: names[0] },
+    bindAddress: "0.0.0.0",
+    publicHost: gateway.address,
+    instances: names.flatMap((host) =>
+      INSTANCE_NAMES.slice(0, perHost).map((suffix) => ({ name: `${host}-${suffix}`, host })),
+    ),
+    health: { ...health },
+    routing: { pollInterval: DEFAULT_POLL_INTERVAL },
+    hostDir,
+    statsUser: STATS_USER,
+    statsPassword: STATS_PASSWORD,
+    limits: { ...BENCH_LIMITS },
+  };
+}
+
 /**
  * Every abuse limit at its maximum: the load generators are one address doing far more than a client
  * would (wrk: thousands of requests a second), so the defaults would answer them 429. At the maximum
