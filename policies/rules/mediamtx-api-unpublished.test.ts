@@ -79,7 +79,7 @@ describe("#mediamtx-api-unpublished", () => {
       assertHasViolation(
         outcome,
         'Container "hosts-mediamtx-b1-container" (MediaMTX) publishes ports 9997 (control API) → host port 19019, 9998 (metrics) → host port 19020 on every address',
-        "remove ports",
+        "hosts[].privateAddress",
       );
     });
 
@@ -96,12 +96,25 @@ describe("#mediamtx-api-unpublished", () => {
       );
     });
 
-    it("lets RTMP on the public address pass (only the API and metrics are sensitive there)", async () => {
-      assertNoViolations(
-        await runResourcePolicy(
-          mediamtxApiUnpublished,
-          withPorts((p) => (p.internal === 1935 ? { ...p, ip: "198.51.100.12" } : p)),
-        ),
+    it("fails RTMP on the public address too: clients reach no MediaMTX TCP port", async () => {
+      const outcome = await runResourcePolicy(
+        mediamtxApiUnpublished,
+        withPorts((p) => (p.internal === 1935 ? { ...p, ip: "198.51.100.12" } : p)),
+      );
+      assertHasViolation(outcome, "publishes 1935 → host port 19016 on 198.51.100.12 on the public address");
+    });
+
+    it("fails a port published on a specific address by a container without the host label (no hosts)", async () => {
+      const outcome = await runResourcePolicy(
+        mediamtxApiUnpublished,
+        mediamtxContainer(model, model.instances[0] ?? b1, {
+          ports: [{ internal: 9997, external: 9997, ip: "127.0.0.1" }],
+        }),
+      );
+      assertHasViolation(
+        outcome,
+        "publishes ports 9997 (control API) → host port 9997 on 127.0.0.1",
+        "remove ports",
       );
     });
 
