@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { InstanceModel, Model } from "../config/model";
+import { LABELS } from "../config/names";
 import { ConfigDir } from "../providers/config-dir";
 import { EngineFiles } from "../providers/engine-files";
 import { MEDIAMTX_CONFIG, MEDIAMTX_DIR } from "../render/paths";
@@ -47,7 +48,14 @@ export class MediamtxInstance extends pulumi.ComponentResource {
               volume: `${instance.containerName}-config`,
               image: model.images.mediamtx,
               files,
-              labels: Object.fromEntries(instance.labels.map((l) => [l.label, l.value])),
+              // Not the instance's own labels: a leftover helper container must not look like an
+              // instance to anything that selects containers by role or instance.
+              labels: {
+                [LABELS.project]: "mediamtx-lb",
+                [LABELS.stack]: model.stack,
+                [LABELS.host]: instance.host ?? "",
+                [LABELS.configOf]: instance.name,
+              },
             },
             // On the host's provider as well: `pulumi state delete --target-dependents <provider>`
             // (taking a dead host out of the stack, README) then forgets this volume with the host's

@@ -29,6 +29,8 @@ export const LABELS = {
   instance: "mediamtx-lb.instance",
   /** With `hosts` only: the host (config name) a container runs on. */
   host: "mediamtx-lb.host",
+  /** With `hosts` only: on an instance's config volume (EngineFiles) and its helper containers. */
+  configOf: "mediamtx-lb.config-of",
 } as const;
 
 export type Role = "network" | "haproxy" | "log-sink" | "mediamtx";
