@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { LOG_SINK_CPU_SHARES } from "../../../infra/components/log-sink";
 import { instanceNames, stackNames } from "../../../infra/config/names";
-import { LOG_SINK_CONFIG, LOG_SOCKET } from "../../../infra/render/paths";
+import { LOG_SINK_CONFIG, LOG_SOCKET, MEDIAMTX_DIR } from "../../../infra/render/paths";
 
 // The resource graph under Pulumi mocks: which resources the program declares and with what inputs.
 // Real behaviour (routing, reloads) is proven in test/e2e; this checks names, ports and isolation fast.
@@ -138,4 +138,72 @@ it("fails before creating anything when the config is invalid", async () => {
   await expect(runProgram("bad", { instances: [{ name: "x", weight: 300 }] })).rejects.toThrow(
     "mediamtx-lb:instances[0].weight",
   );
+});
+
+describe("program with hosts", () => {
+  const hosts = [
+    { name: "h1", docker: "unix:///run/h1.sock", address: "198.51.100.11", privateAddress: "10.9.0.11" },
+    { name: "h2", docker: "ssh://ops@h2", address: "198.51.100.12", privateAddress: "10.9.0.12" },
+    { name: "h3", docker: "tcp://10.9.0.13:2376", address: "198.51.100.13", privateAddress: "10.9.0.13" },
+  ];
+  let created: Created[];
+  beforeEach(async () => {
+    created = await runProgram("graph", {
+      hosts,
+      bindAddress: "0.0.0.0",
+      publicHost: "198.51.100.11",
+      instances: [
+        { name: "a", host: "h1" },
+        { name: "b", host: "h2" },
+        { name: "c", host: "h2" },
+      ],
+    });
+  });
+
+  it("makes one Docker provider per host that runs something, each with its engine", () => {
+    const providers = byType(created, "pulumi:providers:docker");
+    expect(providers.map((p) => [p.name, p.inputs.host])).toEqual([
+      ["graph-host-h1", "unix:///run/h1.sock"],
+      ["graph-host-h2", "ssh://ops@h2"],
+    ]);
+  });
+
+  it("pulls MediaMTX and makes a network on each host with instances, HAProxy only on the gateway's", () => {
+    expect(
+      byType(created, "docker:index/remoteImage:RemoteImage")
+        .map((i) => i.name)
+        .sort(),
+    ).toEqual(["graph-image-haproxy-h1", "graph-image-mediamtx-h1", "graph-image-mediamtx-h2"]);
+    expect(
+      byType(created, "docker:index/network:Network")
+        .map((n) => n.name)
+        .sort(),
+    ).toEqual(["graph-h1-network", "graph-h2-network"]);
+  });
+
+  it("publishes each instance's MediaMTX ports on its host's private address and one UDP port on its public one", () => {
+    const b = byType(created, "docker:index/container:Container").find(
+      (c) => c.inputs.name === instanceNames("graph", "/unused", "b").containerName,
+    );
+    const ports = b?.inputs.ports as { ip: string; external: number; internal: number; protocol: string }[];
+    expect(ports.filter((p) => p.protocol === "tcp").every((p) => p.ip === "10.9.0.12")).toBe(true);
+    expect(ports.filter((p) => p.protocol === "udp")).toEqual([
+      { ip: "198.51.100.12", external: 8190, internal: 8190, protocol: "udp" },
+    ]);
+    expect(b?.inputs.volumes).toEqual([
+      { volumeName: "graph-mediamtx-b-config", containerPath: MEDIAMTX_DIR, readOnly: true },
+    ]);
+  });
+
+  it("writes the instances' configs through their engines, the gateway's into a directory here", () => {
+    const dynamic = byType(created, "pulumi-nodejs:dynamic:Resource");
+    const engineFiles = dynamic.filter((d) => d.inputs.volume !== undefined);
+    expect(engineFiles.map((d) => [d.inputs.engine, d.inputs.volume])).toEqual([
+      ["unix:///run/h1.sock", "graph-mediamtx-a-config"],
+      ["ssh://ops@h2", "graph-mediamtx-b-config"],
+      ["ssh://ops@h2", "graph-mediamtx-c-config"],
+    ]);
+    const gatewayDir = dynamic.find((d) => String(d.name).endsWith("haproxy-config"));
+    expect(gatewayDir?.inputs.engine).toBe("unix:///run/h1.sock");
+  });
 });
