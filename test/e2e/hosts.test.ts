@@ -15,7 +15,7 @@ import { fetchRouterStatus, fetchStats, statsEndpoint } from "../../infra/haprox
 import type { StatusReport } from "../../infra/status/report";
 import { localImages } from "../../scripts/lib/versions";
 import { Chromium, chromiumAvailable } from "../support/chromium";
-import { eventually, stopProcess } from "../support/publisher";
+import { eventually, rtmpPublishArgs, stopProcess } from "../support/publisher";
 import { REPO_ROOT, removeLeftoverE2eObjects, TEST_STATS_PASSWORD, TestStack } from "../support/stack";
 import {
   cleanupLeftoverTestHosts,
@@ -36,29 +36,7 @@ const STREAMS = ["s1", "s2", "s3", "s4", "s5", "s6"];
 
 /** ffmpeg in `namespace` publishing a small test pattern with AAC to `url` (as publishRtmp does). */
 function publishFrom(namespace: string, url: string): ChildProcess {
-  return spawnInNamespace(
-    namespace,
-    "ffmpeg",
-    [
-      ...["-hide_banner", "-loglevel", "error", "-re"],
-      ...["-f", "lavfi", "-i", "testsrc=size=320x240:rate=25"],
-      ...["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"],
-      ...[
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-tune",
-        "zerolatency",
-        "-g",
-        "25",
-        "-pix_fmt",
-        "yuv420p",
-      ],
-      ...["-c:a", "aac", "-b:a", "64k", "-f", "flv", url],
-    ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
+  return spawnInNamespace(namespace, "ffmpeg", rtmpPublishArgs(url), { stdio: ["ignore", "ignore", "pipe"] });
 }
 
 /**

@@ -6,29 +6,18 @@ import { type ChildProcess, spawn } from "node:child_process";
  * check certificates unless told to).
  */
 export function publishRtmp(url: string, output: readonly string[] = []): ChildProcess {
-  const ffmpeg = spawn(
-    "ffmpeg",
-    [
-      ...["-hide_banner", "-loglevel", "error", "-re"],
-      ...["-f", "lavfi", "-i", "testsrc=size=320x240:rate=25"],
-      ...["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"],
-      ...[
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-tune",
-        "zerolatency",
-        "-g",
-        "25",
-        "-pix_fmt",
-        "yuv420p",
-      ],
-      ...["-c:a", "aac", "-b:a", "64k", ...output, "-f", "flv", url],
-    ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  return ffmpeg;
+  return spawn("ffmpeg", rtmpPublishArgs(url, output), { stdio: ["ignore", "ignore", "pipe"] });
+}
+
+/** ffmpeg's arguments for publishRtmp, for running it elsewhere (inside a network namespace). */
+export function rtmpPublishArgs(url: string, output: readonly string[] = []): string[] {
+  return [
+    ...["-hide_banner", "-loglevel", "error", "-re"],
+    ...["-f", "lavfi", "-i", "testsrc=size=320x240:rate=25"],
+    ...["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"],
+    ...["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25", "-pix_fmt", "yuv420p"],
+    ...["-c:a", "aac", "-b:a", "64k", ...output, "-f", "flv", url],
+  ];
 }
 
 export async function stopProcess(p: ChildProcess): Promise<void> {
