@@ -415,8 +415,27 @@ describe("several Docker hosts (network namespaces, real engines)", () => {
     expect(failed).toBe(0);
   }, 300_000);
 
+  it("scripts/status says when a host's engine is gone and what ran there", async () => {
+    // The link cut leaves h3's engine reachable over its unix socket; a power loss does not.
+    await lab.killEngine(lab.hosts[2] ?? "h3");
+    const { stdout } = await inNamespace(
+      lab.hosts[0]?.namespace ?? "",
+      join(REPO_ROOT, "scripts", "status"),
+      [stack.name, "--json"],
+      { timeoutMs: 120_000 },
+    );
+    const report = JSON.parse(stdout) as StatusReport;
+    const h3 = report.hosts?.find((h) => h.name === "h3");
+    console.log(`hosts e2e: status with h3's engine killed: ${JSON.stringify(h3?.engine)}`);
+    expect(h3?.engine.reachable).toBe(false);
+    expect(report.hosts?.filter((h) => h.engine.reachable).map((h) => h.name)).toEqual(["h1", "h2"]);
+    expect(
+      report.instances.filter((i) => i.host === "h3").map((i) => `${i.name} ${i.container.state}`),
+    ).toEqual(["h3-a unknown", "h3-b unknown"]);
+  }, 180_000);
+
   it("the dead host taken out as the README says: scripts/forget-host, its instances moved, `pulumi up`", async () => {
-    // h3's link is still cut: its engine cannot be reached, as after a real host loss.
+    // h3's link is still cut and its engine killed: nothing of it can be reached, as after a real loss.
     const gatewayStarted = await docker(lab.hosts[0]?.docker ?? "", [
       "inspect",
       "-f",
