@@ -224,6 +224,50 @@ describe("several Docker hosts (network namespaces, real engines)", () => {
     expect(statuses.every((s) => s === 200)).toBe(true);
   }, 240_000);
 
+  it("WHEP reads (werift) from the client through the gateway: every request answered, media over UDP", async () => {
+    const urls = STREAMS.map((s) => `http://${gatewayAddress()}:8889/${s}/whep`);
+    const { stdout } = await inNamespace(
+      client(),
+      "env",
+      [
+        `TS_NODE_PROJECT=${join(REPO_ROOT, "tsconfig.json")}`,
+        process.execPath,
+        "-r",
+        join(REPO_ROOT, "node_modules", "ts-node", "register", "transpile-only.js"),
+        join(REPO_ROOT, "test", "support", "whep-read-main.ts"),
+        ...urls,
+      ],
+      { timeoutMs: 180_000 },
+    );
+    const reads = stdout
+      .trim()
+      .split("\n")
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            url: string;
+            requests: { method: string; status: number }[];
+            connected: boolean;
+            rtpPackets: number;
+            selected?: string;
+          },
+      );
+    const requests = reads.flatMap((r) => r.requests);
+    const answered = requests.filter((r) => r.status >= 200 && r.status < 400).length;
+    console.log(
+      `hosts e2e: WHEP from the client: ${answered}/${requests.length} requests answered; ` +
+        reads.map((r) => `${r.url.split("/").at(-2)} ${r.rtpPackets} RTP via ${r.selected}`).join(", "),
+    );
+    expect(reads).toHaveLength(STREAMS.length);
+    expect(requests.length).toBeGreaterThanOrEqual(3 * STREAMS.length);
+    expect(answered).toBe(requests.length);
+    for (const read of reads) {
+      expect(read.connected, read.url).toBe(true);
+      expect(read.rtpPackets, read.url).toBeGreaterThanOrEqual(10);
+      expect(read.selected, read.url).toMatch(/^udp 10\.254\.90\./);
+    }
+  }, 240_000);
+
   it("scripts/status on the gateway's host groups instances by host and shows each engine reachable", async () => {
     // Run where an operator runs it: on the gateway's host, whose private address the instances'
     // control API answers (the root namespace's address on the private bridge is not the gateway's).
