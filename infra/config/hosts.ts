@@ -45,7 +45,7 @@ function isIpv4(text: string): boolean {
  * An address Docker can bind one machine's ports to: not unspecified (0.0.0.0 would publish MediaMTX's
  * API on every interface), loopback, link-local, multicast or broadcast.
  */
-function isHostAddress(text: string): boolean {
+export function isHostAddress(text: string): boolean {
   if (!isIpv4(text)) return false;
   const [a, b] = text.split(".").map(Number) as [number, number];
   return !(a === 0 || a === 127 || (a === 169 && b === 254) || a >= 224);
@@ -241,13 +241,14 @@ export function checkGatewayEngine(
   problems: Problems,
   hosts: readonly HostDraft[],
   gatewayHost: string,
+  placedBy = "gateway.host",
 ): void {
   const index = hosts.findIndex((h) => h.name === gatewayHost);
   const host = hosts[index];
   if (host !== undefined && !host.docker.startsWith("unix://"))
     problems.add(
       `hosts[${index}].docker`,
-      `must be a unix:// engine on this machine: the gateway runs on "${gatewayHost}" and its config directory is a directory here (place it with gateway.host), got "${host.docker}"`,
+      `must be a unix:// engine on this machine: the gateway runs on "${gatewayHost}" and its config directory is a directory here (place it with ${placedBy}), got "${host.docker}"`,
     );
 }
 

@@ -6,6 +6,7 @@ import type {
   DockerLabel,
   Endpoints,
   GatewayNames,
+  KeepalivedNames,
   LocalUrls,
   LogSinkNames,
   NetworkNames,
@@ -105,9 +106,31 @@ export interface HostModel {
   readonly providerName: string;
   /** Pulumi names of this host's images and network (each engine has its own). */
   readonly resources: {
-    readonly images: { readonly haproxy: string; readonly mediamtx: string };
+    readonly images: { readonly haproxy: string; readonly mediamtx: string; readonly keepalived: string };
     readonly network: string;
   };
+}
+
+export interface GatewayModel extends GatewayNames {
+  /** Config name (`gateways[].name`); "gateway" for the one gateway of a stack without the key. */
+  readonly name: string;
+  /** The host it runs on; undefined without `hosts` (the local engine). */
+  readonly host: string | undefined;
+  /** VRRP priority 1-254. */
+  readonly priority: number;
+  readonly logSink: LogSinkNames;
+  /** With a floating address only. */
+  readonly keepalived: KeepalivedNames | undefined;
+  /** Where this machine dials this gateway itself (smoke checks, status): its host's address, or model.local's. */
+  readonly localHost: string;
+}
+
+export interface FloatingModel {
+  readonly address: string;
+  /** VRRP virtual_router_id: the address's last octet. */
+  readonly routerId: number;
+  /** Priorities differ: the highest takes the address back when it returns; equal: the holder keeps it. */
+  readonly preempt: boolean;
 }
 
 export interface HealthModel {
@@ -215,7 +238,7 @@ export interface Model {
   readonly bindAddress: string;
   /** Host name or IP that clients use; advertised in ICE candidates (webrtcAdditionalHosts) and endpoint URLs. */
   readonly publicHost: string;
-  readonly images: { readonly haproxy: string; readonly mediamtx: string };
+  readonly images: { readonly haproxy: string; readonly mediamtx: string; readonly keepalived: string };
   readonly routing: { readonly pollIntervalMs: number; readonly republish: Republish };
   readonly hls: { readonly variant: HlsVariant };
   readonly logging: { readonly requests: RequestLogging };
@@ -227,10 +250,17 @@ export interface Model {
     /** Source addresses allowed to call it (and the MediaMTX API): the stack subnet, plus the hosts' private addresses. */
     readonly sources: readonly string[];
   };
-  /** The HAProxy container and its bind-mounted config directory. */
+  /** The (first) gateway's HAProxy container and its bind-mounted config directory: gateways[0]'s. */
   readonly gateway: GatewayNames;
-  /** The request-log sink container beside the gateway (components/log-sink.ts). */
+  /** The request-log sink container beside the (first) gateway (components/log-sink.ts): gateways[0]'s. */
   readonly logSink: LogSinkNames;
+  /**
+   * Every gateway in config order (at least one). Each runs the same haproxy.cfg; with two or more,
+   * keepalived beside each holds `floating.address` on one of them.
+   */
+  readonly gateways: readonly GatewayModel[];
+  /** With two or more gateways: the address clients use, which keepalived (VRRP) moves between them. */
+  readonly floating: FloatingModel | undefined;
   /** HAProxy frontend and backend names in haproxy.cfg. */
   readonly proxies: ProxyNames;
   /** Pulumi names of the stack-wide resources that are not components. */

@@ -31,9 +31,11 @@ export const LABELS = {
   host: "mediamtx-lb.host",
   /** With `hosts` only: on an instance's config volume (EngineFiles) and its helper containers. */
   configOf: "mediamtx-lb.config-of",
+  /** With two or more gateways only: the gateway (config name) a HAProxy, log sink or keepalived belongs to. */
+  gateway: "mediamtx-lb.gateway",
 } as const;
 
-export type Role = "network" | "haproxy" | "log-sink" | "mediamtx";
+export type Role = "network" | "haproxy" | "log-sink" | "mediamtx" | "keepalived";
 
 export interface DockerLabel {
   readonly label: string;
@@ -104,11 +106,18 @@ export function instanceNames(stack: string, hostDir: string, name: string): Ins
 export function hostNames(
   stack: string,
   host: string,
-): { providerName: string; resources: { images: { haproxy: string; mediamtx: string }; network: string } } {
+): {
+  providerName: string;
+  resources: { images: { haproxy: string; mediamtx: string; keepalived: string }; network: string };
+} {
   return {
     providerName: `${stack}-host-${host}`,
     resources: {
-      images: { haproxy: `${stack}-image-haproxy-${host}`, mediamtx: `${stack}-image-mediamtx-${host}` },
+      images: {
+        haproxy: `${stack}-image-haproxy-${host}`,
+        mediamtx: `${stack}-image-mediamtx-${host}`,
+        keepalived: `${stack}-image-keepalived-${host}`,
+      },
       network: `${stack}-${host}`,
     },
   };
@@ -147,6 +156,49 @@ export function adminSocketIn(configDir: string): string {
  * The request-log sink: a second container of the HAProxy image that receives the gateway's log lines on
  * a Unix datagram socket in the gateway's run directory and writes them to its stdout (`docker logs`).
  */
+/** keepalived beside one gateway of a pair: its container and the directory of its rendered config. */
+export interface KeepalivedNames {
+  readonly containerName: string;
+  readonly resourceName: string;
+  readonly configDir: string;
+  readonly labels: readonly DockerLabel[];
+}
+
+/**
+ * One gateway of two or more: its own HAProxy, log sink and keepalived, named after the gateway. A stack
+ * with one gateway keeps stackNames' names (so it previews no change).
+ */
+export function pairGatewayNames(
+  stack: string,
+  hostDir: string,
+  gateway: string,
+): { gateway: GatewayNames; logSink: LogSinkNames; keepalived: KeepalivedNames } {
+  const dir = `${hostDir}/haproxy-${gateway}`;
+  const tag = { label: LABELS.gateway, value: gateway };
+  return {
+    gateway: {
+      containerName: `${stack}-haproxy-${gateway}`,
+      resourceName: `${stack}-haproxy-${gateway}`,
+      configDir: dir,
+      adminSocket: adminSocketIn(dir),
+      caFile: `${dir}/${inHaproxyDir(TLS_CA_FILE)}`,
+      labels: [...labels(stack, "haproxy"), tag],
+    },
+    logSink: {
+      containerName: `${stack}-haproxy-${gateway}-log`,
+      resourceName: `${stack}-haproxy-${gateway}-log`,
+      runDir: `${dir}/${inHaproxyDir(HAPROXY_RUN_DIR)}`,
+      labels: [...labels(stack, "log-sink"), tag],
+    },
+    keepalived: {
+      containerName: `${stack}-keepalived-${gateway}`,
+      resourceName: `${stack}-keepalived-${gateway}`,
+      configDir: `${hostDir}/keepalived-${gateway}`,
+      labels: [...labels(stack, "keepalived"), tag],
+    },
+  };
+}
+
 export interface LogSinkNames {
   readonly containerName: string;
   readonly resourceName: string;

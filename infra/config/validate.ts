@@ -26,6 +26,7 @@ import {
   readWeight,
   reportUnknownKeys,
 } from "./fields";
+import { checkGatewayPair, readFloatingAddress, readGateways, vrrpRouterId } from "./gateways";
 import {
   checkGatewayEngine,
   checkHostPorts,
@@ -33,11 +34,11 @@ import {
   type HostDraft,
   LOOPBACK,
   privatePorts,
-  readGateway,
   readHostRef,
   readHosts,
 } from "./hosts";
 import type {
+  GatewayModel,
   HealthModel,
   HlsVariant,
   HostModel,
@@ -56,6 +57,7 @@ import {
   LABELS,
   localUrls,
   PROXIES,
+  pairGatewayNames,
   publishHookUrl,
   STACK_PATTERN,
   STATS_USER_PATTERN,
@@ -76,7 +78,9 @@ import { readCredentials, readLimits, readTls, type SecretContext, selfSignedNam
 /** Every accepted top-level key (short form). `statsPassword` is listed so a present secret is not "unknown". */
 const TOP_LEVEL_KEYS = [
   "bindAddress",
+  "floatingAddress",
   "gateway",
+  "gateways",
   "health",
   "hls",
   "hostDir",
@@ -110,7 +114,7 @@ const PORT_KEYS = [
   "webrtcTls",
   "webrtcUdpBase",
 ] as const;
-const IMAGE_KEYS = ["haproxy", "mediamtx"] as const;
+const IMAGE_KEYS = ["haproxy", "keepalived", "mediamtx"] as const;
 const ROUTING_KEYS = ["pollInterval", "republish"] as const;
 const REPUBLISH: readonly Republish[] = ["takeover", "refuse"];
 const HLS_KEYS = ["variant"] as const;
@@ -135,7 +139,12 @@ const DEFAULTS = {
     webrtcUdpBase: 8189,
   },
   bindAddress: "127.0.0.1",
-  images: { haproxy: "haproxy:2.8", mediamtx: "bluenviron/mediamtx:1.20.0" },
+  images: {
+    haproxy: "haproxy:2.8",
+    mediamtx: "bluenviron/mediamtx:1.20.0",
+    // No official keepalived image exists: scripts/bootstrap builds this one from Debian's package.
+    keepalived: "mediamtx-lb/keepalived:2.2.7",
+  },
   routing: { pollInterval: "1s", republish: "takeover" },
   hls: { variant: "lowLatency" },
   logging: { requests: "all" },
@@ -262,8 +271,18 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
 
   const hosts = readHosts(problems, raw.hosts);
   const instances = readInstances(problems, raw.instances, hosts);
-  const gatewayHost = readGateway(problems, raw.gateway, hosts);
-  if (hosts !== undefined && hosts !== null && gatewayHost !== undefined) {
+  const gateways = readGateways(problems, raw, hosts);
+  const gatewayHost = gateways?.[0]?.host;
+  const floatingAddress = readFloatingAddress(problems, raw.floatingAddress, gateways?.length, hosts);
+  if (hosts !== undefined && hosts !== null && gateways !== undefined && gateways.length > 1) {
+    if (instances !== undefined)
+      checkGatewayPair(
+        problems,
+        hosts,
+        gateways,
+        instances.map((i) => i.host),
+      );
+  } else if (hosts !== undefined && hosts !== null && gatewayHost !== undefined) {
     checkGatewayEngine(problems, hosts, gatewayHost);
     if (instances !== undefined)
       checkPrivatePath(
@@ -286,13 +305,33 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
       checkHostPorts(problems, ports, icePorts, instances, boundFrontendPorts(raw.tls));
   }
 
-  const bindAddress = readBindAddress(problems, raw.bindAddress, DEFAULTS.bindAddress);
-  const publicHost = readPublicHost(problems, raw.publicHost, bindAddress);
+  // With a floating address each gateway listens on every address of its host: the floating one arrives
+  // and leaves under it. Clients are told the floating address unless publicHost names them something.
+  const bindAddress = readBindAddress(
+    problems,
+    raw.bindAddress,
+    floatingAddress === undefined ? DEFAULTS.bindAddress : "0.0.0.0",
+  );
+  if (floatingAddress !== undefined && bindAddress !== undefined && bindAddress !== "0.0.0.0")
+    problems.add(
+      "bindAddress",
+      `must be 0.0.0.0 with ${at("floatingAddress")} (each gateway listens on its host's addresses and on the floating one while it holds it), got "${bindAddress}"`,
+    );
+  const publicHost =
+    floatingAddress !== undefined && raw.publicHost === undefined
+      ? floatingAddress
+      : readPublicHost(problems, raw.publicHost, bindAddress);
 
   const imageSection = readSection(problems, "images", raw.images, IMAGE_KEYS);
   const { images } = DEFAULTS;
   const haproxyImage = readImage(problems, "images.haproxy", imageSection.haproxy, images.haproxy);
   const mediamtxImage = readImage(problems, "images.mediamtx", imageSection.mediamtx, images.mediamtx);
+  const keepalivedImage = readImage(
+    problems,
+    "images.keepalived",
+    imageSection.keepalived,
+    images.keepalived,
+  );
 
   const routingSection = readSection(problems, "routing", raw.routing, ROUTING_KEYS);
   const pollIntervalMs = readDuration(
@@ -358,6 +397,10 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
     ...hostNames(stack, h.name),
   }));
   const gatewayHostModel = hostModels.find((h) => h.name === gatewayHost);
+  // With a floating address the hook listens there (whichever gateway holds it answers), otherwise on the
+  // gateway host's private address, or the stack network's gateway address without `hosts`.
+  const hookAddress = floatingAddress ?? gatewayHostModel?.privateAddress ?? gateway;
+  const gatewayHostModels = present(gateways).flatMap((g) => hostModels.filter((h) => h.name === g.host));
   const privateBase = present(ports.privateBase);
   const webrtcUdpBase = present(ports.webrtcUdpBase);
   const instanceModels: InstanceModel[] = present(instances).map((draft) => {
@@ -396,7 +439,7 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
     return {
       ...common,
       labels: [...names.labels, { label: LABELS.host, value: host.name }],
-      publishHookUrl: publishHookUrl(gatewayHostModel?.privateAddress ?? gateway, PUBLISH_HOOK_PORT, name),
+      publishHookUrl: publishHookUrl(hookAddress, PUBLISH_HOOK_PORT, name),
       host: host.name,
       dial: { address: dialAddress, ...priv },
       published: [
@@ -409,23 +452,29 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
         { ip: host.address, external: udp, internal: udp, protocol: "udp" },
       ],
       webrtcUdpPort: udp,
-      candidateHosts: [...new Set([host.address, present(publicHost)])],
+      candidateHosts: [
+        ...new Set([
+          host.address,
+          present(publicHost),
+          ...(floatingAddress === undefined ? [] : [floatingAddress]),
+        ]),
+      ],
     };
   });
-  const hookAddress = gatewayHostModel?.privateAddress ?? gateway;
   const privateAddresses = hostModels.flatMap((h) =>
     h.privateAddress === undefined ? [] : [h.privateAddress],
   );
   const gatewaySources = [
     `${a}.${b}.${c}.0/24`,
-    ...(gatewayHostModel?.privateAddress === undefined ? [] : [gatewayHostModel.privateAddress]),
+    ...gatewayHostModels.flatMap((h) => (h.privateAddress === undefined ? [] : [h.privateAddress])),
   ];
   // Smoke checks and status dial the gateway from this machine: with `hosts`, a wildcard bind is
   // reached at the gateway host's address, not this machine's loopback.
   const localHost =
-    gatewayHostModel !== undefined && present(bindAddress) === "0.0.0.0"
+    floatingAddress ??
+    (gatewayHostModel !== undefined && present(bindAddress) === "0.0.0.0"
       ? gatewayHostModel.address
-      : present(bindAddress);
+      : present(bindAddress));
 
   const names = stackNames(stack, present(hostDir));
   const frontendPorts = {
@@ -438,6 +487,26 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
     webrtcTls: present(ports.webrtcTls),
   };
   const host = present(publicHost);
+  const pair = present(gateways).length > 1;
+  const gatewayModels: GatewayModel[] = present(gateways).map((g) => {
+    const own = pair
+      ? pairGatewayNames(stack, present(hostDir), g.name)
+      : { gateway: names.gateway, logSink: names.logSink, keepalived: undefined };
+    const gatewayHostAddress = hostModels.find((h) => h.name === g.host)?.address;
+    return {
+      ...own.gateway,
+      name: g.name,
+      host: g.host,
+      priority: g.priority,
+      logSink: own.logSink,
+      keepalived: floatingAddress === undefined ? undefined : own.keepalived,
+      // Each gateway binds 0.0.0.0 with a floating address: reach it at its own host's address.
+      localHost: pair && gatewayHostAddress !== undefined ? gatewayHostAddress : localHost,
+    };
+  });
+  const firstGateway = pair
+    ? pairGatewayNames(stack, present(hostDir), present(present(gateways)[0]).name)
+    : names;
   const tlsModel: TlsModel | undefined =
     tls === undefined
       ? undefined
@@ -464,19 +533,37 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
     ports: { ...frontendPorts, iceTcpBase: present(ports.iceTcpBase), privateBase, webrtcUdpBase },
     bindAddress: present(bindAddress),
     publicHost: host,
-    images: { haproxy: present(haproxyImage), mediamtx: present(mediamtxImage) },
+    images: {
+      haproxy: present(haproxyImage),
+      mediamtx: present(mediamtxImage),
+      keepalived: present(keepalivedImage),
+    },
     routing: { pollIntervalMs: present(pollIntervalMs), republish: present(republish) },
     hls: { variant: present(variant) },
     logging: { requests: present(requestLogging) },
     network: { ...names.network, subnet: `${a}.${b}.${c}.0/24`, gateway },
     publishHook: {
       bind: `${hookAddress}:${PUBLISH_HOOK_PORT}`,
-      sources: [`${a}.${b}.${c}.0/24`, ...privateAddresses],
+      // Instances on other hosts reach the floating address from their host's own address.
+      sources: [
+        `${a}.${b}.${c}.0/24`,
+        ...privateAddresses,
+        ...(floatingAddress === undefined ? [] : hostModels.map((h) => h.address)),
+      ],
     },
     hostDir: present(hostDir),
     stats: { user: present(statsUser) },
-    gateway: names.gateway,
-    logSink: names.logSink,
+    gateway: firstGateway.gateway,
+    logSink: firstGateway.logSink,
+    gateways: gatewayModels,
+    floating:
+      floatingAddress === undefined
+        ? undefined
+        : {
+            address: floatingAddress,
+            routerId: vrrpRouterId(floatingAddress),
+            preempt: new Set(present(gateways).map((g) => g.priority)).size > 1,
+          },
     proxies: PROXIES,
     resources: {
       images: names.images,

@@ -81,7 +81,11 @@ export function testModel(overrides: Partial<Model> = {}): Model {
     ports,
     bindAddress: "127.0.0.1",
     publicHost: "127.0.0.1",
-    images: { haproxy: "haproxy:2.8", mediamtx: "bluenviron/mediamtx:1.20.0" },
+    images: {
+      haproxy: "haproxy:2.8",
+      mediamtx: "bluenviron/mediamtx:1.20.0",
+      keepalived: "mediamtx-lb/keepalived:2.2.7",
+    },
     routing: { pollIntervalMs: 1_000, republish: "takeover" },
     hls: { variant: "lowLatency" },
     logging: { requests: "all" },
@@ -91,6 +95,18 @@ export function testModel(overrides: Partial<Model> = {}): Model {
     stats: { user: "admin" },
     gateway: names.gateway,
     logSink: names.logSink,
+    gateways: [
+      {
+        ...names.gateway,
+        name: "gateway",
+        host: undefined,
+        priority: 100,
+        logSink: names.logSink,
+        keepalived: undefined,
+        localHost: "127.0.0.1",
+      },
+    ],
+    floating: undefined,
     proxies: PROXIES,
     resources: {
       images: names.images,

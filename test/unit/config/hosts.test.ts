@@ -1,28 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { Model } from "../../../infra/config/model";
-import { type ConfigContext, ConfigError, validateConfig } from "../../../infra/config/validate";
-
-const CTX: ConfigContext = { stack: "dev", homeDir: "/home/ops", statsPasswordSet: true };
+import { configErrors as errorsOf, modelOf as model } from "../../support/config-errors";
 
 const HOSTS = [
   { name: "h1", docker: "unix:///run/h1/docker.sock", address: "198.51.100.11", privateAddress: "10.9.0.11" },
   { name: "h2", docker: "ssh://ops@h2.example.net", address: "198.51.100.12", privateAddress: "10.9.0.12" },
   { name: "h3", docker: "tcp://10.9.0.13:2376", address: "198.51.100.13", privateAddress: "10.9.0.13" },
 ];
-
-function model(raw: Readonly<Record<string, unknown>>): Model {
-  return validateConfig(raw, CTX);
-}
-
-function errorsOf(raw: Readonly<Record<string, unknown>>): readonly string[] {
-  try {
-    validateConfig(raw, CTX);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.errors;
-    throw error;
-  }
-  throw new Error("expected validateConfig to throw a ConfigError");
-}
 
 describe("validateConfig: hosts", () => {
   const m = model({
@@ -44,7 +27,11 @@ describe("validateConfig: hosts", () => {
       ["h3", 2, "dev-host-h3"],
     ]);
     expect(m.hosts[1]?.resources).toEqual({
-      images: { haproxy: "dev-image-haproxy-h2", mediamtx: "dev-image-mediamtx-h2" },
+      images: {
+        haproxy: "dev-image-haproxy-h2",
+        mediamtx: "dev-image-mediamtx-h2",
+        keepalived: "dev-image-keepalived-h2",
+      },
       network: "dev-h2",
     });
   });

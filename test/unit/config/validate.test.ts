@@ -43,7 +43,7 @@ const IMAGE_ALLOWED =
   'an image reference pinned by a tag other than latest or an @sha256 digest, like "haproxy:2.8"';
 const HOST_DIR_ALLOWED = 'an absolute path (no whitespace, no "." or ".." segments, not "/")';
 const TOP_LEVEL_ALLOWED =
-  "bindAddress, gateway, health, hls, hostDir, hosts, images, instances, limits, logging, ports, publicHost, publishers, readers, routing, statsPassword, statsUser, subnet, tls";
+  "bindAddress, floatingAddress, gateway, gateways, health, hls, hostDir, hosts, images, instances, limits, logging, ports, publicHost, publishers, readers, routing, statsPassword, statsUser, subnet, tls";
 
 const BAD: readonly BadCase[] = [
   // instances
@@ -361,7 +361,7 @@ const BAD: readonly BadCase[] = [
   {
     name: "unknown nested images key",
     raw: { instances: ONE, images: { router: "lua:5.4" } },
-    error: "mediamtx-lb:images.router: unknown key (allowed: haproxy, mediamtx)",
+    error: "mediamtx-lb:images.router: unknown key (allowed: haproxy, keepalived, mediamtx)",
   },
   {
     name: "pollInterval below 100ms",
@@ -560,7 +560,11 @@ describe("validateConfig: valid configs", () => {
       },
       bindAddress: "127.0.0.1",
       publicHost: "127.0.0.1",
-      images: { haproxy: "haproxy:2.8", mediamtx: "bluenviron/mediamtx:1.20.0" },
+      images: {
+        haproxy: "haproxy:2.8",
+        mediamtx: "bluenviron/mediamtx:1.20.0",
+        keepalived: "mediamtx-lb/keepalived:2.2.7",
+      },
       routing: { pollIntervalMs: 1000, republish: "takeover" },
       hls: { variant: "lowLatency" },
       logging: { requests: "all" },
@@ -600,6 +604,19 @@ describe("validateConfig: valid configs", () => {
           { label: "mediamtx-lb.stack", value: "dev" },
         ],
       },
+      gateways: [
+        expect.objectContaining({
+          name: "gateway",
+          host: undefined,
+          priority: 100,
+          containerName: "dev-haproxy",
+          configDir: "/home/ops/.local/state/mediamtx-lb/dev/haproxy",
+          keepalived: undefined,
+          localHost: "127.0.0.1",
+          logSink: expect.objectContaining({ containerName: "dev-haproxy-log" }),
+        }),
+      ],
+      floating: undefined,
       proxies: {
         stats: "stats",
         rtmp: "rtmp",
@@ -725,6 +742,7 @@ describe("validateConfig: valid configs", () => {
     expect(model.images).toEqual({
       haproxy: "docker.io/library/haproxy:2.8.14",
       mediamtx: `localhost:5000/mediamtx@${digest}`,
+      keepalived: "mediamtx-lb/keepalived:2.2.7",
     });
     expect(model.routing).toEqual({ pollIntervalMs: 60_000, republish: "refuse" });
     expect(model.hls).toEqual({ variant: "fmp4" });
