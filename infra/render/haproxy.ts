@@ -131,6 +131,11 @@ export interface HaproxyView {
   readonly stack: string;
   /** With `hosts`: comments say where the publish hook listens and who may call it. */
   readonly onHosts: boolean;
+  /**
+   * Two or more gateways share a floating address: the publish hook binds it with `transparent` (IP_FREEBIND) (a standby
+   * does not hold it yet) and comments say so.
+   */
+  readonly floating: boolean;
   readonly adminSocket: string;
   readonly serverStateFile: string;
   /** The `log` target: the log sink's datagram socket (render/log-sink.ts binds it). */
@@ -277,10 +282,13 @@ export function toHaproxyView(model: Model): HaproxyView {
   return {
     stack: model.stack,
     onHosts,
+    floating: model.floating !== undefined,
     adminSocket: ADMIN_SOCKET,
     serverStateFile: SERVER_STATE_FILE,
     logSocket: LOG_SOCKET,
-    logSinkContainer: model.logSink.containerName,
+    // Every gateway of a pair runs this same file, each with its own sink.
+    logSinkContainer:
+      model.floating === undefined ? model.logSink.containerName : `${model.stack}-haproxy-<gateway>-log`,
     routerConfigLua: ROUTER_CONFIG_LUA,
     jsonLua: JSON_LUA,
     routerLua: ROUTER_LUA,

@@ -34,6 +34,8 @@ export interface MediamtxView {
   readonly additionalHosts: string;
   /** With `hosts`: the comments say where the API is published and the hook listens. */
   readonly onHosts: boolean;
+  /** Two or more gateways: the hook is on the floating address (comments only). */
+  readonly floating: boolean;
   /** With `hosts`: the WebRTC UDP port this instance listens on and its host publishes; null otherwise. */
   readonly webrtcUdpPort: number | null;
 }
@@ -60,6 +62,7 @@ export function toMediamtxView(model: Model, instance: InstanceModel): MediamtxV
     additionalHosts: yamlFlowList(instance.candidateHosts),
     webrtcUdpPort: instance.webrtcUdpPort ?? null,
     onHosts: instance.host !== undefined,
+    floating: model.floating !== undefined,
   };
 }
 

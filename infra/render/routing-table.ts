@@ -28,5 +28,14 @@ export function renderRoutingTable(model: Model): string {
   lines.push(
     `health: inter ${d(h.intervalMs)} timeout ${d(h.timeoutMs)} fall ${h.fall} rise ${h.rise}; router poll ${d(model.routing.pollIntervalMs)}`,
   );
+  const { floating } = model;
+  if (floating !== undefined) {
+    const gateways = model.gateways.map(
+      (g) => `${g.name} on ${g.host ?? "this host"} (priority ${g.priority})`,
+    );
+    lines.push(
+      `gateways: ${gateways.join(", ")}; floating ${floating.address} (vrid ${floating.routerId}, ${floating.preempt ? "preempt" : "nopreempt"})`,
+    );
+  }
   return `${lines.join("\n")}\n`;
 }
