@@ -5,6 +5,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { SmokeChecks } from "./checks/smoke";
 import { Gateway } from "./components/gateway";
+import { Keepalived } from "./components/keepalived";
 import { LogSink } from "./components/log-sink";
 import { MediamtxInstance } from "./components/mediamtx-instance";
 import { StackNetwork } from "./components/network";
@@ -16,6 +17,8 @@ import { serverPemFile } from "./providers/self-signed/generate";
 import { credentialsConfigured, passwordsFrom, renderCredentialsLua } from "./render/credentials";
 import { renderGatewayFiles } from "./render/gateway-files";
 import { renderHaproxySecrets } from "./render/haproxy";
+import { renderKeepalivedConfig } from "./render/keepalived";
+import { keepalivedSpec } from "./render/keepalived-spec";
 import { renderLogSinkConfig } from "./render/log-sink";
 import { renderMediamtxConfig } from "./render/mediamtx";
 import { HAPROXY_CONFIG, inHaproxyDir } from "./render/paths";
@@ -119,8 +122,10 @@ interface Placement {
   /** On hosts that run instances. */
   readonly mediamtxImage?: pulumi.Resource;
   readonly networkName?: pulumi.Output<string>;
-  /** On the gateway's host. */
+  /** On a gateway's host. */
   readonly haproxyImage?: pulumi.Resource;
+  /** On a gateway's host when gateways share a floating address. */
+  readonly keepalivedImage?: pulumi.Resource;
 }
 
 function required<T>(value: T | undefined, what: string): T {
@@ -141,7 +146,7 @@ function placements(): (host: string | undefined) => Placement {
   const byHost = new Map<string, Placement>();
   for (const host of model.hosts) {
     const runsInstances = withInstances.has(host.name);
-    const runsGateway = host.name === model.gatewayHost;
+    const runsGateway = model.gateways.some((g) => g.host === host.name);
     if (!runsInstances && !runsGateway) continue;
     const provider = new docker.Provider(host.providerName, { host: host.docker });
     byHost.set(host.name, {
@@ -154,6 +159,9 @@ function placements(): (host: string | undefined) => Placement {
         : {}),
       ...(runsGateway
         ? { haproxyImage: pullImage(host.resources.images.haproxy, model.images.haproxy, provider) }
+        : {}),
+      ...(runsGateway && model.floating !== undefined
+        ? { keepalivedImage: pullImage(host.resources.images.keepalived, model.images.keepalived, provider) }
         : {}),
     });
   }
@@ -177,69 +185,97 @@ const instanceResources = model.instances.map((instance) => {
     ...(placement.host === undefined ? {} : { host: placement.host }),
   });
 });
-const gatewayPlacement = placementOf(model.gatewayHost);
+const routingTable = renderRoutingTable(model);
+const secretsConfig = pulumi.secret(statsPassword.apply((pw) => renderHaproxySecrets(model.stats.user, pw)));
+const tls = gatewayTls();
 
-const gateway = new Gateway(model.gateway.resourceName, {
-  model,
-  files: gatewayFiles,
-  routingTable: renderRoutingTable(model),
-  secretsConfig: pulumi.secret(statsPassword.apply((pw) => renderHaproxySecrets(model.stats.user, pw))),
-  credentialsLua,
-  image: required(gatewayPlacement.haproxyImage, "HAProxy image"),
-  instances: instanceResources,
-  tls: gatewayTls(),
-  ...(gatewayPlacement.host === undefined ? {} : { host: gatewayPlacement.host }),
-});
-
-// Not a dependency of the gateway: the gateway starts (and reloads) whether or not the sink is up.
-const logSink = new LogSink(model.logSink.resourceName, {
-  model,
-  config: renderLogSinkConfig(model),
-  image: required(gatewayPlacement.haproxyImage, "HAProxy image"),
-  configDir: gateway.configDir,
-  ...(gatewayPlacement.host === undefined ? {} : { provider: gatewayPlacement.host.provider }),
-});
+// One gateway per entry of model.gateways, in config order; each applies its config after the one before
+// (Gateway `after`), so a routing change reloads them one at a time.
+const gateways: { gateway: Gateway; logSink: LogSink; keepalived?: Keepalived }[] = [];
+for (const g of model.gateways) {
+  const placement = placementOf(g.host);
+  const image = required(placement.haproxyImage, "HAProxy image");
+  const gateway = new Gateway(g.resourceName, {
+    model,
+    gateway: g,
+    files: gatewayFiles,
+    routingTable,
+    secretsConfig,
+    credentialsLua,
+    image,
+    instances: instanceResources,
+    tls,
+    ...(placement.host === undefined ? {} : { host: placement.host }),
+    ...(gateways.length === 0 ? {} : { after: gateways[gateways.length - 1]?.gateway }),
+  });
+  // Not a dependency of the gateway: the gateway starts (and reloads) whether or not the sink is up.
+  const logSink = new LogSink(g.logSink.resourceName, {
+    model,
+    gateway: g,
+    config: renderLogSinkConfig(model, g.logSink),
+    image,
+    configDir: gateway.configDir,
+    ...(placement.host === undefined ? {} : { provider: placement.host.provider }),
+  });
+  const keepalived =
+    g.keepalived === undefined
+      ? undefined
+      : new Keepalived(g.keepalived.resourceName, {
+          model,
+          gateway: g,
+          config: renderKeepalivedConfig(keepalivedSpec(model, g)),
+          image: required(placement.keepalivedImage, "keepalived image"),
+          host: required(placement.host, "gateway host"),
+          haproxy: gateway,
+        });
+  gateways.push({ gateway, logSink, ...(keepalived === undefined ? {} : { keepalived }) });
+}
+const first = required(gateways[0], "gateway");
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 export const haproxyConfigSha256 = sha256(haproxyConfig);
 
-// Checks dial the bind address (model.local), not the public name, which may not resolve here.
-const checkHost = model.local.host;
+// Checks dial the bind address (model.local), not the public name, which may not resolve here. A pair
+// checks each gateway on its own host's address (both must serve, whichever holds the floating one).
 const serverNames = model.instances.map((i) => i.name);
 const { proxies } = model;
 
-new SmokeChecks(
-  model.resources.smokeChecks,
-  {
-    statsUrl: model.local.stats,
-    statsUser: model.stats.user,
-    statsPassword,
-    hlsUrl: model.local.hls,
-    webrtcUrl: model.local.webrtc,
-    ...(model.auth.readers === undefined ? {} : { hlsNeedsCredentials: true }),
-    tls: model.local.tls,
-    tcpPorts: [
-      ...(model.tls === undefined || model.tls.plain === "on"
-        ? [{ name: proxies.rtmp, host: checkHost, port: model.ports.rtmp }]
-        : []),
-      ...(model.tls === undefined
-        ? []
-        : [{ name: `${proxies.rtmp} (RTMPS)`, host: checkHost, port: model.ports.rtmps }]),
-      ...model.instances.map((i) => ({ name: i.iceProxy, host: checkHost, port: i.iceTcpPort })),
-    ],
-    servers: {
-      [proxies.rtmp]: serverNames,
-      [proxies.hls]: serverNames,
-      [proxies.webrtc]: serverNames,
-      ...Object.fromEntries(model.instances.map((i) => [i.iceProxy, [i.name]])),
+model.gateways.forEach((g, n) => {
+  const checkHost = g.local.host;
+  const gateway = required(gateways[n], "gateway").gateway;
+  new SmokeChecks(
+    model.gateways.length === 1 ? model.resources.smokeChecks : `${model.resources.smokeChecks}-${g.name}`,
+    {
+      statsUrl: g.local.stats,
+      statsUser: model.stats.user,
+      statsPassword,
+      hlsUrl: g.local.hls,
+      webrtcUrl: g.local.webrtc,
+      ...(model.auth.readers === undefined ? {} : { hlsNeedsCredentials: true }),
+      tls: g.local.tls,
+      tcpPorts: [
+        ...(model.tls === undefined || model.tls.plain === "on"
+          ? [{ name: proxies.rtmp, host: checkHost, port: model.ports.rtmp }]
+          : []),
+        ...(model.tls === undefined
+          ? []
+          : [{ name: `${proxies.rtmp} (RTMPS)`, host: checkHost, port: model.ports.rtmps }]),
+        ...model.instances.map((i) => ({ name: i.iceProxy, host: checkHost, port: i.iceTcpPort })),
+      ],
+      servers: {
+        [proxies.rtmp]: serverNames,
+        [proxies.hls]: serverNames,
+        [proxies.webrtc]: serverNames,
+        ...Object.fromEntries(model.instances.map((i) => [i.iceProxy, [i.name]])),
+      },
+      trigger: pulumi
+        .all([gateway.containerId, ...instanceResources.map((i) => i.containerId)])
+        .apply((ids) => sha256([sha256(JSON.stringify(gatewayFiles)), ...ids].join("\n"))),
+      timeoutMs: Math.max(60_000, model.health.intervalMs * (model.health.rise + 2) * 3),
     },
-    trigger: pulumi
-      .all([gateway.containerId, ...instanceResources.map((i) => i.containerId)])
-      .apply((ids) => sha256([sha256(JSON.stringify(gatewayFiles)), ...ids].join("\n"))),
-    timeoutMs: Math.max(60_000, model.health.intervalMs * (model.health.rise + 2) * 3),
-  },
-  { dependsOn: [gateway, ...instanceResources] },
-);
+    { dependsOn: [gateway, ...instanceResources] },
+  );
+});
 
 export const endpoints = { ...model.endpoints };
 
@@ -252,7 +288,20 @@ if (model.tls !== undefined) {
 }
 
 /** Where the per-request lines are read: `docker logs <requestLog>`. */
-export const requestLog = logSink.containerName;
+export const requestLog = first.logSink.containerName;
+
+// Only with a floating address, so existing stacks' outputs stay as they were.
+if (model.floating !== undefined) {
+  module.exports.floatingAddress = model.floating.address;
+  module.exports.gateways = model.gateways.map((g, n) => ({
+    name: g.name,
+    host: g.host,
+    priority: g.priority,
+    container: gateways[n]?.gateway.containerName,
+    keepalived: gateways[n]?.keepalived?.containerName,
+    requestLog: gateways[n]?.logSink.containerName,
+  }));
+}
 
 // `host` (and the WebRTC UDP port) only with `hosts`, so existing stacks' outputs stay as they were.
 export const instances = model.instances.map((i, n) => ({

@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { Model } from "../config/model";
+import type { GatewayModel, Model } from "../config/model";
 import { ConfigDir, type ReloadSpec, type ServerWeight } from "../providers/config-dir";
 import { haproxyConfigFingerprint, haproxyWeights, INITIAL_SERVER_STATE } from "../render/haproxy";
 import {
@@ -17,6 +17,8 @@ import {
 
 export interface GatewayArgs {
   readonly model: Model;
+  /** Which gateway (model.gateways): its container, config directory and labels. */
+  readonly gateway: GatewayModel;
   /** Files by name in HAPROXY_DIR: renderGatewayFiles(model) (infra/render/gateway-files.ts). */
   readonly files: Readonly<Record<string, string>>;
   /** Shown by `preview --diff` beside the files (see render/routing-table.ts). */
@@ -36,6 +38,11 @@ export interface GatewayArgs {
   readonly image: pulumi.Resource;
   /** Started first so the first health checks find them. */
   readonly instances: readonly pulumi.Resource[];
+  /**
+   * The gateway before this one (a pair): its config directory applies first, so a routing change
+   * validates and reloads one gateway at a time and the other keeps serving meanwhile.
+   */
+  readonly after?: Gateway;
   /**
    * With `hosts`: the gateway host's Docker provider and engine. Its config directory is still a
    * directory on this machine, bind-mounted: validation keeps the gateway's host an engine here.
@@ -85,7 +92,7 @@ export class Gateway extends pulumi.ComponentResource {
   constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mediamtx-lb:index:Gateway", name, {}, opts);
     const { model } = args;
-    const { containerName, configDir: hostConfigDir, labels } = model.gateway;
+    const { containerName, configDir: hostConfigDir, labels } = args.gateway;
 
     const configDir = new ConfigDir(
       `${name}-config`,
@@ -115,7 +122,10 @@ export class Gateway extends pulumi.ComponentResource {
         reload: haproxyReloadSpec(containerName, haproxyWeights(model), haproxyConfigFingerprint(model)),
       },
       // After the instances: a reload that adds a server should find it already running.
-      { parent: this, dependsOn: [args.image, ...args.instances] },
+      {
+        parent: this,
+        dependsOn: [args.image, ...args.instances, ...(args.after === undefined ? [] : [args.after.configDir])],
+      },
     );
 
     const container = new docker.Container(

@@ -1,10 +1,12 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { Model } from "../config/model";
+import type { GatewayModel, Model } from "../config/model";
 import { HAPROXY_RUN_DIR, LOG_SINK_CONFIG } from "../render/paths";
 
 export interface LogSinkArgs {
   readonly model: Model;
+  /** The gateway this sink serves (its names: container, run directory, labels). */
+  readonly gateway: GatewayModel;
   /** log-sink.cfg: renderLogSinkConfig(model) (infra/render/log-sink.ts). */
   readonly config: string;
   readonly image: pulumi.Resource;
@@ -54,7 +56,7 @@ export class LogSink extends pulumi.ComponentResource {
   constructor(name: string, args: LogSinkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mediamtx-lb:index:LogSink", name, {}, opts);
     const { model } = args;
-    const { containerName, runDir, labels } = model.logSink;
+    const { containerName, runDir, labels } = args.gateway.logSink;
 
     const container = new docker.Container(
       `${name}-container`,

@@ -123,6 +123,8 @@ export interface GatewayModel extends GatewayNames {
   readonly keepalived: KeepalivedNames | undefined;
   /** Where this machine dials this gateway itself (smoke checks, status): its host's address, or model.local's. */
   readonly localHost: string;
+  /** Base URLs on localHost (model.local for a stack with one gateway). */
+  readonly local: LocalUrls;
 }
 
 export interface FloatingModel {

@@ -143,7 +143,7 @@ const DEFAULTS = {
     haproxy: "haproxy:2.8",
     mediamtx: "bluenviron/mediamtx:1.20.0",
     // No official keepalived image exists: scripts/bootstrap builds this one from Debian's package.
-    keepalived: "mediamtx-lb/keepalived:2.2.7",
+    keepalived: "mediamtx-lb/keepalived:2.3.3",
   },
   routing: { pollInterval: "1s", republish: "takeover" },
   hls: { variant: "lowLatency" },
@@ -488,22 +488,6 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
   };
   const host = present(publicHost);
   const pair = present(gateways).length > 1;
-  const gatewayModels: GatewayModel[] = present(gateways).map((g) => {
-    const own = pair
-      ? pairGatewayNames(stack, present(hostDir), g.name)
-      : { gateway: names.gateway, logSink: names.logSink, keepalived: undefined };
-    const gatewayHostAddress = hostModels.find((h) => h.name === g.host)?.address;
-    return {
-      ...own.gateway,
-      name: g.name,
-      host: g.host,
-      priority: g.priority,
-      logSink: own.logSink,
-      keepalived: floatingAddress === undefined ? undefined : own.keepalived,
-      // Each gateway binds 0.0.0.0 with a floating address: reach it at its own host's address.
-      localHost: pair && gatewayHostAddress !== undefined ? gatewayHostAddress : localHost,
-    };
-  });
   const firstGateway = pair
     ? pairGatewayNames(stack, present(hostDir), present(present(gateways)[0]).name)
     : names;
@@ -514,10 +498,29 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
           source: tls.source,
           plain: tls.plain,
           ...selfSignedNames(host, present(bindAddress)),
-          caFile: tls.source === "selfSigned" || tls.hasCa ? names.gateway.caFile : undefined,
+          caFile: tls.source === "selfSigned" || tls.hasCa ? firstGateway.gateway.caFile : undefined,
         };
   const urlTls =
     tlsModel === undefined ? undefined : { plainRtmp: tlsModel.plain === "on", caFile: tlsModel.caFile };
+  const localTls = urlTls === undefined ? undefined : { ...urlTls, serverName: host };
+  const gatewayModels: GatewayModel[] = present(gateways).map((g) => {
+    const own = pair
+      ? pairGatewayNames(stack, present(hostDir), g.name)
+      : { gateway: names.gateway, logSink: names.logSink, keepalived: undefined };
+    // Each gateway of a pair binds 0.0.0.0: this machine reaches it at its own host's address.
+    const hostAddress = hostModels.find((h) => h.name === g.host)?.address;
+    const gatewayLocalHost = pair && hostAddress !== undefined ? hostAddress : localHost;
+    return {
+      ...own.gateway,
+      name: g.name,
+      host: g.host,
+      priority: g.priority,
+      logSink: own.logSink,
+      keepalived: floatingAddress === undefined ? undefined : own.keepalived,
+      localHost: gatewayLocalHost,
+      local: localUrls(gatewayLocalHost, frontendPorts, localTls),
+    };
+  });
   return {
     stack,
     hosts: hostModels,
@@ -570,11 +573,7 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
       smokeChecks: names.smokeChecks,
       tlsCertificate: names.tlsCertificate,
     },
-    local: localUrls(
-      localHost,
-      frontendPorts,
-      urlTls === undefined ? undefined : { ...urlTls, serverName: host },
-    ),
+    local: localUrls(localHost, frontendPorts, localTls),
     endpoints: endpoints(host, frontendPorts, urlTls),
     tls: tlsModel,
     // null (an error) has thrown above; undefined is "no such key": anyone may.

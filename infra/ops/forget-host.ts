@@ -65,7 +65,10 @@ export function forgetHost(exported: unknown, stack: string, host: string): Forg
     if (r.provider?.startsWith(providerRef) || r.dependencies?.includes(provider.urn)) dropped.add(r.urn);
   }
   const gatewayParts = [...dropped].filter((urn) => /mediamtx-lb:index:(Gateway|LogSink)\$/.test(urn));
-  if (gatewayParts.length > 0)
+  // With a gateway pair a lost gateway host may go: another gateway keeps the floating address.
+  const isGatewayContainer = (urn: string) => /mediamtx-lb:index:Gateway\$docker:index(\/container)?:Container::/.test(urn);
+  const otherGateway = resources.some((r) => isGatewayContainer(r.urn) && !dropped.has(r.urn));
+  if (gatewayParts.length > 0 && !otherGateway)
     throw new Error(
       `host ${host} runs the gateway (${gatewayParts.length} of its resources): forgetting it would lose the running HAProxy; place the gateway on another host first (gateway.host) or destroy and rebuild the stack`,
     );

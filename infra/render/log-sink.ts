@@ -7,6 +7,7 @@
 // - Both ends say `format raw`: the sink forwards the gateway's line unchanged.
 
 import type { Model } from "../config/model";
+import type { LogSinkNames } from "../config/names";
 import { LOG_SOCKET } from "./paths";
 import { renderTemplate } from "./templates";
 
@@ -20,15 +21,16 @@ export interface LogSinkView {
   readonly socket: string;
 }
 
-function toLogSinkView(model: Model): LogSinkView {
+function toLogSinkView(model: Model, sink: LogSinkNames): LogSinkView {
   return {
     stack: model.stack,
-    container: model.logSink.containerName,
+    container: sink.containerName,
     name: LOG_FORWARD_NAME,
     socket: LOG_SOCKET,
   };
 }
 
-export function renderLogSinkConfig(model: Model): string {
-  return renderTemplate("log-sink.cfg.mustache", toLogSinkView(model));
+/** The config of `sink` (a gateway's; the first gateway's by default). */
+export function renderLogSinkConfig(model: Model, sink: LogSinkNames = model.logSink): string {
+  return renderTemplate("log-sink.cfg.mustache", toLogSinkView(model, sink));
 }

@@ -11,7 +11,9 @@
 //   every new part and segment.
 // - mpegts/fmp4 without blocking reloads: reload every half target duration and fetch new segments.
 // On any failed request it starts over from index.m3u8 after `retryDelayMs`, as hls.js does after a
-// fatal error; every request of every attempt stays in the log.
+// fatal error; every request of every attempt stays in the log. With `retry`, a request that got no
+// answer or a 5xx is first sent again in place (same URL, same cookies), as hls.js's load policies do
+// before an error turns fatal, so a short outage need not start a new session.
 
 export interface PlayerRequest {
   readonly url: string;
@@ -31,6 +33,11 @@ export interface HlsPlayerOptions {
   readonly requestTimeoutMs?: number;
   /** The fetch to use; default the global one. HTTPS tests pass one that trusts the stack's CA. */
   readonly fetch?: typeof fetch;
+  /**
+   * In-place retries of a request that got no answer or a 5xx: up to `count`, `delayMs` apart (hls.js
+   * defaults to a few retries about a second apart). Default: none.
+   */
+  readonly retry?: { readonly count: number; readonly delayMs: number };
 }
 
 /** 2xx and 3xx count as answered; anything else (and no answer at all) is a failure. */
@@ -51,6 +58,10 @@ export class HlsPlayer {
   readonly requests: PlayerRequest[] = [];
   /** Bytes of media (init, segments, parts) received with a 2xx. */
   mediaBytes = 0;
+  /** Times it started over from index.m3u8 after a failure (a new session). */
+  restarts = 0;
+  /** Every MediaMTX session id seen (`hlsSession` cookie or `session=` parameter), in first-seen order. */
+  readonly sessions: string[] = [];
   private readonly cookies = new Map<string, string>();
   private stopped = false;
   private readonly abort = new AbortController();
@@ -93,7 +104,10 @@ export class HlsPlayer {
       } catch (err) {
         if (!(err instanceof AttemptFailed) && !this.stopped) throw err;
       }
-      if (!this.stopped) await sleep(this.options.retryDelayMs ?? 250, this.abort.signal);
+      if (!this.stopped) {
+        this.restarts++;
+        await sleep(this.options.retryDelayMs ?? 250, this.abort.signal);
+      }
     }
   }
 
@@ -142,8 +156,28 @@ export class HlsPlayer {
     this.mediaBytes += Buffer.byteLength(r.body, "latin1");
   }
 
-  /** GET with redirects followed (each hop logged) and cookies kept; a non-2xx ends the attempt. */
+  /** getFollowingOnce, sent again in place on no answer or a 5xx while `retry` allows. */
   private async getFollowing(url: string): Promise<Fetched> {
+    const retry = this.options.retry ?? { count: 0, delayMs: 0 };
+    for (let n = 0; ; n++) {
+      try {
+        return await this.getFollowingOnce(url);
+      } catch (err) {
+        const last = this.requests.at(-1)?.status ?? 0;
+        const retriable = last === 0 || last >= 500;
+        if (!(err instanceof AttemptFailed) || this.stopped || !retriable || n >= retry.count) throw err;
+        await sleep(retry.delayMs, this.abort.signal);
+      }
+    }
+  }
+
+  private noteSession(url: string): void {
+    const id = this.cookies.get("hlsSession") ?? new URL(url).searchParams.get("session") ?? undefined;
+    if (id !== undefined && id !== "" && !this.sessions.includes(id)) this.sessions.push(id);
+  }
+
+  /** GET with redirects followed (each hop logged) and cookies kept; a non-2xx ends the attempt. */
+  private async getFollowingOnce(url: string): Promise<Fetched> {
     let current = url;
     for (let hop = 0; hop < 5; hop++) {
       const r = await this.getOnce(current);
@@ -152,6 +186,7 @@ export class HlsPlayer {
         continue;
       }
       if (r.status < 200 || r.status >= 300) throw new AttemptFailed(`${r.status} for ${current}`);
+      this.noteSession(current);
       return { url: current, status: r.status, body: r.body };
     }
     throw new AttemptFailed(`too many redirects from ${url}`);

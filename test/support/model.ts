@@ -84,7 +84,7 @@ export function testModel(overrides: Partial<Model> = {}): Model {
     images: {
       haproxy: "haproxy:2.8",
       mediamtx: "bluenviron/mediamtx:1.20.0",
-      keepalived: "mediamtx-lb/keepalived:2.2.7",
+      keepalived: "mediamtx-lb/keepalived:2.3.3",
     },
     routing: { pollIntervalMs: 1_000, republish: "takeover" },
     hls: { variant: "lowLatency" },
@@ -104,6 +104,7 @@ export function testModel(overrides: Partial<Model> = {}): Model {
         logSink: names.logSink,
         keepalived: undefined,
         localHost: "127.0.0.1",
+        local: localUrls("127.0.0.1", ports),
       },
     ],
     floating: undefined,

@@ -563,7 +563,7 @@ describe("validateConfig: valid configs", () => {
       images: {
         haproxy: "haproxy:2.8",
         mediamtx: "bluenviron/mediamtx:1.20.0",
-        keepalived: "mediamtx-lb/keepalived:2.2.7",
+        keepalived: "mediamtx-lb/keepalived:2.3.3",
       },
       routing: { pollIntervalMs: 1000, republish: "takeover" },
       hls: { variant: "lowLatency" },
@@ -742,7 +742,7 @@ describe("validateConfig: valid configs", () => {
     expect(model.images).toEqual({
       haproxy: "docker.io/library/haproxy:2.8.14",
       mediamtx: `localhost:5000/mediamtx@${digest}`,
-      keepalived: "mediamtx-lb/keepalived:2.2.7",
+      keepalived: "mediamtx-lb/keepalived:2.3.3",
     });
     expect(model.routing).toEqual({ pollIntervalMs: 60_000, republish: "refuse" });
     expect(model.hls).toEqual({ variant: "fmp4" });

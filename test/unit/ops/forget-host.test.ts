@@ -83,6 +83,26 @@ describe("forgetHost", () => {
     );
   });
 
+  it("lets a gateway pair lose one gateway's host: the other keeps the floating address", () => {
+    const P2 = `${S}pulumi:providers:docker::st-host-h2`;
+    const GW2 = `${S}mediamtx-lb:index:Gateway$docker:index/container:Container::st-haproxy-gb-container`;
+    const pair = {
+      ...exported,
+      deployment: {
+        ...exported.deployment,
+        resources: [
+          ...exported.deployment.resources,
+          { urn: P2, type: "pulumi:providers:docker", custom: true, id: "p2" },
+          { urn: GW2, type: "docker:index:Container", provider: `${P2}::p2`, dependencies: [GW] },
+        ],
+      },
+    };
+    const { forgotten: gone, exported: out } = forgetHost(pair, "st", "h1");
+    expect(gone).toEqual([P1, C1, GW]);
+    const kept = (out.deployment as { resources: { urn: string; dependencies?: string[] }[] }).resources;
+    expect(kept.find((r) => r.urn === GW2)?.dependencies).toEqual([]);
+  });
+
   it("drops interrupted operations on forgotten resources", () => {
     const withPending = {
       ...exported,

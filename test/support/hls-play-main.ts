@@ -1,0 +1,48 @@
+// Player-like HLS viewers for a client that must run elsewhere (inside a network namespace: the gateway
+// pair e2e and the failover bench start it with nsenter). Usage:
+//   hls-play-main.ts <ms> <url>...
+// Plays every URL for <ms> with cookies and hls.js-like in-place retries (HlsPlayer `retry`), then prints
+// one JSON line per viewer: its requests ([startedAt, endedAt, status]), restarts, sessions and media bytes.
+// Wiring only.
+
+import { HlsPlayer } from "./hls-player";
+
+export interface PlayedViewer {
+  readonly url: string;
+  readonly requests: readonly (readonly [number, number, number])[];
+  readonly restarts: number;
+  readonly sessions: readonly string[];
+  readonly mediaBytes: number;
+}
+
+/** hls.js's load policies retry a failed load a few times about a second apart before a fatal error. */
+export const HLSJS_LIKE_RETRY = { count: 6, delayMs: 500 } as const;
+
+async function main(ms: number, urls: readonly string[]): Promise<void> {
+  const players = urls.map((url) =>
+    new HlsPlayer(url, {
+      cookies: true,
+      retry: HLSJS_LIKE_RETRY,
+      retryDelayMs: 500,
+      requestTimeoutMs: 8_000,
+    }).start(),
+  );
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  await Promise.all(players.map((p) => p.stop()));
+  for (const [n, p] of players.entries()) {
+    const viewer: PlayedViewer = {
+      url: urls[n] ?? "",
+      requests: p.requests.map((r) => [r.startedAt, r.endedAt, r.status] as const),
+      restarts: p.restarts,
+      sessions: p.sessions,
+      mediaBytes: p.mediaBytes,
+    };
+    process.stdout.write(`${JSON.stringify(viewer)}\n`);
+  }
+}
+
+const [ms, ...urls] = process.argv.slice(2);
+main(Number(ms), urls).catch((err: unknown) => {
+  process.stderr.write(`hls-play-main: ${(err as Error).message}\n`);
+  process.exit(1);
+});
