@@ -11,7 +11,8 @@
 # changed source address needs a new container (it is a different host anyway).
 # Couplings: KEEPALIVED_CONFIG and KEEPALIVED_INTERFACE_INCLUDE in infra/render/paths.ts.
 set -eu
-CONFIG=/etc/keepalived/keepalived.conf
+# A directory of its own under /etc/keepalived, where Debian keeps keepalived.config-opts.
+CONFIG=/etc/keepalived/mediamtx-lb/keepalived.conf
 INTERFACE_INCLUDE=/run/keepalived/interface.conf
 
 fail() {
