@@ -141,8 +141,8 @@ export function masterDownMs(priority: number, advertIntervalMs: number): number
   return Math.round(3 * advertIntervalMs + ((256 - priority) * advertIntervalMs) / 256);
 }
 
-/** Internal. Exported for testing. */
-export function toKeepalivedView(spec: KeepalivedSpec): KeepalivedView {
+/** Every decision of the config, made here: the template only fills it in. */
+function toKeepalivedView(spec: KeepalivedSpec): KeepalivedView {
   const errors = keepalivedSpecErrors(spec);
   if (errors.length > 0) throw new Error(errors.join("\n"));
   return {
