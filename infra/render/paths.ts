@@ -52,3 +52,25 @@ export function inHaproxyDir(containerPath: string): string {
   }
   return containerPath.slice(HAPROXY_DIR.length + 1);
 }
+
+/**
+ * Inside each gateway host's keepalived container (the local image mediamtx-lb/keepalived): its config
+ * directory, one bind mount of a host directory (a directory, as for HAProxy), and the config in it,
+ * which the image's entrypoint passes to keepalived when given no `-f`. Not /etc/keepalived itself:
+ * Debian's keepalived reads its build options from /etc/keepalived/keepalived.config-opts, and with
+ * that file hidden by a mount `keepalived -t` fails ("Unable to read build config options file").
+ * Couplings: CONFIG in scripts/lib/keepalived-entrypoint.sh.
+ */
+export const KEEPALIVED_DIR = "/etc/keepalived/mediamtx-lb";
+export const KEEPALIVED_CONFIG = `${KEEPALIVED_DIR}/keepalived.conf`;
+/**
+ * Written by the image's entrypoint at start (`interface <name>`: the interface holding the config's
+ * unicast_src_ip) and included inside the vrrp_instance, so the rendered config names no interface.
+ * Couplings: INTERFACE_INCLUDE in scripts/lib/keepalived-entrypoint.sh.
+ */
+export const KEEPALIVED_INTERFACE_INCLUDE = "/run/keepalived/interface.conf";
+/**
+ * The image's gateway check: exits 0 when 127.0.0.1:PORT accepts a TCP connection within 1 s.
+ * Couplings: the path ensure_keepalived_image (scripts/lib/runtime.sh) installs keepalived-check.sh at.
+ */
+export const GATEWAY_CHECK = "/usr/local/bin/gateway-check";

@@ -39,6 +39,14 @@ HAPROXY_ROOTFS_PACKAGES=haproxy,ca-certificates,lua-cjson
 # ensure_haproxy_image recognises by its mediamtx-lb.rootfs label) instead of reusing the old one.
 HAPROXY_ROOTFS_KEY="$DEBIAN_SUITE-$(printf '%s' "$HAPROXY_ROOTFS_PACKAGES" | sha256sum | cut -c1-12)"
 HAPROXY_ROOTFS_DIR="$MLB_CACHE/haproxy-rootfs-$HAPROXY_ROOTFS_KEY"
+# Debian packages of the local keepalived image (the gateways' floating address, VRRP): iproute2 is
+# what its entrypoint finds the interface with (keepalived depends on it anyway). bash and coreutils
+# (the health check's /dev/tcp and timeout) are in every minbase.
+KEEPALIVED_ROOTFS_PACKAGES=keepalived,iproute2
+# Keyed like HAPROXY_ROOTFS_KEY. The image adds the entrypoint and check (scripts/lib/keepalived-*.sh)
+# on import, so editing them rebuilds the image (ensure_keepalived_image), not the rootfs.
+KEEPALIVED_ROOTFS_KEY="$DEBIAN_SUITE-$(printf '%s' "$KEEPALIVED_ROOTFS_PACKAGES" | sha256sum | cut -c1-12)"
+KEEPALIVED_ROOTFS_DIR="$MLB_CACHE/keepalived-rootfs-$KEEPALIVED_ROOTFS_KEY"
 # Plugins and credentials of the pinned CLI live here, never in ~/.pulumi.
 MLB_PULUMI_HOME="$MLB_CACHE/pulumi-home-$PULUMI_VERSION"
 
@@ -46,6 +54,9 @@ MEDIAMTX_IMAGE="mediamtx-lb/mediamtx:$MEDIAMTX_VERSION"
 # Tagged with HAProxy's major.minor, which the Debian suite fixes (trixie → 3.0).
 # Couplings: scripts/lib/versions.ts builds the same two names for TypeScript.
 HAPROXY_IMAGE="mediamtx-lb/haproxy:$HAPROXY_MINOR"
+# Tagged with the keepalived version that the Debian suite ships (versions.env KEEPALIVED_VERSION).
+# Couplings: localImages() in scripts/lib/versions.ts.
+KEEPALIVED_IMAGE="mediamtx-lb/keepalived:$KEEPALIVED_VERSION"
 
 # The local registry (scripts/lib/registry.sh): loopback only, storage in the cache. Test hosts
 # (test/support/test-hosts.ts) pull the images above from the same storage through a read-only copy.

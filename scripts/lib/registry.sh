@@ -98,4 +98,5 @@ push_registry_image() {
 push_registry_images() {
   push_registry_image "$MEDIAMTX_IMAGE"
   push_registry_image "$HAPROXY_IMAGE"
+  push_registry_image "$KEEPALIVED_IMAGE"
 }

@@ -269,3 +269,53 @@ ensure_haproxy_image() {
     --change "LABEL mediamtx-lb.rootfs=$HAPROXY_ROOTFS_KEY" \
     "$HAPROXY_ROOTFS_DIR/rootfs.tar" "$HAPROXY_IMAGE" >/dev/null
 }
+
+# keepalived moves the gateways' floating address (VRRP). Its own minbase rootfs: nothing of the
+# HAProxy image is shared, and a keepalived update never touches the gateway image.
+build_keepalived_rootfs() {
+  local out="$1"
+  debootstrap --variant=minbase --include="$KEEPALIVED_ROOTFS_PACKAGES" "$DEBIAN_SUITE" "$out/rootfs" \
+    http://deb.debian.org/debian
+  local r="$out/rootfs"
+  # keepalived prints no translated messages: the locales go with the docs (a third of the rootfs;
+  # most of the rest is the Perl that libsnmp pulls in).
+  rm -rf "$r/var/cache/apt/archives"/*.deb "$r/var/lib/apt/lists"/* "$r/usr/share/doc" "$r/usr/share/man" \
+    "$r/usr/share/locale" "$r/usr/share/info"
+  # Debian's version without epoch and revision (1:2.2.7-1+b2 → 2.2.7): what KEEPALIVED_VERSION pins.
+  dpkg-query --admindir="$r/var/lib/dpkg" -W -f '${Version}' keepalived |
+    sed -E 's/^[0-9]+://; s/-[^-]*$//' >"$out/keepalived-version"
+  tar -C "$r" -c . >"$out/rootfs.tar"
+  rm -rf "$r"
+}
+
+# The cached rootfs plus the entrypoint and the gateway check, appended to a copy of its tar as
+# root-owned files. The image is rebuilt when the rootfs or either script changes (its labels).
+ensure_keepalived_image() {
+  local built
+  built="$(cat "$KEEPALIVED_ROOTFS_DIR/keepalived-version")"
+  [ "$built" = "$KEEPALIVED_VERSION" ] ||
+    die "Debian $DEBIAN_SUITE ships keepalived $built, but versions.env pins KEEPALIVED_VERSION=$KEEPALIVED_VERSION: change them together"
+  local lib="$MLB_ROOT/scripts/lib" files have
+  files="$(cat "$lib/keepalived-entrypoint.sh" "$lib/keepalived-check.sh" | sha256sum | cut -c1-12)"
+  have="$(docker image inspect -f '{{ index .Config.Labels "mediamtx-lb.rootfs" }}/{{ index .Config.Labels "mediamtx-lb.files" }}' \
+    "$KEEPALIVED_IMAGE" 2>/dev/null)" || have=""
+  [ "$have" = "$KEEPALIVED_ROOTFS_KEY/$files" ] && return 0
+  local tmp
+  tmp="$(mktemp -d)"
+  mkdir -p "$tmp/add/usr/local/bin"
+  install -m 755 "$lib/keepalived-entrypoint.sh" "$tmp/add/usr/local/bin/keepalived-entrypoint.sh"
+  install -m 755 "$lib/keepalived-check.sh" "$tmp/add/usr/local/bin/gateway-check"
+  cp "$KEEPALIVED_ROOTFS_DIR/rootfs.tar" "$tmp/rootfs.tar"
+  tar -C "$tmp/add" --owner=0 --group=0 --numeric-owner -rf "$tmp/rootfs.tar" \
+    ./usr/local/bin/keepalived-entrypoint.sh ./usr/local/bin/gateway-check
+  docker import \
+    --change 'ENTRYPOINT ["keepalived-entrypoint.sh"]' \
+    --change 'CMD ["keepalived"]' \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change "LABEL org.opencontainers.image.version=$KEEPALIVED_VERSION" \
+    --change 'LABEL mediamtx-lb.built-by=scripts/bootstrap' \
+    --change "LABEL mediamtx-lb.rootfs=$KEEPALIVED_ROOTFS_KEY" \
+    --change "LABEL mediamtx-lb.files=$files" \
+    "$tmp/rootfs.tar" "$KEEPALIVED_IMAGE" >/dev/null
+  rm -rf "$tmp"
+}

@@ -45,3 +45,12 @@ export function localImages(): { readonly haproxy: string; readonly mediamtx: st
     mediamtx: `mediamtx-lb/mediamtx:${pin("MEDIAMTX_VERSION")}`,
   };
 }
+
+/**
+ * The keepalived image scripts/bootstrap builds (the gateways' floating address). Apart from
+ * localImages(), whose result tests pass as the stack config `images` as it is.
+ * Couplings: KEEPALIVED_IMAGE in scripts/lib/common.sh.
+ */
+export function localKeepalivedImage(): string {
+  return `mediamtx-lb/keepalived:${pin("KEEPALIVED_VERSION")}`;
+}

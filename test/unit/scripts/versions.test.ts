@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseVersionsEnv, pin } from "../../../scripts/lib/versions";
+import { localImages, localKeepalivedImage, parseVersionsEnv, pin } from "../../../scripts/lib/versions";
 
 const root = resolve(__dirname, "..", "..", "..");
 const versionsEnv = resolve(root, "versions.env");
@@ -41,5 +41,14 @@ describe("versions.env", () => {
 
   it("names a missing pin", () => {
     expect(() => pin("NO_SUCH_PIN")).toThrow(/versions\.env has no NO_SUCH_PIN/);
+  });
+});
+
+describe("local image names", () => {
+  it("are the names scripts/lib/common.sh builds and pushes", () => {
+    const common = resolve(root, "scripts", "lib", "common.sh");
+    const script = `set -eu; source "$1"; printf '%s\n' "$HAPROXY_IMAGE" "$MEDIAMTX_IMAGE" "$KEEPALIVED_IMAGE"`;
+    const out = execFileSync("bash", ["-c", script, "bash", common], { encoding: "utf8" });
+    expect(out).toBe(`${localImages().haproxy}\n${localImages().mediamtx}\n${localKeepalivedImage()}\n`);
   });
 });
