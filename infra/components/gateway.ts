@@ -124,7 +124,11 @@ export class Gateway extends pulumi.ComponentResource {
       // After the instances: a reload that adds a server should find it already running.
       {
         parent: this,
-        dependsOn: [args.image, ...args.instances, ...(args.after === undefined ? [] : [args.after.configDir])],
+        dependsOn: [
+          args.image,
+          ...args.instances,
+          ...(args.after === undefined ? [] : [args.after.configDir]),
+        ],
       },
     );
 

@@ -2,7 +2,10 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { GatewayModel, Model } from "../config/model";
 import { ConfigDir } from "../providers/config-dir";
-import { KEEPALIVED_CONFIG, KEEPALIVED_DIR } from "../render/keepalived";
+import { KEEPALIVED_CONFIG, KEEPALIVED_DIR } from "../render/paths";
+
+/** The config file's name in the mounted directory. */
+const CONFIG_FILE = KEEPALIVED_CONFIG.slice(KEEPALIVED_DIR.length + 1);
 
 export interface KeepalivedArgs {
   readonly model: Model;
@@ -31,14 +34,15 @@ export class Keepalived extends pulumi.ComponentResource {
   constructor(name: string, args: KeepalivedArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mediamtx-lb:index:Keepalived", name, {}, opts);
     const names = args.gateway.keepalived;
-    if (names === undefined) throw new Error(`internal error: gateway ${args.gateway.name} has no keepalived`);
+    if (names === undefined)
+      throw new Error(`internal error: gateway ${args.gateway.name} has no keepalived`);
 
     const configDir = new ConfigDir(
       `${name}-config`,
       {
         dir: names.configDir,
         engine: args.host.engine,
-        files: { [KEEPALIVED_CONFIG]: args.config },
+        files: { [CONFIG_FILE]: args.config },
         reload: { container: names.containerName, signal: "SIGHUP" },
       },
       { parent: this, dependsOn: [args.image] },

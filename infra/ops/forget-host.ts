@@ -66,7 +66,8 @@ export function forgetHost(exported: unknown, stack: string, host: string): Forg
   }
   const gatewayParts = [...dropped].filter((urn) => /mediamtx-lb:index:(Gateway|LogSink)\$/.test(urn));
   // With a gateway pair a lost gateway host may go: another gateway keeps the floating address.
-  const isGatewayContainer = (urn: string) => /mediamtx-lb:index:Gateway\$docker:index(\/container)?:Container::/.test(urn);
+  const isGatewayContainer = (urn: string) =>
+    /mediamtx-lb:index:Gateway\$docker:index(\/container)?:Container::/.test(urn);
   const otherGateway = resources.some((r) => isGatewayContainer(r.urn) && !dropped.has(r.urn));
   if (gatewayParts.length > 0 && !otherGateway)
     throw new Error(

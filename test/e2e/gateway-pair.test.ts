@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serverStatus } from "../../infra/haproxy/stats-csv";
 import { fetchRouterStatus, fetchStats, statsEndpoint } from "../../infra/haproxy/stats-frontend";
-import { localImages } from "../../scripts/lib/versions";
+import { localImages, localKeepalivedImage } from "../../scripts/lib/versions";
 import type { PlayedViewer } from "../support/hls-play-main";
 import { isAnswered } from "../support/hls-player";
 import { eventually, rtmpPublishArgs, stopProcess } from "../support/publisher";
@@ -122,7 +122,7 @@ describe("two gateways behind one floating address (network namespaces, real kee
     await removeLeftoverE2eObjects();
     lab = await createTestHosts({ hosts: 3, client: true });
     config = {
-      images: localImages(),
+      images: { ...localImages(), keepalived: localKeepalivedImage() },
       hosts: lab.hosts.map((h, n) => ({
         name: `h${n + 1}`,
         docker: h.docker,
@@ -163,7 +163,12 @@ describe("two gateways behind one floating address (network namespaces, real kee
     const outputs = await stack.outputs();
     expect(outputs.floatingAddress).toBe(FLOATING);
     expect((outputs.endpoints as { hls: string }).hls).toBe(`http://${FLOATING}:8888`);
-    const gateways = outputs.gateways as { name: string; host: string; container: string; keepalived: string }[];
+    const gateways = outputs.gateways as {
+      name: string;
+      host: string;
+      container: string;
+      keepalived: string;
+    }[];
     expect(gateways.map((g) => `${g.name}@${g.host}`)).toEqual(["ga@h1", "gb@h2"]);
     for (const h of gatewayHosts()) {
       const csv = await fetchStats(statsOf(h));
@@ -190,7 +195,9 @@ describe("two gateways behind one floating address (network namespaces, real kee
       },
       60_000,
     );
-    console.log(`pair e2e: owners on both gateways: live→${agreed.get("live")} steady→${agreed.get("steady")}`);
+    console.log(
+      `pair e2e: owners on both gateways: live→${agreed.get("live")} steady→${agreed.get("steady")}`,
+    );
     await eventually(
       "both streams play through the floating address",
       async () => {
@@ -247,7 +254,9 @@ describe("two gateways behind one floating address (network namespaces, real kee
       "`live` plays again through the floating address",
       async () => {
         const [v] = await playFrom(client(), 3_000, [`http://${FLOATING}:8888/live/index.m3u8`]);
-        return v !== undefined && v.mediaBytes > 0 && failures(v).length === 0 ? Date.now() - cutAt : undefined;
+        return v !== undefined && v.mediaBytes > 0 && failures(v).length === 0
+          ? Date.now() - cutAt
+          : undefined;
       },
       60_000,
     );
@@ -270,7 +279,9 @@ describe("two gateways behind one floating address (network namespaces, real kee
   }, 60_000);
 
   it("a weights change and an interval change under load reach both gateways with 0 failed requests", async () => {
-    const urls = [0, 1, 2, 3].map((n) => `http://${FLOATING}:8888/${n % 2 === 0 ? "steady" : "live"}/index.m3u8`);
+    const urls = [0, 1, 2, 3].map(
+      (n) => `http://${FLOATING}:8888/${n % 2 === 0 ? "steady" : "live"}/index.m3u8`,
+    );
     const playing = playFrom(client(), 60_000, urls);
     await sleep(5_000);
     stack.writeConfig({

@@ -1,7 +1,8 @@
 // Golden files: each fixture (test/fixtures/<case>.yaml) renders to test/golden/<case>/, compared byte
 // for byte. `UPDATE_GOLDEN=1 ./scripts/test unit test/golden` rewrites them (and deletes files no renderer
 // produces any more); review that diff like code. The case's file set is the gateway's whole directory
-// (renderGatewayFiles), the log sink's config plus each instance's mediamtx.yml; the router's static modules in it are the
+// (renderGatewayFiles), the log sink's config plus each instance's mediamtx.yml (and each gateway's
+// keepalived.conf with a floating address); the router's static modules in it are the
 // files in infra/lua/ and have no golden copy.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -9,6 +10,8 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Model } from "../../infra/config/model";
 import { renderGatewayFiles } from "../../infra/render/gateway-files";
+import { renderKeepalivedConfig } from "../../infra/render/keepalived";
+import { keepalivedSpec } from "../../infra/render/keepalived-spec";
 import { renderLogSinkConfig } from "../../infra/render/log-sink";
 import { renderMediamtxConfig } from "../../infra/render/mediamtx";
 import { inHaproxyDir } from "../../infra/render/paths";
@@ -33,6 +36,10 @@ function renderCase(model: Model): Record<string, string> {
   for (const instance of model.instances) {
     files[`mediamtx-${instance.name}.yml`] = renderMediamtxConfig(model, instance);
   }
+  // With a floating address: each gateway's keepalived.conf.
+  if (model.floating !== undefined)
+    for (const g of model.gateways)
+      files[`keepalived-${g.name}.conf`] = renderKeepalivedConfig(keepalivedSpec(model, g));
   return files;
 }
 

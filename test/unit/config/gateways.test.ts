@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { localKeepalivedImage } from "../../../scripts/lib/versions";
 import { configErrors as errorsOf, modelOf as model } from "../../support/config-errors";
 
 const HOSTS = [
@@ -86,6 +87,10 @@ describe("validateConfig: gateways", () => {
     expect(m.gatewaySources.slice(1)).toEqual(["10.9.0.11", "10.9.0.12"]);
     expect(m.instances.map((i) => i.dial.address)).toEqual(["10.9.0.11", "10.9.0.13"]);
     expect(m.instances[1]?.candidateHosts).toEqual(["198.51.100.13", "198.51.100.100"]);
+  });
+
+  it("defaults to the keepalived image scripts/bootstrap builds", () => {
+    expect(m.images.keepalived).toBe(localKeepalivedImage());
   });
 
   it("preempts only when the priorities differ", () => {
