@@ -10,7 +10,9 @@ One screen on a running stack (default: ${DEFAULT_STACK}): per instance its cont
 state in every backend (status, weight, last check), the router's polls, live streams and readers;
 per stream where the router sends it, where it is live and who reads it; the router's counters; and
 every problem found, in words. With mediamtx-lb:hosts also each host's Docker engine (reachable or
-not, asked with a deadline), and the instances grouped by host.
+not, asked with a deadline), and the instances grouped by host. With mediamtx-lb:floatingAddress
+also every gateway (its HAProxy and keepalived, whether it holds the address, its stream map),
+whether their maps agree, and which gateway the rest is read from (the holder).
 
   --json           the same report as JSON, for scripts
   --stream NAME    only this stream in the stream table (listed even when nothing publishes it)

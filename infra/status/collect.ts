@@ -10,18 +10,22 @@ import { isIP } from "node:net";
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { checkServerIdentity, connect as tlsConnect } from "node:tls";
-import type { HostModel } from "../config/model";
+import type { FloatingModel, GatewayModel, HostModel, Model } from "../config/model";
 import { LABELS } from "../config/names";
 import { validateConfig } from "../config/validate";
 import { runtimeApi } from "../haproxy/runtime-api";
+import { type MapEntry, parseShowMap, showMapCommand } from "../haproxy/show-map";
 import { parseShowInfo, parseStatCsv } from "../haproxy/stats-csv";
 import { fetchDroppedLogs, fetchRouterStatus, fetchStats, statsEndpoint } from "../haproxy/stats-frontend";
 import { parseShowTable, showTableOverCommand } from "../haproxy/stick-table";
+import { STREAMS_MAP } from "../render/paths";
 import {
   adminSocketPath,
   configDrift,
   deployedInstances,
   frontendLimits,
+  gatewaySocketPath,
+  gatewayStatsUrl,
   instanceMetricsUrl,
   parseOutputs,
   pathsListUrl,
@@ -30,6 +34,7 @@ import {
   StackNotUpError,
 } from "./deployment";
 import { type ContainerInfo, parseDockerInspect } from "./docker-containers";
+import { chooseGateway, type FloatingInput, type GatewayInput, parseIpv4Addresses } from "./gateways";
 import { type LivePath, parsePathsPage } from "./mediamtx-paths";
 import type {
   FrontendLimits,
@@ -55,6 +60,8 @@ const MAX_PAGES = 100;
  */
 const ENGINE_VERSION_TIMEOUT_MS = 5000;
 const ENGINE_LIST_TIMEOUT_MS = 10_000;
+/** `docker exec … ip addr` in a running container of an engine that just answered: well under a second. */
+const ADDRESS_EXEC_TIMEOUT_MS = 5000;
 
 interface CommandResult {
   readonly code: number;
@@ -106,13 +113,13 @@ async function docker(args: readonly string[]): Promise<string> {
 }
 
 /**
- * `docker -H engine args…` with a deadline. Its own process group (detached): the CLI's ssh helper is a
+ * `docker -H engine args…` (the default engine when undefined) with a deadline. Its own process group (detached): the CLI's ssh helper is a
  * child of docker, and killing the group on the deadline takes it along; without a terminal it cannot
  * prompt for a password or host key either, it fails at once.
  */
-function dockerOn(engine: string, args: readonly string[], timeoutMs: number): Promise<string> {
+function dockerOn(engine: string | undefined, args: readonly string[], timeoutMs: number): Promise<string> {
   return new Promise((done, fail) => {
-    const child = spawn("docker", ["-H", engine, ...args], {
+    const child = spawn("docker", [...(engine === undefined ? [] : ["-H", engine]), ...args], {
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
@@ -325,6 +332,72 @@ export async function limitTable(socketPath: string, frontend: FrontendLimits): 
   return { trackedAddresses: tracked, overLimit: [...over].sort() };
 }
 
+/**
+ * Whether a gateway's host holds the floating address: keepalived runs with the host's network, so its
+ * addresses are the host's. keepalived's image has iproute2 (it runs `ip` itself); HAProxy's may not.
+ */
+async function holdsAddress(
+  engine: string | undefined,
+  keepalived: string,
+  address: string,
+): Promise<boolean> {
+  const out = await dockerOn(
+    engine,
+    ["exec", keepalived, "ip", "-o", "-4", "addr", "show"],
+    ADDRESS_EXEC_TIMEOUT_MS,
+  );
+  return parseIpv4Addresses(out).includes(address);
+}
+
+/** A gateway's stream map over its own admin socket (bounded by SOCKET_TIMEOUT_MS). */
+async function streamMap(socketPath: string): Promise<MapEntry[]> {
+  const answer = await runtimeApi(socketPath, showMapCommand(STREAMS_MAP), SOCKET_TIMEOUT_MS).catch(
+    (err: unknown) => {
+      throw new Error(`admin socket ${socketPath}: ${message(err)}`);
+    },
+  );
+  return parseShowMap(answer);
+}
+
+/**
+ * Every gateway of a pair at once: whether its host holds the address (not asked when its engine did not
+ * answer: the status already waited for it once) and its stream map.
+ */
+async function collectFloating(
+  model: Model,
+  floating: FloatingModel,
+  containers: readonly ContainerInfo[],
+  engineDown: ReadonlySet<string>,
+): Promise<FloatingInput> {
+  const gateways = await Promise.all(
+    model.gateways.map(async (g): Promise<GatewayInput> => {
+      const keepalived = g.keepalived?.containerName ?? "";
+      const engine = model.hosts.find((h) => h.name === g.host)?.docker;
+      const socketPath = gatewaySocketPath(g, gatewayContainer(g, containers));
+      const [holds, map] = await Promise.all([
+        g.host !== undefined && engineDown.has(g.host)
+          ? Promise.resolve<Result<boolean>>({ ok: false, error: `engine of ${g.host} did not answer` })
+          : attempt(() => holdsAddress(engine, keepalived, floating.address)),
+        attempt(() => streamMap(socketPath)),
+      ]);
+      return {
+        name: g.name,
+        host: g.host,
+        haproxyContainer: g.containerName,
+        keepalivedContainer: keepalived,
+        holds,
+        map,
+      };
+    }),
+  );
+  return { address: floating.address, gateways };
+}
+
+/** A gateway's HAProxy container as its host's engine listed it. */
+function gatewayContainer(g: GatewayModel, containers: readonly ContainerInfo[]): ContainerInfo | undefined {
+  return containers.find((c) => c.name === g.containerName && c.host === g.host);
+}
+
 export interface CollectOptions {
   readonly stack: string;
   readonly stream?: string;
@@ -366,18 +439,29 @@ export async function collectStatus(options: CollectOptions): Promise<StatusInpu
     );
   }
   const instances = deployedInstances(outputs, model, containers);
-  const haproxyContainer = model.gateway.containerName;
-  const statsUrl = model.local.stats;
+  // A pair: servers, router and tables are read from the gateway that holds the address (chooseGateway).
+  const floating =
+    model.floating === undefined
+      ? undefined
+      : await collectFloating(model, model.floating, containers, engineDown);
+  const used =
+    floating === undefined ? undefined : model.gateways.find((g) => g.name === chooseGateway(floating).name);
+  const haproxyContainer = used?.containerName ?? model.gateway.containerName;
+  const gatewayHost = used === undefined ? model.gatewayHost : used.host;
+  const statsUrl = used === undefined ? model.local.stats : gatewayStatsUrl(model, used);
   const password = await authorization;
   const auth: Result<string> = password.ok
     ? { ok: true, value: statsEndpoint(statsUrl, model.stats.user, password.value).authorization ?? "" }
     : { ok: false, error: `no stats password (${password.error})` };
 
   const running = new Set(containers.filter((c) => c.running).map((c) => `${c.host ?? ""}/${c.name}`));
-  const socketPath = adminSocketPath(
-    model,
-    containers.find((c) => c.name === haproxyContainer && c.host === model.gatewayHost),
-  );
+  const socketPath =
+    used === undefined
+      ? adminSocketPath(
+          model,
+          containers.find((c) => c.name === haproxyContainer && c.host === model.gatewayHost),
+        )
+      : gatewaySocketPath(used, gatewayContainer(used, containers));
   const limited = frontendLimits(model);
   const tables = Promise.all(
     limited.map(
@@ -415,7 +499,7 @@ export async function collectStatus(options: CollectOptions): Promise<StatusInpu
     collectedAt: new Date().toISOString(),
     pollIntervalMs: model.routing.pollIntervalMs,
     haproxyContainer,
-    logSinkContainer: model.logSink.containerName,
+    logSinkContainer: used?.logSink.containerName ?? model.logSink.containerName,
     instances,
     containers,
     haproxy,
@@ -431,6 +515,7 @@ export async function collectStatus(options: CollectOptions): Promise<StatusInpu
     limits: await tables,
     ...(options.stream === undefined ? {} : { stream: options.stream }),
     ...(tls === undefined ? {} : { tls }),
-    ...(hosts === undefined ? {} : { hosts, gatewayHost: model.gatewayHost }),
+    ...(hosts === undefined ? {} : { hosts, gatewayHost }),
+    ...(floating === undefined ? {} : { floating }),
   };
 }

@@ -2,9 +2,9 @@
 // --json` prints them) plus Docker's containers → instance addresses, container names, the admin socket
 // and the stats URL. Pure: the collector runs the commands and hands their output here.
 
-import type { Model } from "../config/model";
+import type { GatewayModel, Model } from "../config/model";
 import { MEDIAMTX_PORTS } from "../config/model";
-import { adminSocketIn, instanceNames } from "../config/names";
+import { adminSocketIn, type GatewayNames, instanceNames, localUrls } from "../config/names";
 import { isRecord, stringOr } from "../lib/untyped";
 import { HAPROXY_DIR } from "../render/paths";
 import type { ContainerInfo } from "./docker-containers";
@@ -139,9 +139,23 @@ export function configDrift(outputs: readonly OutputInstance[], model: Model): s
  * model's.
  */
 export function adminSocketPath(model: Model, haproxy: ContainerInfo | undefined): string {
+  return gatewaySocketPath(model.gateway, haproxy);
+}
+
+/** adminSocketPath for one gateway of a pair: its own container's mount, else its names'. */
+export function gatewaySocketPath(gateway: GatewayNames, haproxy: ContainerInfo | undefined): string {
   const mount = haproxy?.mounts.find((m) => m.destination === HAPROXY_DIR);
-  if (mount === undefined) return model.gateway.adminSocket;
+  if (mount === undefined) return gateway.adminSocket;
   return adminSocketIn(mount.source);
+}
+
+/**
+ * One gateway's stats frontend as this machine dials it (its host's address: a pair binds 0.0.0.0, and
+ * the floating address reaches only the holder). Coupling: the same derivation as the model's
+ * `local` URLs; once GatewayModel carries its own `local`, read `gateway.local.stats` instead.
+ */
+export function gatewayStatsUrl(model: Model, gateway: GatewayModel): string {
+  return localUrls(gateway.localHost, model.ports).stats;
 }
 
 /**

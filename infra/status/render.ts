@@ -4,7 +4,11 @@
 import { iceProxyName } from "../config/names";
 import { ROUTER_COUNTER_NAMES } from "../haproxy/router-status";
 import {
+  type ContainerView,
+  differenceText,
+  type FloatingView,
   formatAge,
+  type GatewayView,
   type HostView,
   type InstanceView,
   type LimitView,
@@ -33,7 +37,10 @@ function columnOf(backend: string, instance: string): string {
 }
 
 function containerCell(i: InstanceView): string {
-  const c = i.container;
+  return containerStateCell(i.container);
+}
+
+function containerStateCell(c: ContainerView): string {
   if (c.state === "missing" || c.state === "unknown") return c.state;
   const age = c.sinceMs === null ? "" : ` ${formatAge(c.sinceMs)}`;
   if (c.running) return `running${age}`;
@@ -106,13 +113,56 @@ function hostsTable(hosts: readonly HostView[], instances: readonly InstanceView
     h.address,
     h.privateAddress ?? "-",
     [
-      ...(h.gateway ? ["gateway"] : []),
+      ...(h.gateways !== undefined ? h.gateways.map((g) => `gateway ${g}`) : h.gateway ? ["gateway"] : []),
       ...instances.filter((i) => i.host === h.name).map((i) => i.name),
     ].join(", ") || "-",
     h.docker,
     engineCell(h),
   ]);
   return renderTable(["HOST", "ADDRESS", "PRIVATE", "RUNS", "ENGINE", "STATE"], rows);
+}
+
+function holdsCell(g: GatewayView): string {
+  if (g.holdsAddress === null) return `unknown: ${g.holdsError ?? "?"}`;
+  return g.holdsAddress ? "yes" : "no";
+}
+
+function mapCell(g: GatewayView): string {
+  if (g.map === null) return `unread: ${g.mapError ?? "?"}`;
+  const n = Object.keys(g.map).length;
+  return `${n} ${n === 1 ? "stream" : "streams"}`;
+}
+
+function mapsLine(f: FloatingView, gateways: readonly GatewayView[]): string {
+  const m = f.maps;
+  const streams = `${m.streams} ${m.streams === 1 ? "stream" : "streams"}`;
+  const listed = m.differences.map(differenceText).join(", ");
+  if (m.agree === true)
+    return `agree: ${streams}, the same owner on ${gateways.map((g) => g.name).join(" and ")}`;
+  if (m.agree === false) return `DIFFER on ${m.differences.length} of ${streams}: ${listed}`;
+  const among =
+    m.differences.length === 0 ? "" : ` · the others differ on ${m.differences.length}: ${listed}`;
+  return `not compared: ${m.unread.join("; ")}${among}`;
+}
+
+/**
+ * With a floating address: one row per gateway (its containers, whether it holds the address, its
+ * map's size), whether the maps agree, and which gateway the rest of the screen is read from.
+ */
+function gatewaysSection(f: FloatingView, gateways: readonly GatewayView[]): string[] {
+  const rows = gateways.map((g) => [
+    g.name,
+    g.host ?? "-",
+    containerStateCell(g.haproxy),
+    containerStateCell(g.keepalived),
+    holdsCell(g),
+    mapCell(g),
+  ]);
+  return [
+    ...renderTable(["GATEWAY", "HOST", "HAPROXY", "KEEPALIVED", `HOLDS ${f.address}`, "MAP"], rows),
+    `maps     ${mapsLine(f, gateways)}`,
+    `used     ${f.used.name} (${f.used.because}): servers, router, streams and instances below are its view`,
+  ];
 }
 
 /** With `hosts`: instances grouped by host, in the hosts' order (config order within a host). */
@@ -167,6 +217,9 @@ export function renderText(report: StatusReport, staleMs: number): string {
   out.push("");
   if (report.hosts !== undefined) {
     out.push(...hostsTable(report.hosts, report.instances), "");
+  }
+  if (report.floating !== undefined && report.gateways !== undefined) {
+    out.push(...gatewaysSection(report.floating, report.gateways), "");
   }
 
   // Instances: one column per backend, in the order HAProxy lists them. With `hosts`, grouped by host,

@@ -6,6 +6,13 @@ import { iceProxyName, PROXIES } from "../config/names";
 import type { RouterCounters, RouterInstance, RouterStatus } from "../haproxy/router-status";
 import { type BackendStat, type HaproxyStats, type ServerStat, takesNoTraffic } from "../haproxy/stats-csv";
 import type { ContainerInfo } from "./docker-containers";
+import {
+  chooseGateway,
+  compareMaps,
+  type FloatingInput,
+  type MapAgreement,
+  type UsedGateway,
+} from "./gateways";
 import type { LivePath } from "./mediamtx-paths";
 
 /** What a collector produced, or why it could not. */
@@ -127,8 +134,13 @@ export interface StatusInputs {
   readonly tls?: Result<TlsObservation>;
   /** With `hosts`: every host in config order; absent without (one default engine). */
   readonly hosts?: readonly HostInput[];
-  /** With `hosts`: the host that runs the gateway and its log sink. */
+  /** With `hosts`: the host that runs the gateway and its log sink (with `floating`: the used one's). */
   readonly gatewayHost?: string;
+  /**
+   * With a floating address: every gateway of the pair. haproxyContainer, logSinkContainer, gatewayHost,
+   * haproxy, router and limits are then the used gateway's (gateways.ts chooseGateway).
+   */
+  readonly floating?: FloatingInput;
 }
 
 export interface ContainerView {
@@ -183,9 +195,36 @@ export interface HostView {
   readonly docker: string;
   readonly address: string;
   readonly privateAddress: string | null;
-  /** Runs the gateway and its log sink. */
+  /** Runs the gateway and its log sink (with a floating address: the gateway this report is read from). */
   readonly gateway: boolean;
+  /** With a floating address: the gateways on this host; absent without. */
+  readonly gateways?: readonly string[];
   readonly engine: { readonly reachable: boolean; readonly version?: string; readonly error?: string };
+}
+
+/** One gateway of a pair (JSON `gateways[]`). */
+export interface GatewayView {
+  readonly name: string;
+  readonly host: string | null;
+  readonly haproxy: ContainerView;
+  readonly keepalived: ContainerView;
+  /** Whether its host holds the floating address; null when unknown (holdsError says why). */
+  readonly holdsAddress: boolean | null;
+  readonly holdsError: string | null;
+  /** Stream → owner in its stream map, sorted by stream; null when unread (mapError says why). */
+  readonly map: Readonly<Record<string, string>> | null;
+  readonly mapError: string | null;
+  /** The servers, router, streams and instances of this report are read from this gateway. */
+  readonly used: boolean;
+}
+
+/** A pair's floating address (JSON `floating`): who holds it, which gateway was read, whether maps agree. */
+export interface FloatingView {
+  readonly address: string;
+  /** Gateways known to hold it, config order: exactly one is healthy. */
+  readonly holders: readonly string[];
+  readonly used: UsedGateway;
+  readonly maps: MapAgreement;
 }
 
 export interface StreamReaderView {
@@ -255,6 +294,9 @@ export interface StatusReport {
   };
   /** With `hosts`: every host in config order; absent without (JSON unchanged for one engine). */
   readonly hosts?: readonly HostView[];
+  /** With a floating address: the pair; both absent without (JSON unchanged for one gateway). */
+  readonly floating?: FloatingView;
+  readonly gateways?: readonly GatewayView[];
   readonly instances: readonly InstanceView[];
   readonly streams: readonly StreamView[];
   /** Per limited frontend (hls, webrtc, rtmp): denials and tracked addresses. */
@@ -355,13 +397,20 @@ function containerProblem(label: string, c: ContainerView): string | undefined {
   return undefined;
 }
 
-function toHostView(host: HostInput, gatewayHost: string | undefined): HostView {
+function toHostView(
+  host: HostInput,
+  gatewayHost: string | undefined,
+  floating: FloatingInput | undefined,
+): HostView {
   return {
     name: host.name,
     docker: host.docker,
     address: host.address,
     privateAddress: host.privateAddress,
     gateway: host.name === gatewayHost,
+    ...(floating === undefined
+      ? {}
+      : { gateways: floating.gateways.filter((g) => g.host === host.name).map((g) => g.name) }),
     engine: host.engine.ok
       ? { reachable: true, version: host.engine.value }
       : { reachable: false, error: host.engine.error },
@@ -371,10 +420,13 @@ function toHostView(host: HostInput, gatewayHost: string | undefined): HostView 
 /** A host whose engine did not answer, in one line naming what runs there (its states are unknown). */
 function hostProblem(inputs: StatusInputs, host: HostInput): string | undefined {
   if (host.engine.ok) return undefined;
-  const there = [
-    ...(host.name === inputs.gatewayHost ? ["haproxy", "log sink"] : []),
-    ...inputs.instances.filter((i) => i.host === host.name).map((i) => i.name),
-  ];
+  const gateways =
+    inputs.floating === undefined
+      ? host.name === inputs.gatewayHost
+        ? ["haproxy", "log sink"]
+        : []
+      : inputs.floating.gateways.filter((g) => g.host === host.name).map((g) => `gateway ${g.name}`);
+  const there = [...gateways, ...inputs.instances.filter((i) => i.host === host.name).map((i) => i.name)];
   const unknown = there.length === 0 ? "" : ` (container states unknown: ${there.join(", ")})`;
   return `host ${host.name}: engine ${host.docker} unreachable: ${host.engine.error}${unknown}`;
 }
@@ -397,10 +449,15 @@ export function buildReport(inputs: StatusInputs): StatusReport {
     if (p) problems.push(p);
   }
 
+  // A pair: each gateway's containers, the address, the maps. Its problems name the used gateway's
+  // HAProxy container too, so it is not reported again below.
+  const pair = inputs.floating === undefined ? undefined : pairView(inputs.floating, containerOn, engineDown);
+  if (pair !== undefined) problems.push(...pair.problems);
+
   // HAProxy itself.
   const haproxyContainer = containerOn(inputs.gatewayHost, inputs.haproxyContainer);
   const haproxyContainerProblem = containerProblem("haproxy", haproxyContainer);
-  if (haproxyContainerProblem) problems.push(haproxyContainerProblem);
+  if (haproxyContainerProblem && pair === undefined) problems.push(haproxyContainerProblem);
   const snapshot = inputs.haproxy.ok ? inputs.haproxy.value : undefined;
   if (!inputs.haproxy.ok) problems.push(`haproxy: no server states: ${inputs.haproxy.error}`);
   const servers = snapshot?.stats.servers ?? [];
@@ -607,7 +664,8 @@ export function buildReport(inputs: StatusInputs): StatusReport {
     },
     ...(inputs.hosts === undefined
       ? {}
-      : { hosts: inputs.hosts.map((h) => toHostView(h, inputs.gatewayHost)) }),
+      : { hosts: inputs.hosts.map((h) => toHostView(h, inputs.gatewayHost, inputs.floating)) }),
+    ...(pair === undefined ? {} : { floating: pair.floating, gateways: pair.gateways }),
     instances,
     streams,
     limits,
@@ -615,6 +673,76 @@ export function buildReport(inputs: StatusInputs): StatusReport {
     tls,
     problems,
   };
+}
+
+/** Differences named in a problem line; the count is always whole (JSON `floating.maps` lists them all). */
+export const MAX_LISTED_DIFFERENCES = 10;
+
+/** A stream's owners on each gateway, in words: "cam/1 (ga a1, gb -)". */
+export function differenceText(d: MapAgreement["differences"][number]): string {
+  return `${d.stream} (${Object.entries(d.owners)
+    .map(([g, o]) => `${g} ${o ?? "-"}`)
+    .join(", ")})`;
+}
+
+/** A pair's views and problems: containers, who holds the address, unread and differing maps. */
+function pairView(
+  floating: FloatingInput,
+  containerOn: (host: string | undefined, name: string) => ContainerView,
+  engineDown: ReadonlySet<string>,
+): { floating: FloatingView; gateways: GatewayView[]; problems: string[] } {
+  const { address } = floating;
+  const used = chooseGateway(floating);
+  const maps = compareMaps(floating.gateways);
+  const problems: string[] = [];
+  const gateways = floating.gateways.map((g): GatewayView => {
+    const haproxy = containerOn(g.host, g.haproxyContainer);
+    const keepalived = containerOn(g.host, g.keepalivedContainer);
+    for (const c of [haproxy, keepalived]) {
+      const p = containerProblem(`gateway ${g.name}`, c);
+      if (p) problems.push(p);
+    }
+    // An unreachable engine is said once, for its host (hostProblem).
+    if (!g.holds.ok && !(g.host !== undefined && engineDown.has(g.host))) {
+      problems.push(`gateway ${g.name}: whether it holds ${address} is unknown: ${g.holds.error}`);
+    }
+    if (!g.map.ok) problems.push(`gateway ${g.name}: stream map unreadable: ${g.map.error}`);
+    return {
+      name: g.name,
+      host: g.host ?? null,
+      haproxy,
+      keepalived,
+      holdsAddress: g.holds.ok ? g.holds.value : null,
+      holdsError: g.holds.ok ? null : g.holds.error,
+      map: g.map.ok
+        ? Object.fromEntries(
+            [...g.map.value]
+              .sort((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0))
+              .map((e) => [e.stream, e.server]),
+          )
+        : null,
+      mapError: g.map.ok ? null : g.map.error,
+      used: g.name === used.name,
+    };
+  });
+  const holders = gateways.filter((g) => g.holdsAddress === true).map((g) => g.name);
+  const unknown = gateways.filter((g) => g.holdsAddress === null).map((g) => g.name);
+  if (holders.length === 0) {
+    const maybe = unknown.length === 0 ? "" : ` (unknown on ${unknown.join(", ")})`;
+    problems.push(`gateways: no gateway holds ${address}${maybe}: clients reach no gateway there`);
+  } else if (holders.length > 1) {
+    problems.push(
+      `gateways: ${holders.length} gateways hold ${address} (${holders.join(", ")}): clients reach either one (VRRP adverts not getting through?)`,
+    );
+  }
+  if (maps.agree === false) {
+    const listed = maps.differences.slice(0, MAX_LISTED_DIFFERENCES).map(differenceText);
+    const more = maps.differences.length > listed.length ? ", …" : "";
+    problems.push(
+      `gateways: stream maps differ on ${maps.differences.length} of ${maps.streams} streams: ${listed.join(", ")}${more}`,
+    );
+  }
+  return { floating: { address, holders, used, maps }, gateways, problems };
 }
 
 function tlsView(observed: Result<TlsObservation> | undefined, now: number): StatusReport["tls"] {

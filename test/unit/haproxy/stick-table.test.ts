@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseShowTable, showTableOverCommand } from "../../../infra/haproxy/stick-table";
+import { capturedAnswers } from "../../support/captured-answers";
 
 /**
  * Runtime API answers captured from HAProxy 2.6.12 and 3.0.11 running the abuse limits' rules (hls:
@@ -10,16 +10,7 @@ import { parseShowTable, showTableOverCommand } from "../../../infra/haproxy/sti
  * of 12 from .3 (2 of each kept). `=== <command>` precedes each answer.
  */
 function answers(version: string): Map<string, string> {
-  const text = readFileSync(
-    resolve(__dirname, "..", "status", "fixtures", `show-table-${version}.txt`),
-    "utf8",
-  );
-  const out = new Map<string, string>();
-  for (const part of text.split(/^=== /m).slice(1)) {
-    const newline = part.indexOf("\n");
-    out.set(part.slice(0, newline), part.slice(newline + 1));
-  }
-  return out;
+  return capturedAnswers(resolve(__dirname, "..", "status", "fixtures", `show-table-${version}.txt`));
 }
 
 describe.each(["2.6", "3.0"])("parseShowTable on HAProxy %s", (version) => {

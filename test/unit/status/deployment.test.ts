@@ -5,6 +5,8 @@ import {
   configDrift,
   deployedInstances,
   frontendLimits,
+  gatewaySocketPath,
+  gatewayStatsUrl,
   instanceMetricsUrl,
   parseOutputs,
   pathsListUrl,
@@ -159,6 +161,23 @@ describe("endpoints", () => {
     expect(adminSocketPath(model(), undefined)).toBe(
       "/home/op/.local/state/mediamtx-lb/s1/haproxy/run/admin.sock",
     );
+  });
+
+  it("a pair: each gateway's own socket and stats frontend, on its own host", () => {
+    const pair = loadFixtureModel("pair");
+    const [ga, gb] = pair.gateways;
+    if (ga === undefined || gb === undefined) throw new Error("fixture");
+    expect(gatewaySocketPath(gb, undefined)).toBe(
+      "/home/tester/.local/state/mediamtx-lb/pair/haproxy-gb/run/admin.sock",
+    );
+    const moved = container(gb.containerName, {
+      mounts: [{ source: "/srv/pair/haproxy-gb", destination: "/usr/local/etc/haproxy" }],
+    });
+    expect(gatewaySocketPath(gb, moved)).toBe("/srv/pair/haproxy-gb/run/admin.sock");
+    expect([gatewayStatsUrl(pair, ga), gatewayStatsUrl(pair, gb)]).toEqual([
+      "http://198.51.100.11:8404",
+      "http://198.51.100.12:8404",
+    ]);
   });
 
   it("builds MediaMTX URLs on the stack network", () => {

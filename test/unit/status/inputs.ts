@@ -4,10 +4,11 @@
 
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import type { Model } from "../../../infra/config/model";
 import { instanceNames, stackNames } from "../../../infra/config/names";
 import { parseRouterStatus, type RouterStatus } from "../../../infra/haproxy/router-status";
 import { parseShowInfo, parseStatCsv, type ServerStat } from "../../../infra/haproxy/stats-csv";
-import { deployedInstances } from "../../../infra/status/deployment";
+import { deployedInstances, type OutputInstance } from "../../../infra/status/deployment";
 import { type ContainerInfo, parseDockerInspect } from "../../../infra/status/docker-containers";
 import { type LivePath, parsePathsPage } from "../../../infra/status/mediamtx-paths";
 import type { StatusInputs } from "../../../infra/status/report";
@@ -225,6 +226,28 @@ export function limitedInputs(): StatusInputs {
   };
 }
 
+/** A HAProxy 3.0 snapshot over the admin socket with these servers. */
+function snapshotOf(servers: ServerStat[]): StatusInputs["haproxy"] {
+  return {
+    ok: true,
+    value: {
+      stats: { servers, backends: [], frontends: [] },
+      info: { Version: "3.0.11", Uptime_sec: "600", DroppedLogs: "0" },
+      via: "admin socket",
+    },
+  };
+}
+
+/** The stack outputs' instances as a deployment of `model` lists them. */
+function outputsOf(model: Model): OutputInstance[] {
+  return model.instances.map((i) => ({
+    name: i.name,
+    weight: i.weight,
+    container: i.containerName,
+    ...(i.host === undefined ? {} : { host: i.host }),
+  }));
+}
+
 /** Engine answers of the three-host stack: h3's engine refuses connections. */
 const H3_DOWN =
   'docker version failed: error during connect: Get "http://10.9.0.13:2376/v1.47/version": dial tcp 10.9.0.13:2376: connect: connection refused';
@@ -236,12 +259,7 @@ const H3_DOWN =
  */
 export function hostsInputs(): StatusInputs {
   const model = loadFixtureModel("hosts");
-  const outputs = model.instances.map((i) => ({
-    name: i.name,
-    weight: i.weight,
-    container: i.containerName,
-    ...(i.host === undefined ? {} : { host: i.host }),
-  }));
+  const outputs = outputsOf(model);
   const on = (host: string, info: ContainerInfo): ContainerInfo => ({ ...info, host });
   const byName = new Map(model.instances.map((i) => [i.name, i]));
   const name = (n: string) => byName.get(n)?.containerName ?? n;
@@ -296,29 +314,20 @@ export function hostsInputs(): StatusInputs {
     logSinkContainer: model.logSink.containerName,
     instances,
     containers,
-    haproxy: {
-      ok: true,
-      value: {
-        stats: {
-          servers: ["rtmp", "hls", "webrtc"].flatMap((backend) =>
-            names.map((n) =>
-              down.has(n)
-                ? server(backend, n, {
-                    status: "DOWN",
-                    checkStatus: "L4CON",
-                    checkCode: "",
-                    checkDesc: "Connection refused",
-                  })
-                : server(backend, n),
-            ),
-          ),
-          backends: [],
-          frontends: [],
-        },
-        info: { Version: "3.0.11", Uptime_sec: "600", DroppedLogs: "0" },
-        via: "admin socket",
-      },
-    },
+    haproxy: snapshotOf(
+      ["rtmp", "hls", "webrtc"].flatMap((backend) =>
+        names.map((n) =>
+          down.has(n)
+            ? server(backend, n, {
+                status: "DOWN",
+                checkStatus: "L4CON",
+                checkCode: "",
+                checkDesc: "Connection refused",
+              })
+            : server(backend, n),
+        ),
+      ),
+    ),
     router: { ok: true, value: router },
     paths: {
       a1: { ok: true, value: [] },
@@ -345,5 +354,91 @@ export function hostsInputs(): StatusInputs {
           : { ok: true, value: h.name === "h1" ? "27.3.1" : "20.10.24" },
     })),
     ...(model.gatewayHost === undefined ? {} : { gatewayHost: model.gatewayHost }),
+  };
+}
+
+/** `ip -o -4 addr show` on a host holding the floating address (captured shape, keepalived image). */
+export const IP_HOLDS_PAIR_ADDRESS = `1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever
+2: eth0    inet 198.51.100.11/24 brd 198.51.100.255 scope global eth0\\       valid_lft forever preferred_lft forever
+2: eth0    inet 198.51.100.100/32 scope global eth0\\       valid_lft forever preferred_lft forever
+`;
+
+/**
+ * Stack "pair" (test/fixtures/pair.yaml): gateways ga on h1 (holds 198.51.100.100) and gb on h2, each
+ * with its HAProxy, log sink and keepalived; a1, b1, c1 on h1, h2, h3. Both maps route cam/1 to b1,
+ * where it is live. The report is read from ga.
+ */
+export function pairInputs(): StatusInputs {
+  const model = loadFixtureModel("pair");
+  const [ga, gb] = model.gateways;
+  if (ga === undefined || gb === undefined || model.floating === undefined) {
+    throw new Error("test/fixtures/pair.yaml has no pair");
+  }
+  const outputs = outputsOf(model);
+  const on = (host: string | undefined, name: string): ContainerInfo => ({
+    ...container(name),
+    ...(host === undefined ? {} : { host }),
+  });
+  const containers = [
+    ...model.gateways.flatMap((g) => [
+      on(g.host, g.containerName),
+      on(g.host, g.logSink.containerName),
+      on(g.host, g.keepalived?.containerName ?? "?"),
+    ]),
+    ...model.instances.map((i) => on(i.host, i.containerName)),
+  ];
+  const instances = deployedInstances(outputs, model, containers);
+  const base = healthyInputs();
+  if (!base.router.ok) throw new Error("healthyInputs has no router status");
+  const router: RouterStatus = {
+    ...base.router.value,
+    entries: [{ stream: "cam/1", server: "b1", source: "poll", ageMs: 5000 }],
+    instances: instances.map((i) => ({
+      name: i.name,
+      pollOk: true,
+      claimed: i.name === "b1" ? 1 : 0,
+      lastPollAgeMs: 100,
+      lastPollDecided: 0,
+    })),
+  };
+  const map = [{ stream: "cam/1", server: "b1" }];
+  return {
+    ...base,
+    stack: model.stack,
+    haproxyContainer: ga.containerName,
+    logSinkContainer: ga.logSink.containerName,
+    instances,
+    containers,
+    haproxy: snapshotOf(
+      ["rtmp", "hls", "webrtc"].flatMap((backend) => instances.map((i) => server(backend, i.name))),
+    ),
+    router: { ok: true, value: router },
+    paths: {
+      a1: { ok: true, value: [] },
+      b1: { ok: true, value: [path("cam/1")] },
+      c1: { ok: true, value: [] },
+    },
+    metricsUrls: Object.fromEntries(
+      instances.map((i) => [i.name, `http://${i.dial?.address}:${i.dial?.metrics}/metrics`]),
+    ),
+    hosts: model.hosts.map((h) => ({
+      name: h.name,
+      docker: h.docker,
+      address: h.address,
+      privateAddress: h.privateAddress ?? null,
+      engine: { ok: true, value: "27.3.1" },
+    })),
+    ...(ga.host === undefined ? {} : { gatewayHost: ga.host }),
+    floating: {
+      address: model.floating.address,
+      gateways: [ga, gb].map((g) => ({
+        name: g.name,
+        host: g.host,
+        haproxyContainer: g.containerName,
+        keepalivedContainer: g.keepalived?.containerName ?? "?",
+        holds: { ok: true, value: g === ga },
+        map: { ok: true, value: map },
+      })),
+    },
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderJson, renderTable, renderText } from "../../../infra/status/render";
 import { buildReport } from "../../../infra/status/report";
-import { capturedInputs, healthyInputs, hostsInputs, limitedInputs, path } from "./inputs";
+import { capturedInputs, healthyInputs, hostsInputs, limitedInputs, pairInputs, path } from "./inputs";
 
 describe("renderTable", () => {
   it("pads columns to the widest cell, two spaces apart, without trailing spaces", () => {
@@ -289,5 +289,109 @@ describe("renderJson hosts", () => {
     expect(json.hosts).toBeUndefined();
     expect(json.instances[0]).not.toHaveProperty("host");
     expect(json.instances[0]).not.toHaveProperty("dial");
+  });
+});
+
+/** The lines from GATEWAY's header up to the blank line after it. */
+function gatewaysBlock(text: string): string {
+  const start = text.indexOf("\nGATEWAY ");
+  return text.slice(start + 1, text.indexOf("\n\n", start) + 1);
+}
+
+describe("renderText gateway pair", () => {
+  it("shows each gateway on its host, who holds the address, the maps, and which gateway was read", () => {
+    const text = renderText(buildReport(pairInputs()), 5000);
+    expect(text).toMatch(/^h1 +198\.51\.100\.11 +10\.9\.0\.11 +gateway ga, a1 /m);
+    expect(gatewaysBlock(text)).toBe(
+      `GATEWAY  HOST  HAPROXY         KEEPALIVED      HOLDS 198.51.100.100  MAP
+ga       h1    running 10m00s  running 10m00s  yes                   1 stream
+gb       h2    running 10m00s  running 10m00s  no                    1 stream
+maps     agree: 1 stream, the same owner on ga and gb
+used     ga (it holds 198.51.100.100): servers, router, streams and instances below are its view
+`,
+    );
+    expect(text).toContain("\nhaproxy  pair-haproxy-ga running 10m00s");
+    expect(text).toContain("\nno problems found\n");
+  });
+
+  it("unknown holder, unread map, differing maps", () => {
+    const base = pairInputs();
+    const floating = base.floating;
+    if (floating === undefined) throw new Error("fixture");
+    const [ga, gb] = floating.gateways;
+    if (ga === undefined || gb === undefined) throw new Error("fixture");
+    const gc = {
+      ...gb,
+      name: "gc",
+      host: "h3",
+      haproxyContainer: "pair-haproxy-gc",
+      keepalivedContainer: "pair-keepalived-gc",
+    };
+    const text = renderText(
+      buildReport({
+        ...base,
+        floating: {
+          ...floating,
+          gateways: [
+            { ...ga, holds: { ok: false, error: "no answer to docker exec within 5s" } },
+            { ...gb, map: { ok: false, error: "admin socket /s/admin.sock: ENOENT" } },
+            { ...gc, map: { ok: true, value: [] } },
+          ],
+        },
+      }),
+      5000,
+    );
+    expect(gatewaysBlock(text)).toBe(
+      `GATEWAY  HOST  HAPROXY         KEEPALIVED      HOLDS 198.51.100.100                         MAP
+ga       h1    running 10m00s  running 10m00s  unknown: no answer to docker exec within 5s  1 stream
+gb       h2    running 10m00s  running 10m00s  no                                           unread: admin socket /s/admin.sock: ENOENT
+gc       h3    missing         missing         no                                           0 streams
+maps     not compared: gb: admin socket /s/admin.sock: ENOENT · the others differ on 1: cam/1 (ga b1, gc -)
+used     ga (no gateway is known to hold 198.51.100.100; first that answered): servers, router, streams and instances below are its view
+`,
+    );
+  });
+
+  it("says DIFFER with every differing stream", () => {
+    const base = pairInputs();
+    const floating = base.floating;
+    if (floating === undefined) throw new Error("fixture");
+    const text = renderText(
+      buildReport({
+        ...base,
+        floating: {
+          ...floating,
+          gateways: floating.gateways.map((g) =>
+            g.name === "gb" ? { ...g, map: { ok: true, value: [{ stream: "cam/1", server: "a1" }] } } : g,
+          ),
+        },
+      }),
+      5000,
+    );
+    expect(text).toContain("\nmaps     DIFFER on 1 of 1 stream: cam/1 (ga b1, gb a1)\n");
+  });
+});
+
+describe("renderJson gateway pair", () => {
+  it("adds floating and gateways[] with each gateway's map", () => {
+    const json = JSON.parse(renderJson(buildReport(pairInputs())));
+    expect(json.floating.used).toEqual({ name: "ga", because: "it holds 198.51.100.100" });
+    expect(json.gateways[1]).toMatchObject({
+      name: "gb",
+      host: "h2",
+      haproxy: { name: "pair-haproxy-gb", state: "running" },
+      keepalived: { name: "pair-keepalived-gb", state: "running" },
+      holdsAddress: false,
+      holdsError: null,
+      map: { "cam/1": "b1" },
+      mapError: null,
+      used: false,
+    });
+  });
+
+  it("has neither key without a floating address", () => {
+    const json = JSON.parse(renderJson(buildReport(hostsInputs())));
+    expect(json).not.toHaveProperty("floating");
+    expect(json).not.toHaveProperty("gateways");
   });
 });

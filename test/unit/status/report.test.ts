@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { GatewayInput } from "../../../infra/status/gateways";
 import {
   buildReport,
   formatAge,
@@ -12,6 +13,7 @@ import {
   healthyInputs,
   hostsInputs,
   limitedInputs,
+  pairInputs,
   path,
   type server,
 } from "./inputs";
@@ -507,5 +509,140 @@ describe("buildReport hosts", () => {
       containers: inputs.containers.filter((c) => c.name !== inputs.haproxyContainer),
     });
     expect(report.problems).toContain("haproxy: container hosts-haproxy does not exist");
+  });
+});
+
+/** pairInputs() with gateway `name` changed; the report is still read from ga. */
+function pairWith(name: string, change: (g: GatewayInput) => Partial<GatewayInput>): StatusInputs {
+  const base = pairInputs();
+  const floating = base.floating;
+  if (floating === undefined) throw new Error("fixture");
+  return {
+    ...base,
+    floating: {
+      ...floating,
+      gateways: floating.gateways.map((g) => (g.name === name ? { ...g, ...change(g) } : g)),
+    },
+  };
+}
+
+const ADDRESS = "198.51.100.100";
+
+describe("buildReport gateway pair", () => {
+  it("a healthy pair: one holder, the report read from it, the maps agree, no problems", () => {
+    const report = buildReport(pairInputs());
+    expect(report.problems).toEqual([]);
+    expect(report.floating).toEqual({
+      address: ADDRESS,
+      holders: ["ga"],
+      used: { name: "ga", because: `it holds ${ADDRESS}` },
+      maps: { agree: true, streams: 1, differences: [], unread: [] },
+    });
+    expect(
+      report.gateways?.map((g) => [
+        g.name,
+        g.host,
+        g.haproxy.state,
+        g.keepalived.state,
+        g.holdsAddress,
+        g.used,
+      ]),
+    ).toEqual([
+      ["ga", "h1", "running", "running", true, true],
+      ["gb", "h2", "running", "running", false, false],
+    ]);
+    expect(report.gateways?.[1]?.map).toEqual({ "cam/1": "b1" });
+    expect(report.hosts?.map((h) => [h.name, h.gateway, h.gateways])).toEqual([
+      ["h1", true, ["ga"]],
+      ["h2", false, ["gb"]],
+      ["h3", false, []],
+    ]);
+  });
+
+  const problemCases: readonly [string, StatusInputs, readonly string[]][] = [
+    [
+      "nobody holds the address",
+      pairWith("ga", () => ({ holds: { ok: true, value: false } })),
+      [`gateways: no gateway holds ${ADDRESS}: clients reach no gateway there`],
+    ],
+    [
+      "both hold it",
+      pairWith("gb", () => ({ holds: { ok: true, value: true } })),
+      [
+        `gateways: 2 gateways hold ${ADDRESS} (ga, gb): clients reach either one (VRRP adverts not getting through?)`,
+      ],
+    ],
+    [
+      "the other gateway's answer is unknown",
+      pairWith("gb", () => ({ holds: { ok: false, error: "docker exec failed: container is not running" } })),
+      [`gateway gb: whether it holds ${ADDRESS} is unknown: docker exec failed: container is not running`],
+    ],
+    [
+      "the holder's answer is unknown too",
+      pairWith("ga", () => ({ holds: { ok: false, error: "no answer to docker exec within 5s" } })),
+      [
+        `gateway ga: whether it holds ${ADDRESS} is unknown: no answer to docker exec within 5s`,
+        `gateways: no gateway holds ${ADDRESS} (unknown on ga): clients reach no gateway there`,
+      ],
+    ],
+    [
+      "a map is unread: not compared",
+      pairWith("gb", () => ({ map: { ok: false, error: "admin socket /s/admin.sock: ECONNREFUSED" } })),
+      ["gateway gb: stream map unreadable: admin socket /s/admin.sock: ECONNREFUSED"],
+    ],
+    [
+      "a map has not reached a stream yet, another routes one elsewhere",
+      pairWith("gb", () => ({ map: { ok: true, value: [{ stream: "cam/2", server: "a1" }] } })),
+      ["gateways: stream maps differ on 2 of 2 streams: cam/1 (ga b1, gb -), cam/2 (ga -, gb a1)"],
+    ],
+  ];
+  it.each(problemCases)("%s", (_, inputs, expected) => {
+    expect(buildReport(inputs).problems).toEqual(expected);
+  });
+
+  it("names each gateway's stopped container once (the used HAProxy not again as `haproxy:`)", () => {
+    const base = pairInputs();
+    const stopped = new Set(["pair-haproxy-ga", "pair-keepalived-gb"]);
+    const report = buildReport({
+      ...base,
+      containers: base.containers.map((c) =>
+        stopped.has(c.name)
+          ? { ...c, status: "exited", running: false, exitCode: 1, finishedAt: "2026-11-25T12:09:00Z" }
+          : c,
+      ),
+    });
+    expect(report.problems).toEqual([
+      "gateway ga: container pair-haproxy-ga exited (exit code 1) 1m00s ago",
+      "gateway gb: container pair-keepalived-gb exited (exit code 1) 1m00s ago",
+    ]);
+  });
+
+  it("an unreachable host: its gateway's states and address unknown, said once for the host", () => {
+    const base = pairInputs();
+    const report = buildReport({
+      ...pairWith("ga", () => ({ holds: { ok: false, error: "engine of h1 unreachable" } })),
+      containers: base.containers.filter((c) => c.host !== "h1"),
+      hosts: (base.hosts ?? []).map((h) =>
+        h.name === "h1" ? { ...h, engine: { ok: false, error: "no answer to docker version within 5s" } } : h,
+      ),
+      paths: { ...base.paths, a1: { ok: false, error: "timeout" } },
+    });
+    expect(report.problems.slice(0, 1)).toEqual([
+      "host h1: engine unix:///run/mediamtx-lb/h1/docker.sock unreachable: no answer to docker version within 5s (container states unknown: gateway ga, a1)",
+    ]);
+    expect(report.problems.join("\n")).not.toContain("gateway ga:");
+    expect(report.gateways?.[0]).toMatchObject({
+      haproxy: { state: "unknown" },
+      keepalived: { state: "unknown" },
+      holdsAddress: null,
+      holdsError: "engine of h1 unreachable",
+    });
+  });
+
+  it("has neither key without a floating address", () => {
+    const report = buildReport(hostsInputs());
+    expect(report).not.toHaveProperty("floating");
+    expect(report).not.toHaveProperty("gateways");
+    expect(report.hosts?.[0]).not.toHaveProperty("gateways");
   });
 });
