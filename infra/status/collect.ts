@@ -448,7 +448,7 @@ export async function collectStatus(options: CollectOptions): Promise<StatusInpu
     floating === undefined ? undefined : model.gateways.find((g) => g.name === chooseGateway(floating).name);
   const haproxyContainer = used?.containerName ?? model.gateway.containerName;
   const gatewayHost = used === undefined ? model.gatewayHost : used.host;
-  const statsUrl = used === undefined ? model.local.stats : gatewayStatsUrl(model, used);
+  const statsUrl = used === undefined ? model.local.stats : gatewayStatsUrl(used);
   const password = await authorization;
   const auth: Result<string> = password.ok
     ? { ok: true, value: statsEndpoint(statsUrl, model.stats.user, password.value).authorization ?? "" }

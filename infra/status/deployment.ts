@@ -4,7 +4,7 @@
 
 import type { GatewayModel, Model } from "../config/model";
 import { MEDIAMTX_PORTS } from "../config/model";
-import { adminSocketIn, type GatewayNames, instanceNames, localUrls } from "../config/names";
+import { adminSocketIn, type GatewayNames, instanceNames } from "../config/names";
 import { isRecord, stringOr } from "../lib/untyped";
 import { HAPROXY_DIR } from "../render/paths";
 import type { ContainerInfo } from "./docker-containers";
@@ -154,8 +154,8 @@ export function gatewaySocketPath(gateway: GatewayNames, haproxy: ContainerInfo 
  * the floating address reaches only the holder). Coupling: the same derivation as the model's
  * `local` URLs; once GatewayModel carries its own `local`, read `gateway.local.stats` instead.
  */
-export function gatewayStatsUrl(model: Model, gateway: GatewayModel): string {
-  return localUrls(gateway.localHost, model.ports).stats;
+export function gatewayStatsUrl(gateway: GatewayModel): string {
+  return gateway.local.stats;
 }
 
 /**

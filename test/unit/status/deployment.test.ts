@@ -174,7 +174,7 @@ describe("endpoints", () => {
       mounts: [{ source: "/srv/pair/haproxy-gb", destination: "/usr/local/etc/haproxy" }],
     });
     expect(gatewaySocketPath(gb, moved)).toBe("/srv/pair/haproxy-gb/run/admin.sock");
-    expect([gatewayStatsUrl(pair, ga), gatewayStatsUrl(pair, gb)]).toEqual([
+    expect([gatewayStatsUrl(ga), gatewayStatsUrl(gb)]).toEqual([
       "http://198.51.100.11:8404",
       "http://198.51.100.12:8404",
     ]);
