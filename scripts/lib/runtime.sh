@@ -40,7 +40,15 @@ ensure_docker_engine() {
   fi
   command -v docker >/dev/null || die "docker client missing after installing docker.io"
   mkdir -p "$MLB_CACHE"
-  nohup dockerd >"$MLB_CACHE/dockerd.log" 2>&1 &
+  # Without the caller's other open files: a daemon that inherits a `flock` descriptor (the e2e lock
+  # around `scripts/test`) would hold that lock for as long as it runs.
+  (
+    for fd in /proc/self/fd/*; do
+      fd="${fd##*/}"
+      [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
+    done
+    exec nohup dockerd >"$MLB_CACHE/dockerd.log" 2>&1
+  ) &
   for _ in $(seq 1 60); do
     docker_answers && return 0
     sleep 1
