@@ -45,6 +45,16 @@ export const STATS_USERLIST = "stats_users";
 export const HEALTH_CHECK_URI = "/v3/paths/list?itemsPerPage=1";
 
 /**
+ * The check of a gateway pair. With authMethod http MediaMTX asks the publish hook before answering its
+ * API, and a pair's hook is on the floating address: while the address moves (about 2 s) every API
+ * call fails on every gateway, and an API check would mark every instance DOWN at once (and close its
+ * encoders' sessions). The HLS listener answers `/favicon.ico` with an empty 200 itself, without asking
+ * anyone (MediaMTX 1.20 internal/servers/hls/http_server.go), so it proves the process serves HTTP
+ * while the hook is away. The router's polls still use the API; a failed poll keeps its streams.
+ */
+export const PAIR_HEALTH_CHECK_URI = "/favicon.ico";
+
+/**
  * Access log line for the HTTP frontends: HAProxy's httplog fields plus the stream derived from the
  * path and the owner the map/lookup chose, so the log sink's `docker logs` answers "where did this
  * request go".
@@ -194,6 +204,12 @@ const HTTP_CHECK = [
   `http-check send meth GET uri ${HEALTH_CHECK_URI}`,
   "http-check expect status 200",
 ];
+/** A pair checks each server's own (HLS) port: PAIR_HEALTH_CHECK_URI. */
+const PAIR_HTTP_CHECK = [
+  "option httpchk",
+  `http-check send meth GET uri ${PAIR_HEALTH_CHECK_URI}`,
+  "http-check expect status 200",
+];
 
 const stickTable = (store: readonly string[]): string =>
   `type ip size ${LIMITS_TABLE_SIZE} expire ${LIMITS_TABLE_EXPIRE} store ${store.join(",")}`;
@@ -240,8 +256,9 @@ export function toHaproxyView(model: Model): HaproxyView {
   // and land on a surviving instance.
   const shutdownOnDown = (proxy: string) =>
     onHosts && proxy === model.proxies.rtmp ? " on-marked-down shutdown-sessions" : "";
+  const pair = model.floating !== undefined;
   const check = (instance: InstanceModel) =>
-    `check${onHosts ? ` port ${instance.dial.api}` : ""} inter ${formatHaproxyDuration(health.intervalMs)} fall ${health.fall} rise ${health.rise}`;
+    `check${onHosts && !pair ? ` port ${instance.dial.api}` : ""} inter ${formatHaproxyDuration(health.intervalMs)} fall ${health.fall} rise ${health.rise}`;
   // One backend's servers run health checks; every other server `track`s its namesake there: one
   // control-API check per instance per interval instead of one per backend, and every backend agrees
   // on an instance's state at every moment (the router's on-miss lookup reads it too).
@@ -268,9 +285,11 @@ export function toHaproxyView(model: Model): HaproxyView {
       // With `hosts` every instance's API is on a port of its own: each server names it (`check port`).
       httpCheck: !isHealth
         ? []
-        : onHosts
-          ? HTTP_CHECK.filter((line) => !line.startsWith("http-check connect"))
-          : HTTP_CHECK,
+        : pair
+          ? PAIR_HTTP_CHECK
+          : onHosts
+            ? HTTP_CHECK.filter((line) => !line.startsWith("http-check connect"))
+            : HTTP_CHECK,
       servers: model.instances.map((instance) => ({
         name: instance.name,
         endpoint: `${instance.dial.address}:${port(instance)}`,

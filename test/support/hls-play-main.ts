@@ -5,11 +5,13 @@
 // one JSON line per viewer: its requests ([startedAt, endedAt, status]), restarts, sessions and media bytes.
 // Wiring only.
 
-import { HlsPlayer } from "./hls-player";
+import { HlsPlayer, isAnswered } from "./hls-player";
 
 export interface PlayedViewer {
   readonly url: string;
   readonly requests: readonly (readonly [number, number, number])[];
+  /** The requests that got no answer or a non-2xx/3xx one, with their URLs (path and query). */
+  readonly failed: readonly { readonly path: string; readonly status: number; readonly startedAt: number }[];
   readonly restarts: number;
   readonly sessions: readonly string[];
   readonly mediaBytes: number;
@@ -33,6 +35,9 @@ async function main(ms: number, urls: readonly string[]): Promise<void> {
     const viewer: PlayedViewer = {
       url: urls[n] ?? "",
       requests: p.requests.map((r) => [r.startedAt, r.endedAt, r.status] as const),
+      failed: p.requests
+        .filter((r) => !isAnswered(r.status))
+        .map((r) => ({ path: new URL(r.url).pathname + new URL(r.url).search, status: r.status, startedAt: r.startedAt })),
       restarts: p.restarts,
       sessions: p.sessions,
       mediaBytes: p.mediaBytes,
