@@ -48,11 +48,12 @@ export const HEALTH_CHECK_URI = "/v3/paths/list?itemsPerPage=1";
  * The check of a gateway pair. With authMethod http MediaMTX asks the publish hook before answering its
  * API, and a pair's hook is on the floating address: while the address moves (about 2 s) every API
  * call fails on every gateway, and an API check would mark every instance DOWN at once (and close its
- * encoders' sessions). The HLS listener answers `/favicon.ico` with an empty 200 itself, without asking
- * anyone (MediaMTX 1.20 internal/servers/hls/http_server.go), so it proves the process serves HTTP
- * while the hook is away. The router's polls still use the API; a failed poll keeps its streams.
+ * encoders' sessions). The HLS listener answers `GET /` with its own 404 without asking anyone
+ * (MediaMTX 1.20 internal/servers/hls/http_server.go returns nothing for the root and gin answers 404;
+ * checked against the 1.20.0 binary), so that answer proves the process serves HTTP while the hook is
+ * away. The router's polls still use the API; a failed poll keeps its streams.
  */
-export const PAIR_HEALTH_CHECK_URI = "/favicon.ico";
+const PAIR_HEALTH_CHECK = { uri: "/", status: 404 } as const;
 
 /**
  * Access log line for the HTTP frontends: HAProxy's httplog fields plus the stream derived from the
@@ -204,11 +205,11 @@ const HTTP_CHECK = [
   `http-check send meth GET uri ${HEALTH_CHECK_URI}`,
   "http-check expect status 200",
 ];
-/** A pair checks each server's own (HLS) port: PAIR_HEALTH_CHECK_URI. */
+/** A pair checks each server's own (HLS) port: PAIR_HEALTH_CHECK. */
 const PAIR_HTTP_CHECK = [
   "option httpchk",
-  `http-check send meth GET uri ${PAIR_HEALTH_CHECK_URI}`,
-  "http-check expect status 200",
+  `http-check send meth GET uri ${PAIR_HEALTH_CHECK.uri}`,
+  `http-check expect status ${PAIR_HEALTH_CHECK.status}`,
 ];
 
 const stickTable = (store: readonly string[]): string =>

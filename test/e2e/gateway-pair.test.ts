@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serverStatus } from "../../infra/haproxy/stats-csv";
 import { fetchRouterStatus, fetchStats, statsEndpoint } from "../../infra/haproxy/stats-frontend";
+import type { StatusReport } from "../../infra/status/report";
 import { localImages, localKeepalivedImage } from "../../scripts/lib/versions";
 import type { PlayedViewer } from "../support/hls-play-main";
 import { isAnswered } from "../support/hls-player";
@@ -40,10 +41,18 @@ const shellQuote = (arg: string) => `'${arg.replaceAll("'", `'\\''`)}'`;
 function reconnectingPublisher(namespace: string, url: string): ChildProcess {
   const ffmpeg = ["ffmpeg", ...rtmpPublishArgs(url)].map(shellQuote).join(" ");
   const log = `/tmp/mediamtx-lb-pair-${process.pid}-${url.split("/").at(-1)}.log`;
-  return spawnInNamespace(namespace, "bash", ["-c", `while true; do echo "$(date +%T.%N) start" >>${log}; ${ffmpeg} 2>>${log}; echo "$(date +%T.%N) exit $?" >>${log}; sleep 0.5; done`], {
-    stdio: "ignore",
-    detached: true,
-  });
+  return spawnInNamespace(
+    namespace,
+    "bash",
+    [
+      "-c",
+      `while true; do echo "$(date +%T.%N) start" >>${log}; ${ffmpeg} 2>>${log}; echo "$(date +%T.%N) exit $?" >>${log}; sleep 0.5; done`,
+    ],
+    {
+      stdio: "ignore",
+      detached: true,
+    },
+  );
 }
 
 /** Stops a reconnecting publisher: its whole process group (bash and the ffmpeg it runs). */
@@ -212,6 +221,31 @@ describe("two gateways behind one floating address (network namespaces, real kee
     );
   }, 180_000);
 
+  it("scripts/status on a gateway's host: both gateways, the holder, maps that agree", async () => {
+    const holder = await soleHolder();
+    // Run where an operator runs it: on a gateway's host (the instances' API answers only the gateways).
+    const { stdout } = await inNamespace(
+      host(1).namespace,
+      join(REPO_ROOT, "scripts", "status"),
+      [stack.name, "--json"],
+      {
+        timeoutMs: 120_000,
+      },
+    );
+    const report = JSON.parse(stdout) as StatusReport;
+    const gatewayName = (h: TestHost) => (h === host(0) ? "ga" : "gb");
+    expect(report.floating?.address).toBe(FLOATING);
+    expect(report.floating?.holders).toEqual([gatewayName(holder)]);
+    expect(report.floating?.maps.agree).toBe(true);
+    expect(report.gateways?.map((g) => `${g.name} ${g.haproxy.state} ${g.keepalived.state} ${g.holdsAddress}`)).toEqual(
+      [host(0), host(1)].map((h) => `${gatewayName(h)} running running ${h === holder}`),
+    );
+    const { stdout: text } = await inNamespace(host(1).namespace, join(REPO_ROOT, "scripts", "status"), [
+      stack.name,
+    ]);
+    console.log(`pair e2e: scripts/status (text):\n${text}`);
+  }, 180_000);
+
   it("the active gateway's host cut off: the standby holds the address within 3 s, viewers keep their sessions, the encoder is live again", async () => {
     const holder = await soleHolder();
     const standby = gatewayHosts().find((h) => h !== holder) ?? host(1);
@@ -241,13 +275,23 @@ describe("two gateways behind one floating address (network namespaces, real kee
         `pair e2e: viewer ${new URL(v.url).pathname}: ${v.requests.length} requests, ${failures(v).length} unanswered, ` +
           `restarts ${v.restarts}, sessions ${v.sessions.length}, first answer after the cut at ${firstAnswered} ms`,
       );
-      for (const f of v.failed) console.log(`pair e2e:   unanswered ${f.status} at ${f.startedAt - cutAt} ms: ${f.path}`);
+      for (const f of v.failed)
+        console.log(`pair e2e:   unanswered ${f.status} at ${f.startedAt - cutAt} ms: ${f.path}`);
       expect(after.length, v.url).toBeGreaterThan(5);
     }
     // DEBUG: what the gateways and instances logged about the steady stream.
     for (const [n, g] of stack.model.gateways.entries()) {
-      const logs = await run("docker", ["-H", host(n).docker, "logs", "--tail", "4000", g.logSink.containerName]);
-      const lines = `${logs.stdout}${logs.stderr}`.split("\n").filter((l) => l.includes("steady/video1_stream"));
+      const logs = await run("docker", [
+        "-H",
+        host(n).docker,
+        "logs",
+        "--tail",
+        "4000",
+        g.logSink.containerName,
+      ]);
+      const lines = `${logs.stdout}${logs.stderr}`
+        .split("\n")
+        .filter((l) => l.includes("steady/video1_stream"));
       console.log(`pair e2e DEBUG ${g.name} log:\n${lines.slice(-6).join("\n")}`);
     }
     for (const i of stack.model.instances) {
