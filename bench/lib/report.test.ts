@@ -137,3 +137,58 @@ describe("host-loss section", () => {
     );
   });
 });
+
+describe("gateway-failover section", () => {
+  it("gives each cycle (viewers in flight at the cut marked), the medians, the settle runs and the 3 s target", () => {
+    const viewer = { requestsAfter: 30, unansweredAfter: 1, restarts: 0, sessions: 1 };
+    const md = renderMarkdown({
+      env: report.env,
+      gatewayFailover: {
+        hosts: 3,
+        gateways: ["ga@h1", "gb@h2"],
+        floatingAddress: "10.254.90.100",
+        advertIntervalMs: 500,
+        intervalMs: 1000,
+        timeoutMs: 500,
+        fall: 2,
+        rise: 1,
+        pollerEveryMs: 50,
+        pollerTimeoutMs: 1000,
+        holderPollMs: 50,
+        viewersPerCycle: 2,
+        viewerTimeoutMs: 8000,
+        viewerRetryCount: 6,
+        viewerRetryDelayMs: 500,
+        settleStepMs: 500,
+        labMs: 600,
+        upMs: 70_000,
+        cycles: [
+          {
+            from: "ga@h1",
+            to: "gb@h2",
+            cutHost: "h1",
+            stream: "via-h2",
+            cutMs: 12,
+            movedMs: 1850,
+            pollerAnsweredMs: 1900,
+            pollerUnanswered: 36,
+            viewers: [
+              { ...viewer, inFlightAtCut: true, firstAnsweredMs: 8600 },
+              { ...viewer, inFlightAtCut: false, firstAnsweredMs: 2100 },
+            ],
+            settleHolders: ["h2", "h2", "h2"],
+          },
+        ],
+      },
+    });
+    expect(md).toContain("## 10. Gateway failover");
+    expect(md).toContain(
+      "| 1 | ga@h1 → gb@h2 | via-h2 | 12 | 1.85 | 1.90 (36) | 8.60\\*, 2.10 | 0 / 1, 0 / 1 | h2 ×3 |",
+    );
+    expect(md).toContain("| cut → the other gateway holds the address | 1.85 (1.85–1.85), n = 1 |");
+    expect(md).toContain("| … viewers with a request in flight at the cut | 8.60 (8.60–8.60), n = 1 |");
+    expect(md).toContain(
+      "| 10 | holder's host cut → the other gateway holds the floating address, max of cycles | ≤ 3.0 s | 1.85 s (median 1.85 s, 1 of 1 cycles) | met |",
+    );
+  });
+});
