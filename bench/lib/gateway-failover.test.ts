@@ -181,7 +181,7 @@ describe("summarizeGatewayFailover", () => {
   const targets = (r: GatewayFailoverResult) =>
     evaluateTargets({ env: {} as BenchReport["env"], gatewayFailover: r }).filter((t) => t.id === "10");
 
-  it("medians and ranges over cycles; viewers split by a request in flight at the cut; every target met", () => {
+  it("medians and ranges over cycles; viewers split by their own request timeout; every target met", () => {
     const r = result([
       cycle("h1", 1800, [viewer(8600, true), viewer(1900, false)], ["h2", "h2"]),
       cycle("h2", 2100, [viewer(8500, true), viewer(8700, true)], ["h1", "h1"]),
@@ -191,8 +191,8 @@ describe("summarizeGatewayFailover", () => {
     expect(s.movedMs).toEqual({ median: 1800, min: 1700, max: 2100, n: 3 });
     expect(s.pollerAnsweredMs.median).toBe(1840);
     expect(s.viewerAnsweredMs).toEqual({ median: 8450, min: 1900, max: 8700, n: 6 });
-    expect(s.viewerInFlightMs).toEqual({ median: 8550, min: 8400, max: 8700, n: 4 });
-    expect(s.viewerIdleMs).toEqual({ median: 1950, min: 1900, max: 2000, n: 2 });
+    expect(s.viewerAfterTimeoutMs).toEqual({ median: 8550, min: 8400, max: 8700, n: 4 });
+    expect(s.viewerBeforeTimeoutMs).toEqual({ median: 1950, min: 1900, max: 2000, n: 2 });
     expect([s.viewersKeptSession, s.viewers, s.tookBack, s.bothHeld]).toEqual([6, 6, 0, 0]);
     expect(s.movedWithinBudget).toBe(true);
     const rows = targets(r);

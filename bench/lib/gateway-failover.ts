@@ -86,10 +86,13 @@ export interface GatewayFailoverSummary {
   readonly cycles: number;
   readonly movedMs: Spread;
   readonly pollerAnsweredMs: Spread;
-  /** Every viewer of every cycle; and those with a request in flight at the cut, and those without. */
+  /**
+   * Every viewer of every cycle; and split by the viewers' own request timeout: answered before it (a
+   * request lost with the old holder was reset by the new one, or none was lost) or only after it.
+   */
   readonly viewerAnsweredMs: Spread;
-  readonly viewerInFlightMs: Spread;
-  readonly viewerIdleMs: Spread;
+  readonly viewerBeforeTimeoutMs: Spread;
+  readonly viewerAfterTimeoutMs: Spread;
   readonly viewers: number;
   /** Viewers that kept one session: no restart, one MediaMTX session over the cycle. */
   readonly viewersKeptSession: number;
@@ -112,8 +115,10 @@ export function summarizeGatewayFailover(r: GatewayFailoverResult): GatewayFailo
     movedMs: spread(defined(moved)),
     pollerAnsweredMs: spread(defined(r.cycles.map((c) => c.pollerAnsweredMs))),
     viewerAnsweredMs: answered(viewers),
-    viewerInFlightMs: answered(viewers.filter((v) => v.inFlightAtCut)),
-    viewerIdleMs: answered(viewers.filter((v) => !v.inFlightAtCut)),
+    viewerBeforeTimeoutMs: answered(
+      viewers.filter((v) => (v.firstAnsweredMs ?? Infinity) < r.viewerTimeoutMs),
+    ),
+    viewerAfterTimeoutMs: answered(viewers.filter((v) => (v.firstAnsweredMs ?? 0) >= r.viewerTimeoutMs)),
     viewers: viewers.length,
     viewersKeptSession: viewers.filter((v) => v.restarts === 0 && v.sessions === 1).length,
     tookBack: r.cycles.filter((c) => c.settleHolders.some((h) => h.split("+").includes(c.cutHost))).length,

@@ -186,7 +186,9 @@ describe("gateway-failover section", () => {
       "| 1 | ga@h1 → gb@h2 | via-h2 | 12 | 1.85 | 1.90 (36) | 8.60\\*, 2.10 | 0 / 1, 0 / 1 | h2 ×3 |",
     );
     expect(md).toContain("| cut → the other gateway holds the address | 1.85 (1.85–1.85), n = 1 |");
-    expect(md).toContain("| … viewers with a request in flight at the cut | 8.60 (8.60–8.60), n = 1 |");
+    expect(md).toContain("| … answered only after it | 8.60 (8.60–8.60), n = 1 |");
+    expect(md).toContain("| … answered before their own 8.00 s timeout | 2.10 (2.10–2.10), n = 1 |");
+    expect(md).toContain("\\* marks a viewer with a request open at the cut.");
     expect(md).toContain(
       "| 10 | holder's host cut → the other gateway holds the floating address, max of cycles | ≤ 3.0 s | 1.85 s (median 1.85 s, 1 of 1 cycles) | met |",
     );

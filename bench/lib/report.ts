@@ -513,7 +513,8 @@ function gatewayFailoverSection(r: BenchReport): string[] {
       `*moved*: the other host's namespace shows the address (\`ip -o -4 addr show\` every ${g.holderPollMs} ms). ` +
       `*new connection*: a poller in the client namespace opens a fresh connection to \`http://${g.floatingAddress}:8888/<stream>/index.m3u8\` every ${g.pollerEveryMs} ms, each given up after ${g.pollerTimeoutMs} ms; the first answer to one sent after the link went down. ` +
       `*viewers*: ${g.viewersPerCycle} player-like HLS viewers (\`test/support/hls-play-main.ts\`: cookies, LL-HLS blocking reloads, a request timed out after ${g.viewerTimeoutMs} ms, retried in place up to ${g.viewerRetryCount} times ${g.viewerRetryDelayMs} ms apart as hls.js does); ` +
-      "the end of each one's first answered request sent after the cut; * marks a viewer with a request in flight at the cut, which waits for its own timeout. " +
+      "the end of each one's first answered request sent after the cut; \\* marks a viewer with a request open at the cut. " +
+      "A request lost with the old holder ends at the viewer's timeout, or sooner when TCP resends it after the address moved and the new holder resets it. " +
       `*after restore*: who holds the address every ${g.settleStepMs} ms once the cut host's link is back.`,
     "",
     table(
@@ -547,8 +548,8 @@ function gatewayFailoverSection(r: BenchReport): string[] {
         ["cut → the other gateway holds the address", spreadS(s.movedMs)],
         ["cut → a new connection is answered", spreadS(s.pollerAnsweredMs)],
         ["cut → a viewer's first answered request (all)", spreadS(s.viewerAnsweredMs)],
-        ["… viewers with a request in flight at the cut", spreadS(s.viewerInFlightMs)],
-        ["… viewers between requests at the cut", spreadS(s.viewerIdleMs)],
+        [`… answered before their own ${sec(g.viewerTimeoutMs)} s timeout`, spreadS(s.viewerBeforeTimeoutMs)],
+        ["… answered only after it", spreadS(s.viewerAfterTimeoutMs)],
         ["viewers that kept one session", `${s.viewersKeptSession} of ${s.viewers}`],
         ["cycles in which the old holder took the address back", `${s.tookBack} of ${s.cycles}`],
       ],
