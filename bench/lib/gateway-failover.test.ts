@@ -8,6 +8,7 @@ import {
   summarizeGatewayFailover,
   viewerOutcome,
 } from "./gateway-failover";
+import { gatewayFailoverResult } from "./gateway-failover-result";
 import type {
   BenchReport,
   GatewayFailoverCycle,
@@ -157,27 +158,7 @@ describe("summarizeGatewayFailover", () => {
     viewers,
     settleHolders: settle,
   });
-  const result = (cycles: GatewayFailoverCycle[]): GatewayFailoverResult => ({
-    hosts: 3,
-    gateways: ["ga@h1", "gb@h2"],
-    floatingAddress: "10.254.90.100",
-    advertIntervalMs: 500,
-    intervalMs: 1000,
-    timeoutMs: 500,
-    fall: 2,
-    rise: 1,
-    pollerEveryMs: 50,
-    pollerTimeoutMs: 1000,
-    holderPollMs: 50,
-    viewersPerCycle: 2,
-    viewerTimeoutMs: 8000,
-    viewerRetryCount: 6,
-    viewerRetryDelayMs: 500,
-    settleStepMs: 500,
-    labMs: 600,
-    upMs: 60_000,
-    cycles,
-  });
+  const result = gatewayFailoverResult;
   const targets = (r: GatewayFailoverResult) =>
     evaluateTargets({ env: {} as BenchReport["env"], gatewayFailover: r }).filter((t) => t.id === "10");
 

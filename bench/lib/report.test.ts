@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { gatewayFailoverResult } from "./gateway-failover-result";
 import { fmtSpread, renderMarkdown, renderSummary, table } from "./report";
 import { type BenchReport, unreachedGrowthCell } from "./results";
 
@@ -139,47 +140,27 @@ describe("host-loss section", () => {
 });
 
 describe("gateway-failover section", () => {
-  it("gives each cycle (viewers in flight at the cut marked), the medians, the settle runs and the 3 s target", () => {
+  it("gives each cycle (viewers with a request open at the cut marked), the medians, the settle runs and the 3 s target", () => {
     const viewer = { requestsAfter: 30, unansweredAfter: 1, restarts: 0, sessions: 1 };
     const md = renderMarkdown({
       env: report.env,
-      gatewayFailover: {
-        hosts: 3,
-        gateways: ["ga@h1", "gb@h2"],
-        floatingAddress: "10.254.90.100",
-        advertIntervalMs: 500,
-        intervalMs: 1000,
-        timeoutMs: 500,
-        fall: 2,
-        rise: 1,
-        pollerEveryMs: 50,
-        pollerTimeoutMs: 1000,
-        holderPollMs: 50,
-        viewersPerCycle: 2,
-        viewerTimeoutMs: 8000,
-        viewerRetryCount: 6,
-        viewerRetryDelayMs: 500,
-        settleStepMs: 500,
-        labMs: 600,
-        upMs: 70_000,
-        cycles: [
-          {
-            from: "ga@h1",
-            to: "gb@h2",
-            cutHost: "h1",
-            stream: "via-h2",
-            cutMs: 12,
-            movedMs: 1850,
-            pollerAnsweredMs: 1900,
-            pollerUnanswered: 36,
-            viewers: [
-              { ...viewer, inFlightAtCut: true, firstAnsweredMs: 8600 },
-              { ...viewer, inFlightAtCut: false, firstAnsweredMs: 2100 },
-            ],
-            settleHolders: ["h2", "h2", "h2"],
-          },
-        ],
-      },
+      gatewayFailover: gatewayFailoverResult([
+        {
+          from: "ga@h1",
+          to: "gb@h2",
+          cutHost: "h1",
+          stream: "via-h2",
+          cutMs: 12,
+          movedMs: 1850,
+          pollerAnsweredMs: 1900,
+          pollerUnanswered: 36,
+          viewers: [
+            { ...viewer, inFlightAtCut: true, firstAnsweredMs: 8600 },
+            { ...viewer, inFlightAtCut: false, firstAnsweredMs: 2100 },
+          ],
+          settleHolders: ["h2", "h2", "h2"],
+        },
+      ]),
     });
     expect(md).toContain("## 10. Gateway failover");
     expect(md).toContain(
