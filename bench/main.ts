@@ -21,6 +21,7 @@ import { runChangeApply } from "./scenarios/change-apply";
 import { runDataPlane } from "./scenarios/data-plane";
 import { runDiscovery } from "./scenarios/discovery";
 import { runFailover } from "./scenarios/failover";
+import { runGatewayFailover } from "./scenarios/gateway-failover";
 import { runGrowth } from "./scenarios/growth";
 import { runHostLoss } from "./scenarios/host-loss";
 import { runPreview } from "./scenarios/preview";
@@ -38,6 +39,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<Part
   growth: async (ctx) => ({ growth: await runGrowth(ctx) }),
   takeover: async (ctx) => ({ takeover: await runTakeover(ctx) }),
   "host-loss": async (ctx) => ({ hostLoss: await runHostLoss(ctx) }),
+  "gateway-failover": async (ctx) => ({ gatewayFailover: await runGatewayFailover(ctx) }),
 };
 
 const started = performance.now();
@@ -62,8 +64,9 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const profile = args.quick ? QUICK : FULL;
-  // The opt-in scenarios (host-loss) bring up a lab and a stack of their own: alone, they need no
+  const base = args.quick ? QUICK : FULL;
+  const profile = args.cycles === undefined ? base : { ...base, gatewayFailover: { cycles: args.cycles } };
+  // The opt-in scenarios (host-loss, gateway-failover) bring up a lab and a stack of their own: alone, they need no
   // bench stack, and bringing one up would only cost a minute and load the machine.
   const benchStackNeeded = args.only.some((name) => !OPT_IN.includes(name));
   const work = workPaths(process.env.MEDIAMTX_LB_BENCH_DIR ?? "/tmp/mediamtx-lb-bench");

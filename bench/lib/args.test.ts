@@ -25,10 +25,12 @@ describe("parseArgs", () => {
   it.each([
     [
       ["--only", "speed"],
-      "--only: must be among data-plane, api-cost, discovery, failover, change-apply, preview, growth, takeover, host-loss, got speed",
+      "--only: must be among data-plane, api-cost, discovery, failover, change-apply, preview, growth, takeover, host-loss, gateway-failover, got speed",
     ],
     [["--wait-calm", "soon"], '--wait-calm: must be whole minutes 0-120, got "soon"'],
     [["--out"], "--out: needs a value"],
+    [["--cycles", "0"], '--cycles: must be a whole number 1-50, got "0"'],
+    [["--cycles", "three"], '--cycles: must be a whole number 1-50, got "three"'],
     [["--fast"], 'unknown argument "--fast" (see --help)'],
   ])("%j fails with one line naming the option", (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(message);
@@ -41,6 +43,15 @@ describe("parseArgs", () => {
     expect(a.only).toEqual(["host-loss"]);
     expect(isFullRun(a)).toBe(false);
     expect(isFullRun(parseArgs(["--only", [...SCENARIOS].join(",")]))).toBe(true);
+  });
+
+  it("leaves gateway-failover out unless named; --cycles sets its cycles", () => {
+    expect(DEFAULT_SCENARIOS).not.toContain("gateway-failover");
+    const a = parseArgs(["--only", "gateway-failover", "--cycles", "5"]);
+    expect(a.only).toEqual(["gateway-failover"]);
+    expect(a.cycles).toBe(5);
+    expect(isFullRun(a)).toBe(false);
+    expect(parseArgs([]).cycles).toBeUndefined();
   });
 
   it("a quick run never counts as full", () => {

@@ -10,15 +10,17 @@ export const SCENARIOS = [
   "growth",
   "takeover",
   "host-loss",
+  "gateway-failover",
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /**
- * Scenarios a run without --only leaves out. host-loss builds its own lab (three engines in network
- * namespaces) and its own stack: about five minutes more, root-only lab prerequisites, and the lab's
- * fixed subnets (one lab per machine: run it under the e2e lock). It runs only when named.
+ * Scenarios a run without --only leaves out. host-loss and gateway-failover each build their own lab
+ * (three engines in network namespaces) and their own stack: minutes more, root-only lab
+ * prerequisites, and the lab's fixed subnets (one lab per machine: run them under the e2e lock). They
+ * run only when named.
  */
-export const OPT_IN: readonly ScenarioName[] = ["host-loss"];
+export const OPT_IN: readonly ScenarioName[] = ["host-loss", "gateway-failover"];
 export const DEFAULT_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((s) => !OPT_IN.includes(s));
 
 export interface BenchArgs {
@@ -30,9 +32,11 @@ export interface BenchArgs {
   readonly keep: boolean;
   /** Where the Markdown goes; undefined: docs/benchmarks.md for a full run, the work dir otherwise. */
   readonly out?: string;
+  /** gateway-failover's cycles instead of the profile's. */
+  readonly cycles?: number;
 }
 
-export const USAGE = `Usage: bench/run [--quick] [--only NAME,...] [--wait-calm MIN] [--keep] [--out FILE]
+export const USAGE = `Usage: bench/run [--quick] [--only NAME,...] [--cycles N] [--wait-calm MIN] [--keep] [--out FILE]
 
 Brings up a bench stack (stack "bench", ports 26000-26999, subnet 10.213.206.0/24), runs every
 measurement, destroys the stack, prints the targets table and writes docs/benchmarks.md.
@@ -42,7 +46,10 @@ measurement, destroys the stack, prints the targets table and writes docs/benchm
                    (writes to the work dir, not docs/); without it, all but ${OPT_IN.join(", ")}
                    (host-loss: its own lab of three Docker engines in network namespaces and its
                    own stack, about 3 min; --keep does not keep it; run it under the e2e lock:
-                   flock /tmp/mtxlb-e2e.lock bench/run --only host-loss)
+                   flock /tmp/mtxlb-e2e.lock bench/run --only host-loss;
+                   gateway-failover: the same lab, the gateway pair of test/e2e/gateway-pair,
+                   cuts the host holding the floating address, about 5 min, same lock)
+  --cycles N       gateway-failover: cuts of the holder, 1-50 (default 3; 1 with --quick)
   --wait-calm MIN  wait up to MIN minutes for the 1-min load average to drop below 1 (default 20)
   --keep           leave the stack running at the end (debugging)
   --out FILE       write the Markdown report here instead
@@ -57,6 +64,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   let waitCalmMin = 20;
   let keep = false;
   let out: string | undefined;
+  let cycles: number | undefined;
   const errors: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
@@ -95,12 +103,20 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case "--out":
         out = value();
         break;
+      case "--cycles": {
+        const v = value();
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n < 1 || n > 50)
+          errors.push(`--cycles: must be a whole number 1-50, got ${JSON.stringify(v)}`);
+        cycles = n;
+        break;
+      }
       default:
         errors.push(`unknown argument ${JSON.stringify(arg)} (see --help)`);
     }
   }
   if (errors.length > 0) throw new Error(errors.join("\n"));
-  return { help, quick, only, waitCalmMin, keep, out };
+  return { help, quick, only, waitCalmMin, keep, out, ...(cycles === undefined ? {} : { cycles }) };
 }
 
 /** A run whose report may replace docs/benchmarks.md: every default measurement, full durations. */

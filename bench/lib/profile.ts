@@ -23,6 +23,8 @@ export interface Profile {
   readonly takeover: { readonly cycles: number };
   /** Link cuts of a non-gateway host (bench/scenarios/host-loss.ts), rotating over the other hosts. */
   readonly hostLoss: { readonly cycles: number };
+  /** Cuts of the host holding the floating address (bench/scenarios/gateway-failover.ts); --cycles sets it. */
+  readonly gatewayFailover: { readonly cycles: number };
   readonly growth: {
     readonly instances: readonly number[];
     readonly paths: readonly number[];
@@ -44,6 +46,7 @@ export const FULL: Profile = {
   preview: { runs: 5 },
   takeover: { cycles: 10 },
   hostLoss: { cycles: 3 },
+  gatewayFailover: { cycles: 3 },
   growth: {
     instances: [2, 4, 8],
     paths: [1, 10, 100, 1000],
@@ -67,6 +70,7 @@ export const QUICK: Profile = {
   preview: { runs: 1 },
   takeover: { cycles: 2 },
   hostLoss: { cycles: 1 },
+  gatewayFailover: { cycles: 1 },
   growth: {
     instances: [2],
     paths: [1, 10, 100],

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { gatewayFailoverResult } from "./gateway-failover-result";
 import { fmtSpread, renderMarkdown, renderSummary, table } from "./report";
 import { type BenchReport, unreachedGrowthCell } from "./results";
 
@@ -134,6 +135,43 @@ describe("host-loss section", () => {
     expect(md).toContain("cycle 1: `s5 h1-a → (none) at +6500 ms`");
     expect(md).toContain(
       "| 9 | host link cut: failed HLS requests of viewers on the surviving hosts | 0 | 0 of 320 | met |",
+    );
+  });
+});
+
+describe("gateway-failover section", () => {
+  it("gives each cycle (viewers with a request open at the cut marked), the medians, the settle runs and the 3 s target", () => {
+    const viewer = { requestsAfter: 30, unansweredAfter: 1, restarts: 0, sessions: 1 };
+    const md = renderMarkdown({
+      env: report.env,
+      gatewayFailover: gatewayFailoverResult([
+        {
+          from: "ga@h1",
+          to: "gb@h2",
+          cutHost: "h1",
+          stream: "via-h2",
+          cutMs: 12,
+          movedMs: 1850,
+          pollerAnsweredMs: 1900,
+          pollerUnanswered: 36,
+          viewers: [
+            { ...viewer, inFlightAtCut: true, firstAnsweredMs: 8600 },
+            { ...viewer, inFlightAtCut: false, firstAnsweredMs: 2100 },
+          ],
+          settleHolders: ["h2", "h2", "h2"],
+        },
+      ]),
+    });
+    expect(md).toContain("## 10. Gateway failover");
+    expect(md).toContain(
+      "| 1 | ga@h1 → gb@h2 | via-h2 | 12 | 1.85 | 1.90 (36) | 8.60\\*, 2.10 | 0 / 1, 0 / 1 | h2 ×3 |",
+    );
+    expect(md).toContain("| cut → the other gateway holds the address | 1.85 (1.85–1.85), n = 1 |");
+    expect(md).toContain("| … answered only after it | 8.60 (8.60–8.60), n = 1 |");
+    expect(md).toContain("| … answered before their own 8.00 s timeout | 2.10 (2.10–2.10), n = 1 |");
+    expect(md).toContain("\\* marks a viewer with a request open at the cut.");
+    expect(md).toContain(
+      "| 10 | holder's host cut → the other gateway holds the floating address, max of cycles | ≤ 3.0 s | 1.85 s (median 1.85 s, 1 of 1 cycles) | met |",
     );
   });
 });

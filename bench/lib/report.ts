@@ -16,6 +16,7 @@ import {
   summarizeTakeover,
   type TargetRow,
 } from "./analysis";
+import { runsOf, summarizeGatewayFailover } from "./gateway-failover";
 import type { BenchReport } from "./results";
 import { IMAGES } from "./stack-config";
 import type { Spread } from "./summary";
@@ -494,6 +495,70 @@ function hostLossSection(r: BenchReport): string[] {
   ];
 }
 
+function gatewayFailoverSection(r: BenchReport): string[] {
+  if (!r.gatewayFailover) return [];
+  const g = r.gatewayFailover;
+  const s = summarizeGatewayFailover(g);
+  const sec = (ms: number | undefined) => fmt((ms ?? Number.NaN) / 1000, 2);
+  const spreadS = (x: Spread) =>
+    x.n === 0 ? "n/a" : `${sec(x.median)} (${sec(x.min)}–${sec(x.max)}), n = ${x.n}`;
+  return [
+    "## 10. Gateway failover",
+    "",
+    `**Simulated hosts**: ${g.hosts} Docker engines in network namespaces on this one machine, as in host loss, and a stack of its own: the gateway pair of \`test/e2e/gateway-pair.test.ts\` ` +
+      `(${g.gateways.join(", ")}, equal priorities, both instances on h3), keepalived holding ${g.floatingAddress} (VRRP advert every ${g.advertIntervalMs} ms). ` +
+      `Checks: inter ${g.intervalMs} ms, timeout ${g.timeoutMs} ms, fall ${g.fall}, rise ${g.rise}. ` +
+      "Each cycle cuts the links of the host that holds the address (its packets vanish: no RST, no ICMP) and the next cycle cuts the new holder. " +
+      "The stream viewed is published (reconnecting `-c copy` ffmpeg) through the *other* gateway's own host address, so its publisher does not pass through the cut host. " +
+      `*moved*: the other host's namespace shows the address (\`ip -o -4 addr show\` every ${g.holderPollMs} ms). ` +
+      `*new connection*: a poller in the client namespace opens a fresh connection to \`http://${g.floatingAddress}:8888/<stream>/index.m3u8\` every ${g.pollerEveryMs} ms, each given up after ${g.pollerTimeoutMs} ms; the first answer to one sent after the link went down. ` +
+      `*viewers*: ${g.viewersPerCycle} player-like HLS viewers (\`test/support/hls-play-main.ts\`: cookies, LL-HLS blocking reloads, a request timed out after ${g.viewerTimeoutMs} ms, retried in place up to ${g.viewerRetryCount} times ${g.viewerRetryDelayMs} ms apart as hls.js does); ` +
+      "the end of each one's first answered request sent after the cut; \\* marks a viewer with a request open at the cut. " +
+      "A request lost with the old holder ends at the viewer's timeout, or sooner when TCP resends it after the address moved and the new holder resets it. " +
+      `*after restore*: who holds the address every ${g.settleStepMs} ms once the cut host's link is back.`,
+    "",
+    table(
+      [
+        "cycle",
+        "cut → standby",
+        "stream",
+        "cut took ms",
+        "→ moved s",
+        "→ new connection answered s (unanswered before)",
+        "→ viewers answered s",
+        "viewers restarts / sessions",
+        "after restore",
+      ],
+      g.cycles.map((c, i) => [
+        String(i + 1),
+        `${c.from} → ${c.to}`,
+        c.stream,
+        String(c.cutMs),
+        sec(c.movedMs),
+        `${sec(c.pollerAnsweredMs)} (${c.pollerUnanswered})`,
+        c.viewers.map((v) => `${sec(v.firstAnsweredMs)}${v.inFlightAtCut ? "\\*" : ""}`).join(", "),
+        c.viewers.map((v) => `${v.restarts} / ${v.sessions}`).join(", "),
+        runsOf(c.settleHolders),
+      ]),
+    ),
+    "",
+    table(
+      ["", "median (min–max) s"],
+      [
+        ["cut → the other gateway holds the address", spreadS(s.movedMs)],
+        ["cut → a new connection is answered", spreadS(s.pollerAnsweredMs)],
+        ["cut → a viewer's first answered request (all)", spreadS(s.viewerAnsweredMs)],
+        [`… answered before their own ${sec(g.viewerTimeoutMs)} s timeout`, spreadS(s.viewerBeforeTimeoutMs)],
+        ["… answered only after it", spreadS(s.viewerAfterTimeoutMs)],
+        ["viewers that kept one session", `${s.viewersKeptSession} of ${s.viewers}`],
+        ["cycles in which the old holder took the address back", `${s.tookBack} of ${s.cycles}`],
+      ],
+    ),
+    "",
+    `Lab ${sec(g.labMs)} s, \`pulumi up\` ${sec(g.upMs)} s${g.teardownMs === undefined ? "" : `, teardown ${sec(g.teardownMs)} s`}.`,
+  ];
+}
+
 function growthSection(r: BenchReport): string[] {
   if (!r.growth) return [];
   const g = r.growth;
@@ -594,6 +659,7 @@ export function renderMarkdown(r: BenchReport, opts: ReportOptions = {}): string
       growthSection(r),
       takeoverSection(r),
       hostLossSection(r),
+      gatewayFailoverSection(r),
     ].flatMap((s) => (s.length ? [...s, ""] : [])),
     ...(opts.notes?.length ? ["## Notes", "", ...opts.notes.map((n) => `- ${n}`), ""] : []),
   ];

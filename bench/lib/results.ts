@@ -251,6 +251,69 @@ export interface HostLossResult {
   readonly cycles: readonly HostLossCycle[];
 }
 
+/** A player-like HLS viewer during one gateway-failover cycle (from test/support/hls-play-main.ts). */
+export interface GatewayFailoverViewer {
+  /** A request of it was unanswered when the link went down (it waits for its own timeout). */
+  readonly inFlightAtCut: boolean;
+  /** ms from the cut to the end of its first answered request sent after the link went down. */
+  readonly firstAnsweredMs?: number;
+  /** Its requests sent from the cut on, and those of them without an answer (or a non-2xx/3xx). */
+  readonly requestsAfter: number;
+  readonly unansweredAfter: number;
+  /** Times it started over from index.m3u8, and the MediaMTX sessions it saw, over the whole cycle. */
+  readonly restarts: number;
+  readonly sessions: number;
+}
+
+export interface GatewayFailoverCycle {
+  /** `gateway@host` that held the floating address and whose host's links went down, and the other one. */
+  readonly from: string;
+  readonly to: string;
+  /** The stream viewed and polled; its publisher came in through `to`'s own host address. */
+  readonly stream: string;
+  /** How long the cut itself took (both veths down), ms after the cut began. */
+  readonly cutMs: number;
+  /** ms from the cut until `to`'s namespace held the address (undefined: not within the cycle). */
+  readonly movedMs?: number;
+  /** ms from the cut until the poller's first answered request sent after the link went down. */
+  readonly pollerAnsweredMs?: number;
+  /** Poller requests sent after the link went down that got no answer before the first answered one. */
+  readonly pollerUnanswered: number;
+  readonly viewers: readonly GatewayFailoverViewer[];
+  /** After the link came back: the holders every SETTLE_STEP ("h1", "h1+h2", "none"). */
+  readonly settleHolders: readonly string[];
+  /** The host cut (config name), so the settle samples can be read against it. */
+  readonly cutHost: string;
+}
+
+export interface GatewayFailoverResult {
+  readonly hosts: number;
+  /** `gateway@host` in config order. */
+  readonly gateways: readonly string[];
+  readonly floatingAddress: string;
+  readonly advertIntervalMs: number;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly fall: number;
+  readonly rise: number;
+  /** The poller: a fresh connection every `pollerEveryMs`, each given up after `pollerTimeoutMs`. */
+  readonly pollerEveryMs: number;
+  readonly pollerTimeoutMs: number;
+  /** How often the standby's namespace was asked for its addresses. */
+  readonly holderPollMs: number;
+  /** Viewers per cycle, their per-request timeout and in-place retries (hls-play-main's). */
+  readonly viewersPerCycle: number;
+  readonly viewerTimeoutMs: number;
+  readonly viewerRetryCount: number;
+  readonly viewerRetryDelayMs: number;
+  readonly settleStepMs: number;
+  /** Lab, `pulumi up` and teardown, wall clock. */
+  readonly labMs: number;
+  readonly upMs: number;
+  readonly teardownMs?: number;
+  readonly cycles: readonly GatewayFailoverCycle[];
+}
+
 export interface Environment {
   readonly machine: import("./machine").MachineInfo;
   readonly versions: import("./machine").Versions;
@@ -274,4 +337,5 @@ export interface BenchReport {
   readonly growth?: GrowthResult;
   readonly takeover?: TakeoverResult;
   readonly hostLoss?: HostLossResult;
+  readonly gatewayFailover?: GatewayFailoverResult;
 }

@@ -4,6 +4,8 @@ import {
   benchModel,
   benchStackConfig,
   durationMs,
+  GATEWAY_PAIR_STACK,
+  gatewayPairStackConfig,
   HOST_LOSS_STACK,
   hostLossStackConfig,
   instanceNames,
@@ -62,5 +64,28 @@ describe("bench stack config", () => {
     expect(c.gateway).toEqual({ host: "h1" });
     expect(c.publicHost).toBe("10.254.90.11");
     expect(c.health).toEqual({ interval: "2s", timeout: "1s", fall: 3, rise: 2 });
+  });
+
+  it("gateway pair: ga@h1 and gb@h2 behind the floating address, both instances on h3, and the program accepts it", () => {
+    const hosts = [1, 2, 3].map((i) => ({
+      docker: `unix:///run/mtxlb-hosts/x/host-${i}/docker.sock`,
+      address: `10.254.90.${10 + i}`,
+      privateAddress: `10.254.91.${10 + i}`,
+    }));
+    const c = gatewayPairStackConfig(hosts, "10.254.90.100", "/tmp/gp");
+    const model = validateConfig(c, {
+      stack: GATEWAY_PAIR_STACK,
+      homeDir: "/tmp/gp",
+      statsPasswordSet: true,
+    });
+    expect(model.gateways.map((g) => `${g.name}@${g.host}:${g.priority}`)).toEqual([
+      "ga@h1:100",
+      "gb@h2:100",
+    ]);
+    expect(model.floating).toEqual({ address: "10.254.90.100", routerId: 100, preempt: false });
+    expect(model.instances.map((i) => `${i.name}@${i.host}`)).toEqual(["h3-a@h3", "h3-b@h3"]);
+    expect(() => gatewayPairStackConfig(hosts.slice(0, 2), "10.254.90.100", "/tmp/gp")).toThrow(
+      /needs 3 lab hosts/,
+    );
   });
 });

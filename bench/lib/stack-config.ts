@@ -3,7 +3,7 @@
 
 import type { Model } from "../../infra/config/model";
 import { validateConfig } from "../../infra/config/validate";
-import { localImages } from "../../scripts/lib/versions";
+import { localImages, localKeepalivedImage } from "../../scripts/lib/versions";
 
 export const BENCH_STACK = "bench";
 const BENCH_SUBNET_PREFIX = "10.213.206";
@@ -145,6 +145,49 @@ export function hostLossStackConfig(
     statsUser: STATS_USER,
     statsPassword: STATS_PASSWORD,
     limits: { ...BENCH_LIMITS },
+  };
+}
+
+/** The gateway-failover scenario's own stack (bench/scenarios/gateway-failover.ts), in its own state backend. */
+export const GATEWAY_PAIR_STACK = "bench-pair";
+
+/** Checks as test/e2e/gateway-pair.test.ts runs them: the pair's figures are read beside that test's. */
+export const GATEWAY_PAIR_HEALTH: BenchHealth = { interval: "1s", timeout: "500ms", fall: 2, rise: 1 };
+
+/**
+ * The gateway pair as test/e2e/gateway-pair.test.ts configures it: gateway ga on h1, gb on h2 (equal
+ * priorities: the holder keeps the address), both instances on h3 (cutting either gateway's host loses
+ * no instance), `floating` held by keepalived. Only the stats credentials differ (the bench's own).
+ * Couplings: the e2e's config in its beforeAll; change both together.
+ */
+export function gatewayPairStackConfig(
+  hosts: readonly LabHost[],
+  floating: string,
+  hostDir: string,
+): Record<string, unknown> {
+  if (hosts.length < 3) throw new Error(`bench gateway-failover: needs 3 lab hosts, got ${hosts.length}`);
+  return {
+    images: { ...IMAGES, keepalived: localKeepalivedImage() },
+    hosts: hosts.map((h, i) => ({
+      name: `h${i + 1}`,
+      docker: h.docker,
+      address: h.address,
+      privateAddress: h.privateAddress,
+    })),
+    gateways: [
+      { name: "ga", host: "h1" },
+      { name: "gb", host: "h2" },
+    ],
+    floatingAddress: floating,
+    instances: [
+      { name: "h3-a", host: "h3" },
+      { name: "h3-b", host: "h3" },
+    ],
+    health: { ...GATEWAY_PAIR_HEALTH },
+    routing: { pollInterval: DEFAULT_POLL_INTERVAL },
+    hostDir,
+    statsUser: STATS_USER,
+    statsPassword: STATS_PASSWORD,
   };
 }
 

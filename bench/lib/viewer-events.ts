@@ -17,16 +17,23 @@ export interface ViewerEvent {
 
 const KINDS: readonly string[] = ["session", "playlist", "segment"];
 
-/** One line of viewer-main's output; undefined for anything else (a stray log line). */
-export function parseViewerEvent(line: string): ViewerEvent | undefined {
+/** A line that is one JSON object, as its fields; undefined for anything else (a stray or partial line). */
+export function jsonObjectLine(line: string): Record<string, unknown> | undefined {
   let v: unknown;
   try {
     v = JSON.parse(line);
   } catch {
     return undefined;
   }
-  if (typeof v !== "object" || v === null) return undefined;
-  const e = v as Record<string, unknown>;
+  return typeof v === "object" && v !== null && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
+}
+
+/** One line of viewer-main's output; undefined for anything else (a stray log line). */
+export function parseViewerEvent(line: string): ViewerEvent | undefined {
+  const e = jsonObjectLine(line);
+  if (e === undefined) return undefined;
   if (
     typeof e.stream !== "string" ||
     typeof e.kind !== "string" ||

@@ -24,6 +24,8 @@ import {
 } from "../../test/support/test-hosts";
 import { BenchStack, REPO_ROOT, workPaths } from "../lib/bench-stack";
 import type { BenchContext } from "../lib/context";
+import { Encoder } from "../lib/encoder";
+import { teardownLab } from "../lib/lab-teardown";
 import { sleep, waitFor } from "../lib/process";
 import type { HostLossCycle, HostLossResult } from "../lib/results";
 import {
@@ -49,67 +51,6 @@ const VIEWER_PAUSE_MS = 250;
 const VIEWER_TIMEOUT_MS = 4_000;
 /** How long the survivors' viewers keep being counted after the stream played again. */
 const TAIL_MS = 2_000;
-
-/**
- * An encoder that reconnects: ffmpeg (`-c copy` of the tiny clip) in the client namespace, started
- * again RECONNECT_DELAY_MS after it exits. `restartNow` drops the current connection and dials at once,
- * as an encoder that noticed its connection died.
- */
-class Encoder {
-  starts = 0;
-  /** When each ffmpeg started (ms since the epoch). */
-  readonly startedAt: number[] = [];
-  private child: ChildProcess | undefined;
-  private running = true;
-
-  constructor(
-    private readonly namespace: string,
-    private readonly clip: string,
-    private readonly url: string,
-    private readonly log: string,
-  ) {
-    this.spawn();
-  }
-
-  get alive(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  restartNow(): void {
-    const old = this.child;
-    this.child = undefined;
-    old?.removeAllListeners("exit");
-    old?.kill("SIGKILL");
-    this.spawn();
-  }
-
-  stop(): void {
-    this.running = false;
-    this.child?.removeAllListeners("exit");
-    this.child?.kill("SIGKILL");
-  }
-
-  private spawn(): void {
-    if (!this.running) return;
-    this.starts++;
-    this.startedAt.push(Date.now());
-    const fd = openSync(this.log, "a");
-    const child = spawnInNamespace(
-      this.namespace,
-      "ffmpeg",
-      [
-        ...["-hide_banner", "-loglevel", "warning", "-re", "-stream_loop", "-1", "-i", this.clip],
-        ...["-c", "copy", "-f", "flv", this.url],
-      ],
-      { stdio: ["ignore", fd, fd] },
-    );
-    closeSync(fd);
-    child.once("exit", () => {
-      if (this.child === child) setTimeout(() => this.spawn(), RECONNECT_DELAY_MS);
-    });
-    this.child = child;
-  }
-}
 
 /** HLS viewers of every stream in the client namespace (bench/lib/viewer-main.ts); their requests as events. */
 function startViewers(
@@ -223,6 +164,7 @@ export async function runHostLoss(ctx: BenchContext): Promise<HostLossResult> {
           ctx.clips.tiny,
           `rtmp://${gw}:${model.ports.rtmp}/${s}`,
           `${logs}/ffmpeg-${s}.log`,
+          RECONNECT_DELAY_MS,
         ),
       );
       await waitFor(
@@ -357,7 +299,7 @@ export async function runHostLoss(ctx: BenchContext): Promise<HostLossResult> {
     // destroy needs every engine: a failed cycle may have left a link down.
     if (lab) for (const h of lab.hosts) await lab.restoreLink(h).catch(() => undefined);
     const teardownStart = performance.now();
-    await teardown(ctx, stack, lab, work.root);
+    await teardownLab(ctx, "host-loss", stack, lab, work.root);
     teardownMs = performance.now() - teardownStart;
   }
   return {
@@ -377,22 +319,4 @@ export async function runHostLoss(ctx: BenchContext): Promise<HostLossResult> {
     teardownMs,
     cycles,
   };
-}
-
-/** Stack destroy (through the lab's engines), then the lab, then the work files; each step whatever the last did. */
-async function teardown(
-  ctx: BenchContext,
-  stack: BenchStack | undefined,
-  lab: TestHosts | undefined,
-  root: string,
-): Promise<void> {
-  if (stack) {
-    const d = await stack.destroy().catch((err: unknown) => ({ code: 1, stdout: "", stderr: String(err) }));
-    // The lab's destroy below powers the engines off and removes their data roots: nothing of the
-    // stack outlives it, only this stack's state, which goes with the work directory.
-    if (d.code !== 0)
-      ctx.log(`host-loss: pulumi destroy failed (the lab goes anyway):\n${d.stderr.slice(-2000)}`);
-  }
-  if (lab) await lab.destroy().catch((err: unknown) => ctx.log(`host-loss: lab destroy failed: ${err}`));
-  rmSync(root, { recursive: true, force: true });
 }
