@@ -14,7 +14,7 @@ import { validateConfig } from "../../infra/config/validate";
 import { fetchRouterStatus, statsEndpoint } from "../../infra/haproxy/stats-frontend";
 import { VRRP_ADVERT_INTERVAL_MS } from "../../infra/render/keepalived-spec";
 import type { PlayedViewer } from "../../test/support/hls-play-main";
-import { isAnswered } from "../../test/support/hls-player";
+import { HLSJS_LIKE, isAnswered } from "../../test/support/hls-player";
 import {
   cleanupLeftoverTestHosts,
   createTestHosts,
@@ -48,13 +48,9 @@ const POLLER_EVERY_MS = 50;
 /** Short, so a request lost with the old holder ends soon; a fresh connection is answered in a few ms. */
 const POLLER_TIMEOUT_MS = 1_000;
 const VIEWERS = 3;
-/**
- * test/support/hls-play-main.ts's per-request timeout and in-place retries (HLSJS_LIKE_RETRY), quoted in
- * the report. Not imported: that module plays as soon as it loads.
- * Couplings: hls-play-main.ts's requestTimeoutMs and HLSJS_LIKE_RETRY; change both together.
- */
-const VIEWER_TIMEOUT_MS = 8_000;
-const VIEWER_RETRY = { count: 6, delayMs: 500 } as const;
+/** The viewers' per-request timeout and in-place retries (hls-play-main.ts plays with HLSJS_LIKE). */
+const VIEWER_TIMEOUT_MS = HLSJS_LIKE.requestTimeoutMs;
+const VIEWER_RETRY = HLSJS_LIKE.retry;
 /** Viewers play this long before the cut (their ts-node start included) and this long in all. */
 const BEFORE_CUT_MS = 8_000;
 const VIEWING_MS = 30_000;

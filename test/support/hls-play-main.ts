@@ -1,11 +1,11 @@
 // Player-like HLS viewers for a client that must run elsewhere (inside a network namespace: the gateway
 // pair e2e and the failover bench start it with nsenter). Usage:
 //   hls-play-main.ts <ms> <url>...
-// Plays every URL for <ms> with cookies and hls.js-like in-place retries (HlsPlayer `retry`), then prints
+// Plays every URL for <ms> with cookies and hls.js-like in-place retries (HLSJS_LIKE), then prints
 // one JSON line per viewer: its requests ([startedAt, endedAt, status]), restarts, sessions and media bytes.
 // Wiring only.
 
-import { HlsPlayer, isAnswered } from "./hls-player";
+import { HLSJS_LIKE, HlsPlayer, isAnswered } from "./hls-player";
 
 export interface PlayedViewer {
   readonly url: string;
@@ -17,17 +17,9 @@ export interface PlayedViewer {
   readonly mediaBytes: number;
 }
 
-/** hls.js's load policies retry a failed load a few times about a second apart before a fatal error. */
-export const HLSJS_LIKE_RETRY = { count: 6, delayMs: 500 } as const;
-
 async function main(ms: number, urls: readonly string[]): Promise<void> {
   const players = urls.map((url) =>
-    new HlsPlayer(url, {
-      cookies: true,
-      retry: HLSJS_LIKE_RETRY,
-      retryDelayMs: 500,
-      requestTimeoutMs: 8_000,
-    }).start(),
+    new HlsPlayer(url, { cookies: true, ...HLSJS_LIKE, retryDelayMs: 500 }).start(),
   );
   await new Promise((resolve) => setTimeout(resolve, ms));
   await Promise.all(players.map((p) => p.stop()));
@@ -37,7 +29,11 @@ async function main(ms: number, urls: readonly string[]): Promise<void> {
       requests: p.requests.map((r) => [r.startedAt, r.endedAt, r.status] as const),
       failed: p.requests
         .filter((r) => !isAnswered(r.status))
-        .map((r) => ({ path: new URL(r.url).pathname + new URL(r.url).search, status: r.status, startedAt: r.startedAt })),
+        .map((r) => ({
+          path: new URL(r.url).pathname + new URL(r.url).search,
+          status: r.status,
+          startedAt: r.startedAt,
+        })),
       restarts: p.restarts,
       sessions: p.sessions,
       mediaBytes: p.mediaBytes,

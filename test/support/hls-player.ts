@@ -40,6 +40,13 @@ export interface HlsPlayerOptions {
   readonly retry?: { readonly count: number; readonly delayMs: number };
 }
 
+/**
+ * A viewer as hls.js behaves by default, for runs in a namespace (hls-play-main.ts) and the bench:
+ * each request gives up after `requestTimeoutMs` (hls.js waits 10 s for a first byte), and a failed load
+ * is retried in place a few times about half a second apart before the player starts over.
+ */
+export const HLSJS_LIKE = { requestTimeoutMs: 8_000, retry: { count: 6, delayMs: 500 } } as const;
+
 /** 2xx and 3xx count as answered; anything else (and no answer at all) is a failure. */
 export function isAnswered(status: number): boolean {
   return status >= 200 && status < 400;
@@ -161,7 +168,9 @@ export class HlsPlayer {
     const retry = this.options.retry ?? { count: 0, delayMs: 0 };
     for (let n = 0; ; n++) {
       try {
-        return await this.getFollowingOnce(url);
+        // hls.js retries a failed playlist load without its delivery directives: a blocking reload's
+        // _HLS_msn is stale by then, and MediaMTX answers a stale one 400.
+        return await this.getFollowingOnce(n === 0 ? url : withoutDirectives(url));
       } catch (err) {
         const last = this.requests.at(-1)?.status ?? 0;
         const retriable = last === 0 || last >= 500;
@@ -294,6 +303,13 @@ function uriLines(playlist: string): string[] {
 
 function resolveUrl(uri: string, base: string): string {
   return new URL(uri, base).toString();
+}
+
+/** `url` without LL-HLS delivery directives (`_HLS_msn`, `_HLS_part`, `_HLS_skip`), other parameters kept. */
+function withoutDirectives(url: string): string {
+  const u = new URL(url);
+  for (const name of ["_HLS_msn", "_HLS_part", "_HLS_skip"]) u.searchParams.delete(name);
+  return u.toString();
 }
 
 /** Adds or replaces query parameters, keeping the others (`session=`). */
