@@ -72,7 +72,7 @@ describe("bench stack config", () => {
       address: `10.254.90.${10 + i}`,
       privateAddress: `10.254.91.${10 + i}`,
     }));
-    const c = gatewayPairStackConfig(hosts, "10.254.90.100", "/tmp/gp");
+    const c = gatewayPairStackConfig(hosts, "10.254.90.100", "10.254.91.100", "/tmp/gp");
     const model = validateConfig(c, {
       stack: GATEWAY_PAIR_STACK,
       homeDir: "/tmp/gp",
@@ -82,10 +82,15 @@ describe("bench stack config", () => {
       "ga@h1:100",
       "gb@h2:100",
     ]);
-    expect(model.floating).toEqual({ address: "10.254.90.100", routerId: 100, preempt: false });
+    expect(model.floating).toEqual({
+      address: "10.254.90.100",
+      privateAddress: "10.254.91.100",
+      routerId: 100,
+      preempt: false,
+    });
     expect(model.instances.map((i) => `${i.name}@${i.host}`)).toEqual(["h3-a@h3", "h3-b@h3"]);
-    expect(() => gatewayPairStackConfig(hosts.slice(0, 2), "10.254.90.100", "/tmp/gp")).toThrow(
-      /needs 3 lab hosts/,
-    );
+    expect(() =>
+      gatewayPairStackConfig(hosts.slice(0, 2), "10.254.90.100", "10.254.91.100", "/tmp/gp"),
+    ).toThrow(/needs 3 lab hosts/);
   });
 });

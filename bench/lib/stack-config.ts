@@ -157,12 +157,13 @@ export const GATEWAY_PAIR_HEALTH: BenchHealth = { interval: "1s", timeout: "500m
 /**
  * The gateway pair as test/e2e/gateway-pair.test.ts configures it: gateway ga on h1, gb on h2 (equal
  * priorities: the holder keeps the address), both instances on h3 (cutting either gateway's host loses
- * no instance), `floating` held by keepalived. Only the stats credentials differ (the bench's own).
+ * no instance), `floating` and `privateFloating` held by keepalived. Only the stats credentials differ (the bench's own).
  * Couplings: the e2e's config in its beforeAll; change both together.
  */
 export function gatewayPairStackConfig(
   hosts: readonly LabHost[],
   floating: string,
+  privateFloating: string,
   hostDir: string,
 ): Record<string, unknown> {
   if (hosts.length < 3) throw new Error(`bench gateway-failover: needs 3 lab hosts, got ${hosts.length}`);
@@ -179,6 +180,7 @@ export function gatewayPairStackConfig(
       { name: "gb", host: "h2" },
     ],
     floatingAddress: floating,
+    privateFloatingAddress: privateFloating,
     instances: [
       { name: "h3-a", host: "h3" },
       { name: "h3-b", host: "h3" },

@@ -19,6 +19,7 @@ import {
   cleanupLeftoverTestHosts,
   createTestHosts,
   inNamespace,
+  PRIVATE_NET,
   PUBLIC_NET,
   spawnInNamespace,
   type TestHost,
@@ -156,7 +157,7 @@ export async function runGatewayFailover(ctx: BenchContext): Promise<GatewayFail
 
     stack = new BenchStack(work, GATEWAY_PAIR_STACK);
     await stack.init();
-    const config = gatewayPairStackConfig(lab.hosts, FLOATING, work.host);
+    const config = gatewayPairStackConfig(lab.hosts, FLOATING, `${PRIVATE_NET}.100`, work.host);
     stack.writeConfig(config);
     upMs = (await stack.mustUpWritten()).durationMs;
     ctx.log(`gateway-failover: stack up in ${(upMs / 1000).toFixed(1)} s`);

@@ -128,7 +128,7 @@ export function readFloatingAddress(
     );
     return undefined;
   }
-  // The last octet is the VRRP router id (1-255), so .0 is out.
+  // The last octet is the VRRP router id (1-255), so .0 is out; .255 is a /24's broadcast address.
   const accept = (text: string) => isHostAddress(text) && !text.endsWith(".0") && !text.endsWith(".255");
   const address = readString(problems, "floatingAddress", value, undefined, accept, allowed);
   if (address === undefined) return undefined;
@@ -137,6 +137,52 @@ export function readFloatingAddress(
     problems.add(
       "floatingAddress",
       `must not be a host's own address, got "${address}" (also ${at(`hosts[${owner}]`)}): keepalived adds and removes it`,
+    );
+    return undefined;
+  }
+  return address;
+}
+
+/**
+ * `privateFloatingAddress`: required with two or more gateways, refused with one. The address on the
+ * hosts' private network that moves with `floatingAddress`: the publish hook listens there, so the
+ * instances' auth requests (user and password in clear JSON with `publishers` or `readers`) never
+ * cross the public network. No host may already have it.
+ */
+export function readPrivateFloatingAddress(
+  problems: Problems,
+  value: unknown,
+  gatewayCount: number | undefined,
+  hosts: readonly HostDraft[] | null | undefined,
+  floatingAddress: string | undefined,
+): string | undefined {
+  const allowed =
+    "an IPv4 address on the hosts' private network that no host has (the publish hook listens there)";
+  if (value === undefined) {
+    if (gatewayCount !== undefined && gatewayCount > 1)
+      problems.add(
+        "privateFloatingAddress",
+        `required with ${gatewayCount} gateways (${allowed}), got nothing`,
+      );
+    return undefined;
+  }
+  if (gatewayCount === undefined) return undefined;
+  if (gatewayCount < 2) {
+    problems.add(
+      "privateFloatingAddress",
+      `needs two or more ${at("gateways")} (it moves between them), got one gateway`,
+    );
+    return undefined;
+  }
+  const accept = (text: string) => isHostAddress(text) && !text.endsWith(".0") && !text.endsWith(".255");
+  const address = readString(problems, "privateFloatingAddress", value, undefined, accept, allowed);
+  if (address === undefined) return undefined;
+  const owner = (hosts ?? []).findIndex((h) => h.address === address || h.privateAddress === address);
+  if (owner >= 0 || address === floatingAddress) {
+    const also = owner >= 0 ? at(`hosts[${owner}]`) : at("floatingAddress");
+    problems.add(
+      "privateFloatingAddress",
+      `must not be an address in use, got "${address}" (also ${also}): keepalived adds and removes it`,
     );
     return undefined;
   }

@@ -128,7 +128,10 @@ export interface GatewayModel extends GatewayNames {
 }
 
 export interface FloatingModel {
+  /** What clients use, on the hosts' public network. */
   readonly address: string;
+  /** Its twin on the private network, held by the same gateway: where the publish hook listens. */
+  readonly privateAddress: string;
   /** VRRP virtual_router_id: the address's last octet. */
   readonly routerId: number;
   /** Priorities differ: the highest takes the address back when it returns; equal: the holder keeps it. */

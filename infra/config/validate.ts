@@ -26,7 +26,13 @@ import {
   readWeight,
   reportUnknownKeys,
 } from "./fields";
-import { checkGatewayPair, readFloatingAddress, readGateways, vrrpRouterId } from "./gateways";
+import {
+  checkGatewayPair,
+  readFloatingAddress,
+  readGateways,
+  readPrivateFloatingAddress,
+  vrrpRouterId,
+} from "./gateways";
 import {
   checkGatewayEngine,
   checkHostPorts,
@@ -90,6 +96,7 @@ const TOP_LEVEL_KEYS = [
   "limits",
   "logging",
   "ports",
+  "privateFloatingAddress",
   "publicHost",
   "publishers",
   "readers",
@@ -274,16 +281,27 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
   const gateways = readGateways(problems, raw, hosts);
   const gatewayHost = gateways?.[0]?.host;
   const floatingAddress = readFloatingAddress(problems, raw.floatingAddress, gateways?.length, hosts);
+  const privateFloatingAddress = readPrivateFloatingAddress(
+    problems,
+    raw.privateFloatingAddress,
+    gateways?.length,
+    hosts,
+    floatingAddress,
+  );
   if (hosts !== undefined && hosts !== null && gateways !== undefined && gateways.length > 1) {
-    if (instances !== undefined)
-      checkGatewayPair(
-        problems,
-        hosts,
-        gateways,
-        instances.map((i) => i.host),
-      );
+    checkGatewayPair(
+      problems,
+      hosts,
+      gateways,
+      (instances ?? []).map((i) => i.host),
+    );
   } else if (hosts !== undefined && hosts !== null && gatewayHost !== undefined) {
-    checkGatewayEngine(problems, hosts, gatewayHost);
+    checkGatewayEngine(
+      problems,
+      hosts,
+      gatewayHost,
+      raw.gateways === undefined ? "gateway.host" : "gateways[0].host",
+    );
     if (instances !== undefined)
       checkPrivatePath(
         problems,
@@ -397,9 +415,10 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
     ...hostNames(stack, h.name),
   }));
   const gatewayHostModel = hostModels.find((h) => h.name === gatewayHost);
-  // With a floating address the hook listens there (whichever gateway holds it answers), otherwise on the
-  // gateway host's private address, or the stack network's gateway address without `hosts`.
-  const hookAddress = floatingAddress ?? gatewayHostModel?.privateAddress ?? gateway;
+  // With gateways that share floating addresses the hook listens on the private one (whichever gateway
+  // holds it answers), otherwise on the gateway host's private address, or the stack network's gateway
+  // address without `hosts`.
+  const hookAddress = privateFloatingAddress ?? gatewayHostModel?.privateAddress ?? gateway;
   const gatewayHostModels = present(gateways).flatMap((g) => hostModels.filter((h) => h.name === g.host));
   const privateBase = present(ports.privateBase);
   const webrtcUdpBase = present(ports.webrtcUdpBase);
@@ -547,12 +566,7 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
     network: { ...names.network, subnet: `${a}.${b}.${c}.0/24`, gateway },
     publishHook: {
       bind: `${hookAddress}:${PUBLISH_HOOK_PORT}`,
-      // Instances on other hosts reach the floating address from their host's own address.
-      sources: [
-        `${a}.${b}.${c}.0/24`,
-        ...privateAddresses,
-        ...(floatingAddress === undefined ? [] : hostModels.map((h) => h.address)),
-      ],
+      sources: [`${a}.${b}.${c}.0/24`, ...privateAddresses],
     },
     hostDir: present(hostDir),
     stats: { user: present(statsUser) },
@@ -564,6 +578,7 @@ export function validateConfig(raw: Readonly<Record<string, unknown>>, ctx: Conf
         ? undefined
         : {
             address: floatingAddress,
+            privateAddress: present(privateFloatingAddress),
             routerId: vrrpRouterId(floatingAddress),
             preempt: new Set(present(gateways).map((g) => g.priority)).size > 1,
           },

@@ -13,6 +13,11 @@ export const VRRP_ADVERT_INTERVAL_MS = 500;
 export function keepalivedSpec(model: Model, gateway: GatewayModel): KeepalivedSpec {
   const { floating } = model;
   if (floating === undefined) throw new Error("internal error: keepalived without a floating address");
+  const privateOf = (host: string | undefined) => {
+    const address = model.hosts.find((h) => h.name === host)?.privateAddress;
+    if (address === undefined) throw new Error(`internal error: gateway host ${host} has no private address`);
+    return address;
+  };
   const addressOf = (host: string | undefined) => {
     const address = model.hosts.find((h) => h.name === host)?.address;
     if (address === undefined) throw new Error(`internal error: gateway host ${host} has no address`);
@@ -27,6 +32,8 @@ export function keepalivedSpec(model: Model, gateway: GatewayModel): KeepalivedS
     source: addressOf(gateway.host),
     peers: model.gateways.filter((g) => g.name !== gateway.name).map((g) => addressOf(g.host)),
     floatingAddress: floating.address,
+    privateSource: privateOf(gateway.host),
+    privateFloatingAddress: floating.privateAddress,
     // The stats listener is on every gateway whatever the TLS settings: it answering means HAProxy serves.
     checkPort: model.ports.stats,
     advertIntervalMs: VRRP_ADVERT_INTERVAL_MS,

@@ -10,7 +10,7 @@
 // - checkPort must be a port the gateway's HAProxy binds on every address (the check connects to
 //   127.0.0.1).
 
-import { GATEWAY_CHECK, KEEPALIVED_INTERFACE_INCLUDE } from "./paths";
+import { GATEWAY_CHECK, KEEPALIVED_INTERFACE_INCLUDE, KEEPALIVED_PRIVATE_INTERFACE_INCLUDE } from "./paths";
 import { renderTemplate } from "./templates";
 
 export interface KeepalivedSpec {
@@ -30,6 +30,10 @@ export interface KeepalivedSpec {
   readonly peers: readonly string[];
   /** The address clients use, added as /32. */
   readonly floatingAddress: string;
+  /** This host's private address: the interface that holds it gets privateFloatingAddress. */
+  readonly privateSource: string;
+  /** The publish hook's address on the private network, added as /32 beside floatingAddress. */
+  readonly privateFloatingAddress: string;
   /** The HAProxy port the check connects to on 127.0.0.1. */
   readonly checkPort: number;
   /** VRRPv3 advert interval: a multiple of 10 ms (centiseconds on the wire), 10-40950 ms. */
@@ -69,6 +73,9 @@ export interface KeepalivedView {
   /** Sorted by address, so the order the peers were given in never shows as a change. */
   readonly peers: readonly string[];
   readonly floatingAddress: string;
+  readonly privateSource: string;
+  readonly privateFloatingAddress: string;
+  readonly privateInterfaceInclude: string;
   readonly garpRepeat: number;
   readonly garpDelay: number;
 }
@@ -96,7 +103,16 @@ export function keepalivedSpecErrors(spec: KeepalivedSpec): string[] {
   spec.peers.forEach((p, i) => {
     want(IPV4.test(p), `peers[${i}]`, "an IPv4 address", p);
   });
-  const others = new Set([spec.source, spec.floatingAddress]);
+  want(IPV4.test(spec.privateSource), "privateSource", "an IPv4 address", spec.privateSource);
+  want(
+    IPV4.test(spec.privateFloatingAddress),
+    "privateFloatingAddress",
+    "an IPv4 address",
+    spec.privateFloatingAddress,
+  );
+  const mine = [spec.source, spec.floatingAddress, spec.privateSource, spec.privateFloatingAddress];
+  want(new Set(mine).size === mine.length, "privateFloatingAddress", "an address of its own", mine);
+  const others = new Set(mine);
   want(
     new Set(spec.peers).size === spec.peers.length && !spec.peers.some((p) => others.has(p)),
     "peers",
@@ -166,6 +182,9 @@ function toKeepalivedView(spec: KeepalivedSpec): KeepalivedView {
     source: spec.source,
     peers: [...spec.peers].sort(byAddress),
     floatingAddress: spec.floatingAddress,
+    privateSource: spec.privateSource,
+    privateFloatingAddress: spec.privateFloatingAddress,
+    privateInterfaceInclude: KEEPALIVED_PRIVATE_INTERFACE_INCLUDE,
     garpRepeat: GARP.repeat,
     garpDelay: GARP.delayS,
   };

@@ -70,6 +70,12 @@ export const KEEPALIVED_CONFIG = `${KEEPALIVED_DIR}/keepalived.conf`;
  */
 export const KEEPALIVED_INTERFACE_INCLUDE = "/run/keepalived/interface.conf";
 /**
+ * Written by the image's entrypoint before keepalived starts: `$PRIVATE_INTERFACE=<name>`, the interface
+ * that holds the host's private address (the config's `$PRIVATE_SOURCE`), where the private floating
+ * address goes.
+ */
+export const KEEPALIVED_PRIVATE_INTERFACE_INCLUDE = "/run/keepalived/private-interface.conf";
+/**
  * The image's gateway check: exits 0 when 127.0.0.1:PORT accepts a TCP connection within 1 s.
  * Couplings: the path ensure_keepalived_image (scripts/lib/runtime.sh) installs keepalived-check.sh at.
  */

@@ -9,11 +9,13 @@
 # include at any place, as if its lines stood there), and this script writes that file with the
 # interface that holds the config's `unicast_src_ip`. Written once at start: a reload keeps it, and a
 # changed source address needs a new container (it is a different host anyway).
-# Couplings: KEEPALIVED_CONFIG and KEEPALIVED_INTERFACE_INCLUDE in infra/render/paths.ts.
+# Couplings: KEEPALIVED_CONFIG, KEEPALIVED_INTERFACE_INCLUDE and KEEPALIVED_PRIVATE_INTERFACE_INCLUDE in
+# infra/render/paths.ts.
 set -eu
 # A directory of its own under /etc/keepalived, where Debian keeps keepalived.config-opts.
 CONFIG=/etc/keepalived/mediamtx-lb/keepalived.conf
 INTERFACE_INCLUDE=/run/keepalived/interface.conf
+PRIVATE_INTERFACE_INCLUDE=/run/keepalived/private-interface.conf
 
 fail() {
   printf 'keepalived-entrypoint: %s\n' "$*" >&2
@@ -53,6 +55,18 @@ if [ "$1" = keepalived ]; then
   printf '# Written by keepalived-entrypoint.sh: the interface that holds %s.\ninterface %s\n' \
     "$src" "$iface" >"$INTERFACE_INCLUDE"
   printf 'keepalived-entrypoint: %s holds %s: VRRP runs there\n' "$iface" "$src" >&2
+  # The private floating address goes on the interface that holds the config's $PRIVATE_SOURCE (a
+  # keepalived definition); the config uses $PRIVATE_INTERFACE, defined in the file written here.
+  psrc="$(sed -n 's/^[$]PRIVATE_SOURCE=\([0-9.]*\)[[:space:]]*$/\1/p' "$config" | head -n 1)"
+  if [ -n "$psrc" ]; then
+    piface="$(ip -o -4 addr show to "$psrc/32" | sed -n '1s/^[0-9]*: *\([^ ]*\) .*/\1/p')"
+    [ -n "$piface" ] ||
+      fail "no interface of this host holds $psrc (\$PRIVATE_SOURCE of $config): is it this host's private address?"
+    # shellcheck disable=SC2016 # a literal keepalived definition ($NAME=value), not a shell expansion
+    printf '# Written by keepalived-entrypoint.sh: the interface that holds %s.\n$PRIVATE_INTERFACE=%s\n' \
+      "$psrc" "$piface" >"$PRIVATE_INTERFACE_INCLUDE"
+    printf 'keepalived-entrypoint: %s holds %s: the private floating address goes there\n' "$piface" "$psrc" >&2
+  fi
   # --no-syslog: there is no syslog in the container, the console is the log.
   set -- keepalived --dont-fork --log-console --no-syslog --vrrp "$@"
 fi

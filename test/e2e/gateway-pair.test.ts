@@ -21,6 +21,7 @@ import {
   cleanupLeftoverTestHosts,
   createTestHosts,
   inNamespace,
+  PRIVATE_NET,
   PUBLIC_NET,
   spawnInNamespace,
   type TestHost,
@@ -135,6 +136,7 @@ describe("two gateways behind one floating address (network namespaces, real kee
         { name: "gb", host: "h2" },
       ],
       floatingAddress: FLOATING,
+      privateFloatingAddress: `${PRIVATE_NET}.100`,
       // Both on h3: cutting either gateway's host loses no instance.
       instances: [
         { name: "h3-a", host: "h3" },
@@ -210,6 +212,48 @@ describe("two gateways behind one floating address (network namespaces, real kee
       },
       60_000,
     );
+  }, 180_000);
+
+  it("WHEP reads (werift) through the floating address: every signalling request answered, RTP flows", async () => {
+    const urls = ["live", "steady"].map((st) => `http://${FLOATING}:8889/${st}/whep`);
+    const { stdout } = await inNamespace(
+      client(),
+      "env",
+      [
+        `TS_NODE_PROJECT=${join(REPO_ROOT, "tsconfig.json")}`,
+        process.execPath,
+        "-r",
+        join(REPO_ROOT, "node_modules", "ts-node", "register", "transpile-only.js"),
+        join(REPO_ROOT, "test", "support", "whep-read-main.ts"),
+        ...urls,
+      ],
+      { timeoutMs: 120_000 },
+    );
+    const reads = stdout
+      .trim()
+      .split("\n")
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            url: string;
+            requests: { status: number }[];
+            connected: boolean;
+            rtpPackets: number;
+            selected?: string;
+          },
+      );
+    for (const read of reads) {
+      console.log(
+        `pair e2e: WHEP ${read.url}: ${read.requests.map((r) => r.status).join(" ")}, ${read.rtpPackets} RTP via ${read.selected}`,
+      );
+      expect(
+        read.requests.every((r) => r.status >= 200 && r.status < 400),
+        read.url,
+      ).toBe(true);
+      expect(read.connected, read.url).toBe(true);
+      expect(read.rtpPackets, read.url).toBeGreaterThanOrEqual(10);
+    }
+    expect(reads).toHaveLength(2);
   }, 180_000);
 
   it("scripts/status on a gateway's host: both gateways, the holder, maps that agree", async () => {

@@ -19,6 +19,7 @@ import {
   cleanupLeftoverTestHosts,
   createTestHosts,
   inNamespace,
+  PRIVATE_NET,
   PUBLIC_NET,
   spawnInNamespace,
   type TestHost,
@@ -29,6 +30,7 @@ const run = promisify(execFile);
 const HAPROXY_IMAGE = localImages().haproxy;
 const KEEPALIVED_IMAGE = localKeepalivedImage();
 const VIP = `${PUBLIC_NET}.100`;
+const PRIVATE_VIP = `${PRIVATE_NET}.100`;
 const PORT = 18480;
 const LABEL = "mediamtx-lb.e2e=vrrp";
 const HAPROXY = "vrrp-haproxy";
@@ -114,6 +116,24 @@ describe("floating address (keepalived, VRRP) across two gateway hosts", () => {
     return held.filter((h): h is string => h !== undefined);
   }
 
+  /** The hosts (and interface) holding the private floating address. */
+  async function privateHolders(): Promise<string[]> {
+    const held: string[] = [];
+    for (const h of lab.hosts) {
+      const { stdout } = await inNamespace(h.namespace, "ip", [
+        "-o",
+        "-4",
+        "addr",
+        "show",
+        "to",
+        `${PRIVATE_VIP}/32`,
+      ]);
+      const iface = /^\d+:\s+(\S+)/.exec(stdout.trim())?.[1];
+      if (iface !== undefined) held.push(`${h.name} ${iface}`);
+    }
+    return held;
+  }
+
   /** ms from `start` until exactly `host` holds the address (polled every 20 ms). */
   async function heldBy(host: TestHost, start: number, timeoutMs = 10_000): Promise<number> {
     while (Date.now() - start < timeoutMs) {
@@ -159,6 +179,8 @@ describe("floating address (keepalived, VRRP) across two gateway hosts", () => {
       source: host.address,
       peers: lab.hosts.filter((h) => h !== host).map((h) => h.address),
       floatingAddress: VIP,
+      privateSource: host.privateAddress,
+      privateFloatingAddress: PRIVATE_VIP,
       checkPort: PORT,
       advertIntervalMs: 500,
       ...over,
@@ -252,6 +274,7 @@ describe("floating address (keepalived, VRRP) across two gateway hosts", () => {
     // host-2 has heard host-1's adverts for a while: it stays BACKUP.
     await sleep(2000);
     expect(await holders()).toEqual([h1.name]);
+    expect(await privateHolders()).toEqual([`${h1.name} priv0`]);
     const start = Date.now();
     expect(await answeredBy(h1, start, 5000)).toBeLessThan(5000);
     expect((await transitions(h2)).some((l) => l.includes("Entering BACKUP STATE"))).toBe(true);
@@ -273,6 +296,8 @@ describe("floating address (keepalived, VRRP) across two gateway hosts", () => {
       (await transitions(h1)).some((l) => l.includes("Entering FAULT STATE")) ? true : undefined,
     );
     expect(await holders()).toEqual([h2.name]);
+    // The private floating address moved with it, onto the private interface.
+    expect(await privateHolders()).toEqual([`${h2.name} priv0`]);
   });
 
   it("keeps the address where it is when the old active comes back (equal priorities)", async () => {

@@ -15,6 +15,7 @@ const PAIR = {
     { name: "gb", host: "h2" },
   ],
   floatingAddress: "198.51.100.100",
+  privateFloatingAddress: "10.9.0.100",
   instances: [
     { name: "a", host: "h1" },
     { name: "b", host: "h3" },
@@ -74,16 +75,22 @@ describe("validateConfig: gateways", () => {
     expect(m.endpoints.hls).toBe("http://198.51.100.100:8888");
     expect(m.local.host).toBe("198.51.100.100");
     expect(m.gateways.map((g) => g.localHost)).toEqual(["198.51.100.11", "198.51.100.12"]);
-    expect(m.floating).toEqual({ address: "198.51.100.100", routerId: 100, preempt: false });
+    expect(m.floating).toEqual({
+      address: "198.51.100.100",
+      privateAddress: "10.9.0.100",
+      routerId: 100,
+      preempt: false,
+    });
   });
 
-  it("instances call the hook on the floating address and trust both gateways' private addresses", () => {
+  it("instances call the hook on the private floating address and trust both gateways' private addresses", () => {
     expect(m.instances.map((i) => i.publishHookUrl)).toEqual([
-      "http://198.51.100.100:9990/auth/a",
-      "http://198.51.100.100:9990/auth/b",
+      "http://10.9.0.100:9990/auth/a",
+      "http://10.9.0.100:9990/auth/b",
     ]);
-    expect(m.publishHook.bind).toBe("198.51.100.100:9990");
-    expect(m.publishHook.sources).toEqual(expect.arrayContaining(["198.51.100.11", "198.51.100.13"]));
+    expect(m.publishHook.bind).toBe("10.9.0.100:9990");
+    // Only the private network may call it: no public address among the sources.
+    expect(m.publishHook.sources.slice(1)).toEqual(["10.9.0.11", "10.9.0.12", "10.9.0.13"]);
     expect(m.gatewaySources.slice(1)).toEqual(["10.9.0.11", "10.9.0.12"]);
     expect(m.instances.map((i) => i.dial.address)).toEqual(["10.9.0.11", "10.9.0.13"]);
     expect(m.instances[1]?.candidateHosts).toEqual(["198.51.100.13", "198.51.100.100"]);
@@ -197,6 +204,26 @@ describe("validateConfig: bad gateways", () => {
       "floating address .0",
       { ...PAIR, floatingAddress: "198.51.100.0" },
       `mediamtx-lb:floatingAddress: must be an IPv4 address on the hosts' public network that no host has (clients connect to it), got "198.51.100.0"`,
+    ],
+    [
+      "no private floating address",
+      { ...PAIR, privateFloatingAddress: undefined },
+      "mediamtx-lb:privateFloatingAddress: required with 2 gateways (an IPv4 address on the hosts' private network that no host has (the publish hook listens there)), got nothing",
+    ],
+    [
+      "private floating address a host has",
+      { ...PAIR, privateFloatingAddress: "10.9.0.13" },
+      'mediamtx-lb:privateFloatingAddress: must not be an address in use, got "10.9.0.13" (also mediamtx-lb:hosts[2]): keepalived adds and removes it',
+    ],
+    [
+      "private floating address the same as the public one",
+      { ...PAIR, privateFloatingAddress: "198.51.100.100" },
+      'mediamtx-lb:privateFloatingAddress: must not be an address in use, got "198.51.100.100" (also mediamtx-lb:floatingAddress): keepalived adds and removes it',
+    ],
+    [
+      "private floating address with one gateway",
+      { hosts: HOSTS, privateFloatingAddress: "10.9.0.100", instances: [{ name: "a" }] },
+      "mediamtx-lb:privateFloatingAddress: needs two or more mediamtx-lb:gateways (it moves between them), got one gateway",
     ],
     [
       "bind address not 0.0.0.0",

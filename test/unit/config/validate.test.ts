@@ -43,7 +43,7 @@ const IMAGE_ALLOWED =
   'an image reference pinned by a tag other than latest or an @sha256 digest, like "haproxy:2.8"';
 const HOST_DIR_ALLOWED = 'an absolute path (no whitespace, no "." or ".." segments, not "/")';
 const TOP_LEVEL_ALLOWED =
-  "bindAddress, floatingAddress, gateway, gateways, health, hls, hostDir, hosts, images, instances, limits, logging, ports, publicHost, publishers, readers, routing, statsPassword, statsUser, subnet, tls";
+  "bindAddress, floatingAddress, gateway, gateways, health, hls, hostDir, hosts, images, instances, limits, logging, ports, privateFloatingAddress, publicHost, publishers, readers, routing, statsPassword, statsUser, subnet, tls";
 
 const BAD: readonly BadCase[] = [
   // instances

@@ -13,7 +13,12 @@ import {
   masterDownMs,
   renderKeepalivedConfig,
 } from "../../../infra/render/keepalived";
-import { GATEWAY_CHECK, KEEPALIVED_DIR, KEEPALIVED_INTERFACE_INCLUDE } from "../../../infra/render/paths";
+import {
+  GATEWAY_CHECK,
+  KEEPALIVED_DIR,
+  KEEPALIVED_INTERFACE_INCLUDE,
+  KEEPALIVED_PRIVATE_INTERFACE_INCLUDE,
+} from "../../../infra/render/paths";
 import { localKeepalivedImage } from "../../../scripts/lib/versions";
 import { imageExists } from "../../support/haproxy-check";
 
@@ -26,6 +31,8 @@ const SPEC: KeepalivedSpec = {
   source: "10.254.90.11",
   peers: ["10.254.90.12"],
   floatingAddress: "10.254.90.100",
+  privateSource: "10.254.91.11",
+  privateFloatingAddress: "10.254.91.100",
   checkPort: 8404,
   advertIntervalMs: 500,
 };
@@ -38,6 +45,8 @@ function directives(config: string): string[] {
 describe("renderKeepalivedConfig", () => {
   it("renders a BACKUP-only, unicast VRRPv3 instance with the check, for equal priorities", () => {
     expect(directives(renderKeepalivedConfig(SPEC))).toEqual([
+      "$PRIVATE_SOURCE=10.254.91.11",
+      `include ${KEEPALIVED_PRIVATE_INTERFACE_INCLUDE}`,
       "global_defs {",
       "    router_id dev-gw-a",
       "    vrrp_version 3",
@@ -65,6 +74,7 @@ describe("renderKeepalivedConfig", () => {
       "    check_unicast_src",
       "    virtual_ipaddress {",
       "        10.254.90.100/32",
+      "        10.254.91.100/32 dev $PRIVATE_INTERFACE",
       "    }",
       "    track_script {",
       "        dev-gateway-serves",
@@ -91,7 +101,7 @@ describe("renderKeepalivedConfig", () => {
     expect(a.endsWith("}\n")).toBe(true);
     expect(a).not.toMatch(/\r|\n\n\n/);
     // Numeric order, not string order: .9 before .13.
-    expect(directives(a).filter((l) => l.startsWith("        10."))).toEqual([
+    expect(directives(a).filter((l) => /^ {8}10\.254\.90\.\d+(\/32)?$/.test(l))).toEqual([
       "        10.254.90.9",
       "        10.254.90.13",
       "        10.254.90.100/32",
@@ -185,11 +195,12 @@ describe.runIf(haveImage)(`keepalived -t in ${IMAGE}`, () => {
   const dir = mkdtempSync(join(tmpdir(), "mlb-keepalived-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  function configTest(spec: KeepalivedSpec, address: string) {
+  function configTest(spec: KeepalivedSpec, address: string, privateAddress = spec.privateSource) {
     writeFileSync(join(dir, "keepalived.conf"), renderKeepalivedConfig(spec));
     const setup = [
       "ip link add v0 type veth peer name v1",
       `ip addr add ${address}/24 dev v0`,
+      `ip addr add ${privateAddress}/24 dev v1`,
       "ip link set v0 up",
       "ip link set v1 up",
       "exec keepalived-entrypoint.sh --config-test",
@@ -222,7 +233,18 @@ describe.runIf(haveImage)(`keepalived -t in ${IMAGE}`, () => {
   ])("accepts the rendered config (preempt %s) with the interface it found", (preempt) => {
     const r = configTest({ ...SPEC, preempt }, SPEC.source);
     expect(r.output).toContain("keepalived-entrypoint: v0 holds 10.254.90.11: VRRP runs there");
+    expect(r.output).toContain(
+      "keepalived-entrypoint: v1 holds 10.254.91.11: the private floating address goes there",
+    );
     expect(r.status, r.output).toBe(0);
+  });
+
+  it("stops with one line when no interface holds the private address", () => {
+    const r = configTest(SPEC, SPEC.source, "10.254.91.77");
+    expect(r.status).toBe(1);
+    expect(r.output.split("\n").at(-1)).toBe(
+      `keepalived-entrypoint: no interface of this host holds 10.254.91.11 ($PRIVATE_SOURCE of ${KEEPALIVED_DIR}/keepalived.conf): is it this host's private address?`,
+    );
   });
 
   it("stops with one line when no interface holds the source address", () => {
