@@ -9,7 +9,7 @@ import { Keepalived } from "./components/keepalived";
 import { LogSink } from "./components/log-sink";
 import { MediamtxInstance } from "./components/mediamtx-instance";
 import { StackNetwork } from "./components/network";
-import type { Model } from "./config/model";
+import type { GatewayModel, Model } from "./config/model";
 import { readStackConfig } from "./config/read";
 import { ConfigError, validateConfig } from "./config/validate";
 import { SelfSignedCertificate } from "./providers/self-signed";
@@ -189,49 +189,6 @@ const routingTable = renderRoutingTable(model);
 const secretsConfig = pulumi.secret(statsPassword.apply((pw) => renderHaproxySecrets(model.stats.user, pw)));
 const tls = gatewayTls();
 
-// One gateway per entry of model.gateways, in config order; each applies its config after the one before
-// (Gateway `after`), so a routing change reloads them one at a time.
-const gateways: { gateway: Gateway; logSink: LogSink; keepalived?: Keepalived }[] = [];
-for (const g of model.gateways) {
-  const placement = placementOf(g.host);
-  const image = required(placement.haproxyImage, "HAProxy image");
-  const gateway = new Gateway(g.resourceName, {
-    model,
-    gateway: g,
-    files: gatewayFiles,
-    routingTable,
-    secretsConfig,
-    credentialsLua,
-    image,
-    instances: instanceResources,
-    tls,
-    ...(placement.host === undefined ? {} : { host: placement.host }),
-    ...(gateways.length === 0 ? {} : { after: gateways[gateways.length - 1]?.gateway }),
-  });
-  // Not a dependency of the gateway: the gateway starts (and reloads) whether or not the sink is up.
-  const logSink = new LogSink(g.logSink.resourceName, {
-    model,
-    gateway: g,
-    config: renderLogSinkConfig(model, g.logSink),
-    image,
-    configDir: gateway.configDir,
-    ...(placement.host === undefined ? {} : { provider: placement.host.provider }),
-  });
-  const keepalived =
-    g.keepalived === undefined
-      ? undefined
-      : new Keepalived(g.keepalived.resourceName, {
-          model,
-          gateway: g,
-          config: renderKeepalivedConfig(keepalivedSpec(model, g)),
-          image: required(placement.keepalivedImage, "keepalived image"),
-          host: required(placement.host, "gateway host"),
-          haproxy: gateway,
-        });
-  gateways.push({ gateway, logSink, ...(keepalived === undefined ? {} : { keepalived }) });
-}
-const first = required(gateways[0], "gateway");
-
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 export const haproxyConfigSha256 = sha256(haproxyConfig);
 
@@ -240,10 +197,9 @@ export const haproxyConfigSha256 = sha256(haproxyConfig);
 const serverNames = model.instances.map((i) => i.name);
 const { proxies } = model;
 
-model.gateways.forEach((g, n) => {
+function smokeChecks(g: GatewayModel, gateway: Gateway): SmokeChecks {
   const checkHost = g.local.host;
-  const gateway = required(gateways[n], "gateway").gateway;
-  new SmokeChecks(
+  return new SmokeChecks(
     model.gateways.length === 1 ? model.resources.smokeChecks : `${model.resources.smokeChecks}-${g.name}`,
     {
       statsUrl: g.local.stats,
@@ -275,7 +231,55 @@ model.gateways.forEach((g, n) => {
     },
     { dependsOn: [gateway, ...instanceResources] },
   );
-});
+}
+
+// One gateway per entry of model.gateways, in config order, each after the one before so one always
+// serves: its config directory applies after the previous one's (a routing change reloads them one at a
+// time), its HAProxy container waits for the previous gateway's smoke checks and its keepalived for the
+// previous keepalived (a change that replaces containers replaces them one at a time).
+const gateways: { gateway: Gateway; logSink: LogSink; keepalived?: Keepalived; checks: SmokeChecks }[] = [];
+for (const g of model.gateways) {
+  const placement = placementOf(g.host);
+  const image = required(placement.haproxyImage, "HAProxy image");
+  const previous = gateways[gateways.length - 1];
+  const gateway = new Gateway(g.resourceName, {
+    model,
+    gateway: g,
+    files: gatewayFiles,
+    routingTable,
+    secretsConfig,
+    credentialsLua,
+    image,
+    instances: instanceResources,
+    tls,
+    ...(placement.host === undefined ? {} : { host: placement.host }),
+    ...(previous === undefined ? {} : { after: previous.gateway, serving: previous.checks }),
+  });
+  // Not a dependency of the gateway: the gateway starts (and reloads) whether or not the sink is up.
+  const logSink = new LogSink(g.logSink.resourceName, {
+    model,
+    gateway: g,
+    config: renderLogSinkConfig(model, g.logSink),
+    image,
+    configDir: gateway.configDir,
+    ...(placement.host === undefined ? {} : { provider: placement.host.provider }),
+  });
+  const keepalived =
+    g.keepalived === undefined
+      ? undefined
+      : new Keepalived(g.keepalived.resourceName, {
+          model,
+          gateway: g,
+          config: renderKeepalivedConfig(keepalivedSpec(model, g)),
+          image: required(placement.keepalivedImage, "keepalived image"),
+          host: required(placement.host, "gateway host"),
+          haproxy: gateway,
+          ...(previous?.keepalived === undefined ? {} : { after: previous.keepalived }),
+        });
+  const checks = smokeChecks(g, gateway);
+  gateways.push({ gateway, logSink, checks, ...(keepalived === undefined ? {} : { keepalived }) });
+}
+const first = required(gateways[0], "gateway");
 
 export const endpoints = { ...model.endpoints };
 

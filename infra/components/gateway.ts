@@ -44,6 +44,11 @@ export interface GatewayArgs {
    */
   readonly after?: Gateway;
   /**
+   * The previous gateway's smoke checks: this container is replaced only once that gateway serves again,
+   * so a change that replaces containers (deleteBeforeReplace) never stops both at once.
+   */
+  readonly serving?: pulumi.Resource;
+  /**
    * With `hosts`: the gateway host's Docker provider and engine. Its config directory is still a
    * directory on this machine, bind-mounted: validation keeps the gateway's host an engine here.
    */
@@ -151,7 +156,12 @@ export class Gateway extends pulumi.ComponentResource {
       },
       {
         parent: this,
-        dependsOn: [configDir, args.image, ...args.instances],
+        dependsOn: [
+          configDir,
+          args.image,
+          ...args.instances,
+          ...(args.serving === undefined ? [] : [args.serving]),
+        ],
         deleteBeforeReplace: true,
         ...(args.host === undefined ? {} : { provider: args.host.provider }),
       },

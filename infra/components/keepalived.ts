@@ -18,6 +18,8 @@ export interface KeepalivedArgs {
   readonly host: { readonly provider: docker.Provider; readonly engine: string };
   /** Its HAProxy: started first, so the check finds it before this node asks for the address. */
   readonly haproxy: pulumi.Resource;
+  /** The previous gateway's keepalived: replaced containers go one at a time, so one holds the address. */
+  readonly after?: Keepalived;
 }
 
 /**
@@ -30,6 +32,8 @@ export interface KeepalivedArgs {
 export class Keepalived extends pulumi.ComponentResource {
   readonly containerName: pulumi.Output<string>;
   readonly containerId: pulumi.Output<string>;
+  /** The next gateway's keepalived waits for it (KeepalivedArgs `after`). */
+  readonly container: pulumi.Resource;
 
   constructor(name: string, args: KeepalivedArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mediamtx-lb:index:Keepalived", name, {}, opts);
@@ -66,11 +70,17 @@ export class Keepalived extends pulumi.ComponentResource {
       {
         parent: this,
         provider: args.host.provider,
-        dependsOn: [configDir, args.image, args.haproxy],
+        dependsOn: [
+          configDir,
+          args.image,
+          args.haproxy,
+          ...(args.after === undefined ? [] : [args.after.container]),
+        ],
         deleteBeforeReplace: true,
       },
     );
 
+    this.container = container;
     this.containerName = container.name;
     this.containerId = container.id;
     this.registerOutputs({ containerName: this.containerName, containerId: this.containerId });

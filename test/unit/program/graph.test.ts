@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { LOG_SINK_CPU_SHARES } from "../../../infra/components/log-sink";
-import { instanceNames, stackNames } from "../../../infra/config/names";
+import { instanceNames, pairGatewayNames, stackNames } from "../../../infra/config/names";
 import { LOG_SINK_CONFIG, LOG_SOCKET, MEDIAMTX_DIR } from "../../../infra/render/paths";
+import { readFixtureConfig } from "../../support/stack-fixtures";
 
 // The resource graph under Pulumi mocks: which resources the program declares and with what inputs.
 // Real behaviour (routing, reloads) is proven in test/e2e; this checks names, ports and isolation fast.
@@ -11,15 +12,28 @@ interface Created {
   type: string;
   name: string;
   inputs: Record<string, unknown>;
+  /** Names of the resources it waits for, as the SDK sends them (components expanded to their children). */
+  dependsOn: string[];
 }
 
+// URN → name: the program's resource names are unique, so the URN's last segment names a resource.
+const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
+
 async function runProgram(stack: string, config: Record<string, unknown>): Promise<Created[]> {
+  return (await run(stack, config)).created;
+}
+
+/** The program's resources and its stack outputs (the module's exports). */
+async function run(
+  stack: string,
+  config: Record<string, unknown>,
+): Promise<{ created: Created[]; outputs: Record<string, unknown> }> {
   const created: Created[] = [];
   vi.resetModules();
   pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        created.push({ type: args.type, name: args.name, inputs: args.inputs });
+        created.push({ type: args.type, name: args.name, inputs: args.inputs, dependsOn: [] });
         return { id: `${args.name}-id`, state: { ...args.inputs } };
       },
       call: (args) => args.inputs,
@@ -28,6 +42,16 @@ async function runProgram(stack: string, config: Record<string, unknown>): Promi
     stack,
     true,
   );
+  // The mocks API does not pass dependencies on: read them off the registration request itself.
+  const dependencies = new Map<string, string[]>();
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: { getName(): string; getDependenciesList(): string[] }, cb: unknown): unknown;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    dependencies.set(req.getName(), req.getDependenciesList().map(nameOf).sort());
+    return register(req, cb);
+  };
   const all: Record<string, string> = { "mediamtx-lb:statsPassword": "s3cret-for-tests" };
   // Pulumi hands the program strings as they are and objects as JSON.
   for (const [k, v] of Object.entries(config))
@@ -37,11 +61,15 @@ async function runProgram(stack: string, config: Record<string, unknown>): Promi
   // Let every apply and registration settle.
   await new Promise<void>((resolve) => pulumi.all([program.haproxyConfigSha256]).apply(() => resolve()));
   await new Promise((r) => setTimeout(r, 50));
-  return created;
+  for (const c of created) c.dependsOn = dependencies.get(c.name) ?? [];
+  return { created, outputs: program as Record<string, unknown> };
 }
 
 const instancesOf = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `m${i + 1}`, weight: 1 }));
 const byType = (created: Created[], type: string) => created.filter((c) => c.type === type);
+/** Every resource with what it waits for, one line each, in a stable order. */
+const edges = (created: Created[]) =>
+  created.map((c) => `${c.name} <- ${c.dependsOn.join(" ")}`.trimEnd()).sort();
 
 describe.each([1, 2, 5])("program with %i instance(s)", (n) => {
   let created: Created[];
@@ -106,6 +134,11 @@ describe.each([1, 2, 5])("program with %i instance(s)", (n) => {
     expect(haproxy?.inputs.volumes).toEqual([
       expect.objectContaining({ containerPath: "/usr/local/etc/haproxy" }),
     ]);
+  });
+
+  // One gateway: the edges existing stacks were deployed with (a pair's ordering must not add any).
+  it("keeps its dependency edges", () => {
+    expect(edges(created)).toMatchSnapshot();
   });
 
   it("declares one ICE-TCP frontend per instance on consecutive ports", () => {
@@ -195,6 +228,11 @@ describe("program with hosts", () => {
     ]);
   });
 
+  // One gateway: the edges existing stacks were deployed with (a pair's ordering must not add any).
+  it("keeps its dependency edges", () => {
+    expect(edges(created)).toMatchSnapshot();
+  });
+
   it("writes the instances' configs through their engines, the gateway's into a directory here", () => {
     const dynamic = byType(created, "pulumi-nodejs:dynamic:Resource");
     const engineFiles = dynamic.filter((d) => d.inputs.volume !== undefined);
@@ -205,5 +243,102 @@ describe("program with hosts", () => {
     ]);
     const gatewayDir = dynamic.find((d) => String(d.name).endsWith("haproxy-config"));
     expect(gatewayDir?.inputs.engine).toBe("unix:///run/h1.sock");
+  });
+});
+
+// test/fixtures/pair.yaml: ga on h1 and gb on h2 (engines of this machine), instances on all three hosts.
+describe("program with a gateway pair", () => {
+  const ga = pairGatewayNames("graph", "/unused", "ga");
+  const gb = pairGatewayNames("graph", "/unused", "gb");
+  const smoke = stackNames("graph", "/unused").smokeChecks;
+  let created: Created[];
+  let outputs: Record<string, unknown>;
+  beforeAll(async () => {
+    ({ created, outputs } = await run("graph", readFixtureConfig("pair")));
+  });
+  const named = (name: string) => {
+    const found = created.find((c) => c.name === name);
+    if (found === undefined) throw new Error(`no resource ${name}`);
+    return found;
+  };
+  const containers = (role: string) =>
+    byType(created, "docker:index/container:Container").filter((c) =>
+      (c.inputs.labels as { label: string; value: string }[]).some(
+        (l) => l.label === "mediamtx-lb.role" && l.value === role,
+      ),
+    );
+
+  it("runs one HAProxy and one keepalived container per gateway", () => {
+    expect(containers("haproxy").map((c) => c.inputs.name)).toEqual([
+      ga.gateway.containerName,
+      gb.gateway.containerName,
+    ]);
+    expect(containers("keepalived").map((c) => c.inputs.name)).toEqual([
+      ga.keepalived.containerName,
+      gb.keepalived.containerName,
+    ]);
+  });
+
+  it("runs keepalived on the host network with VRRP's capabilities and its config read-only", () => {
+    for (const k of containers("keepalived")) {
+      expect(k.inputs.networkMode).toBe("host");
+      expect(k.inputs.capabilities).toEqual({ adds: ["NET_ADMIN", "NET_BROADCAST", "NET_RAW"] });
+      expect(k.inputs.volumes).toEqual([expect.objectContaining({ readOnly: true })]);
+    }
+  });
+
+  it("pulls HAProxy and keepalived on each gateway's host only", () => {
+    const pulls = byType(created, "docker:index/remoteImage:RemoteImage").map((i) => i.name);
+    expect(pulls.filter((n) => /-image-(haproxy|keepalived)-/.test(n)).sort()).toEqual([
+      "graph-image-haproxy-h1",
+      "graph-image-haproxy-h2",
+      "graph-image-keepalived-h1",
+      "graph-image-keepalived-h2",
+    ]);
+  });
+
+  it("checks each gateway under its own name", () => {
+    expect(byType(created, "pulumi-nodejs:dynamic:Resource").map((d) => d.name)).toEqual(
+      expect.arrayContaining([`${smoke}-ga`, `${smoke}-gb`]),
+    );
+    expect(created.map((c) => c.name)).not.toContain(smoke);
+  });
+
+  // One is always serving: gb's config applies after ga's, and a change that replaces containers
+  // touches gb's HAProxy only once ga's passes its smoke checks again, gb's keepalived once ga's is back.
+  it("orders the second gateway after the first", () => {
+    expect(named(`${gb.gateway.resourceName}-config`).dependsOn).toContain(
+      `${ga.gateway.resourceName}-config`,
+    );
+    expect(named(`${gb.gateway.resourceName}-container`).dependsOn).toContain(`${smoke}-ga`);
+    expect(named(`${gb.keepalived.resourceName}-container`).dependsOn).toContain(
+      `${ga.keepalived.resourceName}-container`,
+    );
+    // …and never the other way round.
+    for (const c of created.filter((r) => r.name.includes("-ga")))
+      expect(c.dependsOn.filter((d) => d.includes("-gb"))).toEqual([]);
+  });
+
+  it("outputs the floating address and both gateways", async () => {
+    expect(outputs.floatingAddress).toBe("198.51.100.100");
+    const gateways = await new Promise((resolve) =>
+      pulumi.output(outputs.gateways as unknown[]).apply(resolve),
+    );
+    expect(gateways).toEqual([
+      expect.objectContaining({
+        name: "ga",
+        host: "h1",
+        container: ga.gateway.containerName,
+        keepalived: ga.keepalived.containerName,
+        requestLog: ga.logSink.containerName,
+      }),
+      expect.objectContaining({
+        name: "gb",
+        host: "h2",
+        container: gb.gateway.containerName,
+        keepalived: gb.keepalived.containerName,
+        requestLog: gb.logSink.containerName,
+      }),
+    ]);
   });
 });
