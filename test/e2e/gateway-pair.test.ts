@@ -6,6 +6,8 @@
 // failover) and a weights change and an interval change apply to both gateways under load.
 
 import { type ChildProcess, execFile } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -38,10 +40,15 @@ const TAKEOVER_BUDGET_MS = 3_000;
 /** Single-quotes `arg` for bash. */
 const shellQuote = (arg: string) => `'${arg.replaceAll("'", `'\\''`)}'`;
 
+/** Where a reconnecting publisher logs each attempt's start and end (ms epoch) and ffmpeg's errors. */
+const publisherLog = (stream: string) => join(tmpdir(), `mediamtx-lb-pair-${process.pid}-${stream}.log`);
+
 /** An encoder that reconnects: ffmpeg in a loop, half a second between attempts, as encoders retry. */
 function reconnectingPublisher(namespace: string, url: string): ChildProcess {
   const ffmpeg = ["ffmpeg", ...rtmpPublishArgs(url)].map(shellQuote).join(" ");
-  return spawnInNamespace(namespace, "bash", ["-c", `while true; do ${ffmpeg}; sleep 0.5; done`], {
+  const log = shellQuote(publisherLog(url.split("/").at(-1) ?? "stream"));
+  const loop = `while true; do echo "start $(date +%s%3N)" >>${log}; ${ffmpeg} 2>>${log}; echo "exit $? $(date +%s%3N)" >>${log}; sleep 0.5; done`;
+  return spawnInNamespace(namespace, "bash", ["-c", loop], {
     stdio: "ignore",
     detached: true,
   });
@@ -154,6 +161,7 @@ describe("two gateways behind one floating address (network namespaces, real kee
 
   afterAll(async () => {
     for (const p of publishers) await stopGroup(p);
+    for (const stream of ["live", "steady"]) rmSync(publisherLog(stream), { force: true });
     if (lab !== undefined) for (const h of lab.hosts) await lab.restoreLink(h).catch(() => undefined);
     if (stack !== undefined) {
       const down = await stack.destroy();
@@ -332,6 +340,12 @@ describe("two gateways behind one floating address (network namespaces, real kee
       60_000,
     );
     console.log(`pair e2e: the reconnecting encoder's stream plays again ${live} ms after the cut`);
+    // When its attempts ended and started again, relative to the cut: what the encoder saw.
+    const attempts = readFileSync(publisherLog("live"), "utf8")
+      .split("\n")
+      .map((line) => line.replace(/\b(\d{13})\b/, (ms) => `${Number(ms) - cutAt} ms`))
+      .filter((line) => line.trim() !== "");
+    console.log(`pair e2e: the encoder's attempts around the cut:\n${attempts.slice(-12).join("\n")}`);
   }, 240_000);
 
   it("the old active back: no second failover with equal priorities", async () => {
