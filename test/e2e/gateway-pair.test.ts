@@ -428,4 +428,60 @@ describe("two gateways behind one floating address (network namespaces, real kee
       expect(reloads, g.name).toBe(2);
     }
   }, 300_000);
+
+  it("previews no change when nothing changed; a priority change reloads keepalived in place and the preferred gateway takes the address", async () => {
+    const current = {
+      ...config,
+      instances: [
+        { name: "h3-a", host: "h3", weight: 3 },
+        { name: "h3-b", host: "h3" },
+      ],
+      health: { ...HEALTH, interval: "2s" },
+    };
+    const same = await stack.preview(["--expect-no-changes"]);
+    expect(same.code, same.stdout + same.stderr).toBe(0);
+
+    const [holder] = await holders();
+    const other = gatewayHosts().find((h) => h !== holder);
+    if (holder === undefined || other === undefined) throw new Error("no holder");
+    const started = async () =>
+      Promise.all(
+        stack.model.gateways.map(async (g, n) =>
+          (
+            await run("docker", [
+              "-H",
+              host(n).docker,
+              "inspect",
+              "-f",
+              "{{.State.StartedAt}}",
+              g.containerName,
+              g.keepalived?.containerName ?? "",
+            ])
+          ).stdout.trim(),
+        ),
+      );
+    const before = await started();
+    // Prefer the gateway that does not hold the address: different priorities mean preempt.
+    stack.writeConfig({
+      ...current,
+      gateways: [
+        { name: "ga", host: "h1", priority: other === host(0) ? 150 : 100 },
+        { name: "gb", host: "h2", priority: other === host(1) ? 150 : 100 },
+      ],
+    });
+    const up = await stack.up();
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    const tookOver = await eventually(
+      `${other.name} (now preferred) holds the address`,
+      async () => {
+        const held = await holders();
+        return held.length === 1 && held[0] === other ? true : undefined;
+      },
+      20_000,
+    );
+    expect(tookOver).toBe(true);
+    // keepalived re-read its config (SIGHUP); no container was replaced.
+    expect(await started()).toEqual(before);
+    console.log(`pair e2e: priority change: ${other.name} took the address, no container replaced`);
+  }, 180_000);
 });
