@@ -17,6 +17,7 @@ import type { StatusReport } from "../../infra/status/report";
 import { localImages, localKeepalivedImage } from "../../scripts/lib/versions";
 import type { PlayedViewer } from "../support/hls-play-main";
 import { isAnswered } from "../support/hls-player";
+import { playFrom, whepReadFrom } from "../support/namespace-clients";
 import { eventually, rtmpPublishArgs, stopProcess } from "../support/publisher";
 import { REPO_ROOT, removeLeftoverE2eObjects, TEST_STATS_PASSWORD, TestStack } from "../support/stack";
 import {
@@ -64,29 +65,6 @@ async function stopGroup(p: ChildProcess): Promise<void> {
     }
   }
   await stopProcess(p).catch(() => undefined);
-}
-
-/** Player-like viewers in `namespace` (test/support/hls-play-main.ts) for `ms`; resolves with what they saw. */
-function playFrom(namespace: string, ms: number, urls: readonly string[]): Promise<PlayedViewer[]> {
-  return inNamespace(
-    namespace,
-    "env",
-    [
-      `TS_NODE_PROJECT=${join(REPO_ROOT, "tsconfig.json")}`,
-      process.execPath,
-      "-r",
-      join(REPO_ROOT, "node_modules", "ts-node", "register", "transpile-only.js"),
-      join(REPO_ROOT, "test", "support", "hls-play-main.ts"),
-      String(ms),
-      ...urls,
-    ],
-    { timeoutMs: ms + 60_000 },
-  ).then(({ stdout }) =>
-    stdout
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as PlayedViewer),
-  );
 }
 
 const failures = (v: PlayedViewer) => v.requests.filter(([, , status]) => !isAnswered(status));
@@ -224,32 +202,7 @@ describe("two gateways behind one floating address (network namespaces, real kee
 
   it("WHEP reads (werift) through the floating address: every signalling request answered, RTP flows", async () => {
     const urls = ["live", "steady"].map((st) => `http://${FLOATING}:8889/${st}/whep`);
-    const { stdout } = await inNamespace(
-      client(),
-      "env",
-      [
-        `TS_NODE_PROJECT=${join(REPO_ROOT, "tsconfig.json")}`,
-        process.execPath,
-        "-r",
-        join(REPO_ROOT, "node_modules", "ts-node", "register", "transpile-only.js"),
-        join(REPO_ROOT, "test", "support", "whep-read-main.ts"),
-        ...urls,
-      ],
-      { timeoutMs: 120_000 },
-    );
-    const reads = stdout
-      .trim()
-      .split("\n")
-      .map(
-        (line) =>
-          JSON.parse(line) as {
-            url: string;
-            requests: { status: number }[];
-            connected: boolean;
-            rtpPackets: number;
-            selected?: string;
-          },
-      );
+    const reads = await whepReadFrom(client(), urls, 120_000);
     for (const read of reads) {
       console.log(
         `pair e2e: WHEP ${read.url}: ${read.requests.map((r) => r.status).join(" ")}, ${read.rtpPackets} RTP via ${read.selected}`,

@@ -15,6 +15,7 @@ import { fetchRouterStatus, fetchStats, statsEndpoint } from "../../infra/haprox
 import type { StatusReport } from "../../infra/status/report";
 import { localImages } from "../../scripts/lib/versions";
 import { Chromium, chromiumAvailable } from "../support/chromium";
+import { whepReadFrom } from "../support/namespace-clients";
 import { eventually, rtmpPublishArgs, stopProcess } from "../support/publisher";
 import { REPO_ROOT, removeLeftoverE2eObjects, TEST_STATS_PASSWORD, TestStack } from "../support/stack";
 import {
@@ -226,32 +227,7 @@ describe("several Docker hosts (network namespaces, real engines)", () => {
 
   it("WHEP reads (werift) from the client through the gateway: every request answered, media over UDP", async () => {
     const urls = STREAMS.map((s) => `http://${gatewayAddress()}:8889/${s}/whep`);
-    const { stdout } = await inNamespace(
-      client(),
-      "env",
-      [
-        `TS_NODE_PROJECT=${join(REPO_ROOT, "tsconfig.json")}`,
-        process.execPath,
-        "-r",
-        join(REPO_ROOT, "node_modules", "ts-node", "register", "transpile-only.js"),
-        join(REPO_ROOT, "test", "support", "whep-read-main.ts"),
-        ...urls,
-      ],
-      { timeoutMs: 180_000 },
-    );
-    const reads = stdout
-      .trim()
-      .split("\n")
-      .map(
-        (line) =>
-          JSON.parse(line) as {
-            url: string;
-            requests: { method: string; status: number }[];
-            connected: boolean;
-            rtpPackets: number;
-            selected?: string;
-          },
-      );
+    const reads = await whepReadFrom(client(), urls);
     const requests = reads.flatMap((r) => r.requests);
     const answered = requests.filter((r) => r.status >= 200 && r.status < 400).length;
     console.log(

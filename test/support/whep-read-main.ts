@@ -4,7 +4,7 @@
 
 import { WhepReader } from "./webrtc";
 
-interface WhepRead {
+export interface WhepRead {
   readonly url: string;
   readonly requests: readonly { readonly method: string; readonly status: number }[];
   readonly connected: boolean;
