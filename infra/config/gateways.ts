@@ -105,6 +105,48 @@ export function readGateways(
 }
 
 /**
+ * An address keepalived moves between the gateways (`key`): required with two or more gateways, refused
+ * with one, an IPv4 address that is not a /24's network or broadcast address and not `taken` (which
+ * names the key that already has it). `inUse` starts the error when it is taken.
+ */
+function readMovingAddress(
+  problems: Problems,
+  key: string,
+  value: unknown,
+  gatewayCount: number | undefined,
+  allowed: string,
+  taken: (address: string) => string | undefined,
+  inUse: string,
+): string | undefined {
+  if (value === undefined) {
+    if (gatewayCount !== undefined && gatewayCount > 1)
+      problems.add(key, `required with ${gatewayCount} gateways (${allowed}), got nothing`);
+    return undefined;
+  }
+  if (gatewayCount === undefined) return undefined;
+  if (gatewayCount < 2) {
+    problems.add(key, `needs two or more ${at("gateways")} (it moves between them), got one gateway`);
+    return undefined;
+  }
+  // floatingAddress's last octet is the VRRP router id (1-255), so .0 is out; .255 is a /24's broadcast.
+  const accept = (text: string) => isHostAddress(text) && !text.endsWith(".0") && !text.endsWith(".255");
+  const address = readString(problems, key, value, undefined, accept, allowed);
+  if (address === undefined) return undefined;
+  const also = taken(address);
+  if (also !== undefined) {
+    problems.add(key, `${inUse}, got "${address}" (also ${also}): keepalived adds and removes it`);
+    return undefined;
+  }
+  return address;
+}
+
+/** The `hosts[i]` that has `address` as its address or private address. */
+function hostWith(hosts: readonly HostDraft[] | null | undefined, address: string): string | undefined {
+  const owner = (hosts ?? []).findIndex((h) => h.address === address || h.privateAddress === address);
+  return owner >= 0 ? at(`hosts[${owner}]`) : undefined;
+}
+
+/**
  * `floatingAddress`: required with two or more gateways (the address clients use, held by one gateway at
  * a time), refused with one. An IPv4 address of the hosts' public network that no host already has.
  */
@@ -114,33 +156,15 @@ export function readFloatingAddress(
   gatewayCount: number | undefined,
   hosts: readonly HostDraft[] | null | undefined,
 ): string | undefined {
-  const allowed = "an IPv4 address on the hosts' public network that no host has (clients connect to it)";
-  if (value === undefined) {
-    if (gatewayCount !== undefined && gatewayCount > 1)
-      problems.add("floatingAddress", `required with ${gatewayCount} gateways (${allowed}), got nothing`);
-    return undefined;
-  }
-  if (gatewayCount === undefined) return undefined;
-  if (gatewayCount < 2) {
-    problems.add(
-      "floatingAddress",
-      `needs two or more ${at("gateways")} (it moves between them), got one gateway`,
-    );
-    return undefined;
-  }
-  // The last octet is the VRRP router id (1-255), so .0 is out; .255 is a /24's broadcast address.
-  const accept = (text: string) => isHostAddress(text) && !text.endsWith(".0") && !text.endsWith(".255");
-  const address = readString(problems, "floatingAddress", value, undefined, accept, allowed);
-  if (address === undefined) return undefined;
-  const owner = (hosts ?? []).findIndex((h) => h.address === address || h.privateAddress === address);
-  if (owner >= 0) {
-    problems.add(
-      "floatingAddress",
-      `must not be a host's own address, got "${address}" (also ${at(`hosts[${owner}]`)}): keepalived adds and removes it`,
-    );
-    return undefined;
-  }
-  return address;
+  return readMovingAddress(
+    problems,
+    "floatingAddress",
+    value,
+    gatewayCount,
+    "an IPv4 address on the hosts' public network that no host has (clients connect to it)",
+    (address) => hostWith(hosts, address),
+    "must not be a host's own address",
+  );
 }
 
 /**
@@ -156,37 +180,16 @@ export function readPrivateFloatingAddress(
   hosts: readonly HostDraft[] | null | undefined,
   floatingAddress: string | undefined,
 ): string | undefined {
-  const allowed =
-    "an IPv4 address on the hosts' private network that no host has (the publish hook listens there)";
-  if (value === undefined) {
-    if (gatewayCount !== undefined && gatewayCount > 1)
-      problems.add(
-        "privateFloatingAddress",
-        `required with ${gatewayCount} gateways (${allowed}), got nothing`,
-      );
-    return undefined;
-  }
-  if (gatewayCount === undefined) return undefined;
-  if (gatewayCount < 2) {
-    problems.add(
-      "privateFloatingAddress",
-      `needs two or more ${at("gateways")} (it moves between them), got one gateway`,
-    );
-    return undefined;
-  }
-  const accept = (text: string) => isHostAddress(text) && !text.endsWith(".0") && !text.endsWith(".255");
-  const address = readString(problems, "privateFloatingAddress", value, undefined, accept, allowed);
-  if (address === undefined) return undefined;
-  const owner = (hosts ?? []).findIndex((h) => h.address === address || h.privateAddress === address);
-  if (owner >= 0 || address === floatingAddress) {
-    const also = owner >= 0 ? at(`hosts[${owner}]`) : at("floatingAddress");
-    problems.add(
-      "privateFloatingAddress",
-      `must not be an address in use, got "${address}" (also ${also}): keepalived adds and removes it`,
-    );
-    return undefined;
-  }
-  return address;
+  return readMovingAddress(
+    problems,
+    "privateFloatingAddress",
+    value,
+    gatewayCount,
+    "an IPv4 address on the hosts' private network that no host has (the publish hook listens there)",
+    (address) =>
+      hostWith(hosts, address) ?? (address === floatingAddress ? at("floatingAddress") : undefined),
+    "must not be an address in use",
+  );
 }
 
 /**

@@ -13,15 +13,11 @@ export const VRRP_ADVERT_INTERVAL_MS = 500;
 export function keepalivedSpec(model: Model, gateway: GatewayModel): KeepalivedSpec {
   const { floating } = model;
   if (floating === undefined) throw new Error("internal error: keepalived without a floating address");
-  const privateOf = (host: string | undefined) => {
-    const address = model.hosts.find((h) => h.name === host)?.privateAddress;
-    if (address === undefined) throw new Error(`internal error: gateway host ${host} has no private address`);
-    return address;
-  };
-  const addressOf = (host: string | undefined) => {
-    const address = model.hosts.find((h) => h.name === host)?.address;
-    if (address === undefined) throw new Error(`internal error: gateway host ${host} has no address`);
-    return address;
+  const hostOf = (name: string | undefined) => {
+    const host = model.hosts.find((h) => h.name === name);
+    if (host?.privateAddress === undefined)
+      throw new Error(`internal error: gateway host ${name} has no address and private address`);
+    return { address: host.address, privateAddress: host.privateAddress };
   };
   return {
     stack: model.stack,
@@ -29,10 +25,10 @@ export function keepalivedSpec(model: Model, gateway: GatewayModel): KeepalivedS
     routerId: floating.routerId,
     priority: gateway.priority,
     preempt: floating.preempt,
-    source: addressOf(gateway.host),
-    peers: model.gateways.filter((g) => g.name !== gateway.name).map((g) => addressOf(g.host)),
+    source: hostOf(gateway.host).address,
+    peers: model.gateways.filter((g) => g.name !== gateway.name).map((g) => hostOf(g.host).address),
     floatingAddress: floating.address,
-    privateSource: privateOf(gateway.host),
+    privateSource: hostOf(gateway.host).privateAddress,
     privateFloatingAddress: floating.privateAddress,
     // The stats listener is on every gateway whatever the TLS settings: it answering means HAProxy serves.
     checkPort: model.ports.stats,

@@ -151,8 +151,7 @@ export function gatewaySocketPath(gateway: GatewayNames, haproxy: ContainerInfo 
 
 /**
  * One gateway's stats frontend as this machine dials it (its host's address: a pair binds 0.0.0.0, and
- * the floating address reaches only the holder). Coupling: the same derivation as the model's
- * `local` URLs; once GatewayModel carries its own `local`, read `gateway.local.stats` instead.
+ * the floating address reaches only the holder): the model's own `local` URLs of that gateway.
  */
 export function gatewayStatsUrl(gateway: GatewayModel): string {
   return gateway.local.stats;
